@@ -1,0 +1,3 @@
+from isp_tui.cli import main
+
+raise SystemExit(main())

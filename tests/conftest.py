@@ -1,0 +1,80 @@
+"""Shared fixtures: real templates, real git repositories in tmp_path, the real CLI in a subprocess.
+
+All people, agencies' staff and cases in these tests are fictional (example.invalid addresses,
+"Test ..." names, TEST- references).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from isp_tui.guidance import load_guidance
+
+PRACTITIONER = "Test Practitioner <test.practitioner@example.invalid>"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def guidance():
+    return load_guidance()
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path, monkeypatch):
+    """No test reads the developer's own config or git identity."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("ISP_CONFIG", str(home / "no-config.toml"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.delenv("ISP_RECORDS", raising=False)
+    return home
+
+
+@pytest.fixture
+def records(tmp_path) -> Path:
+    return tmp_path / "records"
+
+
+class Cli:
+    def __init__(self, records: Path, cwd: Path):
+        self.records = records
+        self.cwd = cwd
+
+    def __call__(self, *args: str, check: int | None = 0, identity: str | None = PRACTITIONER,
+                 stdin: str | None = None) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "isp_tui", "--records", str(self.records)]
+        if identity:
+            cmd += ["--as", identity]
+        result = subprocess.run(cmd + list(args), cwd=self.cwd, capture_output=True, text=True, input=stdin,
+                                env=os.environ.copy(), timeout=120)
+        if check is not None:
+            assert result.returncode == check, (result.returncode, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr, result.stderr
+        return result
+
+    def json(self, *args: str) -> object:
+        return json.loads(self(*args, "--json").stdout)
+
+
+@pytest.fixture
+def isp(records, tmp_path) -> Cli:
+    return Cli(records, tmp_path)
+
+
+def write_toml(path: Path, data: dict) -> Path:
+    path.write_text(tomli_w.dumps(data))
+    return path
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout

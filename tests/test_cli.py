@@ -1,0 +1,150 @@
+"""The real `isp` command in a subprocess."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import git, write_toml
+from factory import final_record
+
+
+def test_decide_json(isp, tmp_path):
+    answers = write_toml(tmp_path / "answers.toml", {
+        "ruleset": "gdpr-2018",
+        "when": {"legitimate_purpose": "yes", "consent": "refused", "identifiable": "yes", "lawful_basis": []},
+        "context": {"special_category": False, "recipient_statutory": True},
+    })
+    out = isp.json("decide", str(answers))
+    assert out["outcome"] == "do-not-share"
+    assert out["path"] == ["legitimate_purpose", "consent", "identifiable", "lawful_basis"]
+    assert set(out) >= {"outcome", "path", "reasons", "warnings", "missing"}
+    assert not (isp.records / ".git").exists()  # decide writes nothing
+
+
+def test_decide_plain(isp, tmp_path):
+    answers = write_toml(tmp_path / "a.toml", {"when": {"legitimate_purpose": "unsure"}})
+    out = isp("decide", str(answers)).stdout
+    assert "Outcome: seek-advice" in out
+
+
+@pytest.mark.parametrize("content,expected", [
+    ("[when\nconsent = 1", "is not valid TOML"),
+    ('[when]\nconsent = "perhaps"', "when.consent: 'perhaps' is not one of"),
+    ('[when]\nconsent = 3', "when.consent"),
+    ('colour = "blue"', "unknown key(s) colour"),
+    ('[context]\nspecial_category = "no"', "context.special_category: expected true or false"),
+    ('ruleset = "no-such-ruleset"', "unknown ruleset 'no-such-ruleset'"),
+    ("", None),
+])
+def test_decide_bad_input_names_file_and_field(isp, tmp_path, content, expected):
+    path = tmp_path / "answers.toml"
+    path.write_text(content)
+    result = isp("decide", str(path), check=None)
+    if expected is None:  # an empty answers file is simply not answered yet
+        assert result.returncode == 0 and "incomplete" in result.stdout
+        return
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"isp: {path}")
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_decide_missing_file(isp, tmp_path):
+    result = isp("decide", str(tmp_path / "nope.toml"), check=2)
+    assert "nope.toml: file not found" in result.stderr
+
+
+def test_record_list_show_log_amend(isp, tmp_path, guidance):
+    path = write_toml(tmp_path / "decision.toml", final_record(guidance))
+    record_id = isp("record", str(path)).stdout.strip()
+    assert len(record_id) == 26
+    [row] = isp.json("list")
+    assert (row["id"], row["status"], row["outcome"], row["decision"]) == (record_id, "final", "share", "share")
+    shown = isp.json("show", record_id)
+    assert shown["subject"]["reference"] == "TEST-0001"
+    assert isp("show", record_id).stdout.startswith("schema = 1\n")
+    change = write_toml(tmp_path / "change.toml", {"sharing": {"time_limits": "Fictional: 12 months"}})
+    isp("amend", record_id, str(change), "--reason", "Fictional: time limit agreed")
+    log = isp.json("log", record_id)
+    assert [r["action"] for r in log["revisions"]] == ["amend", "final"]
+    assert log["amendments"][0]["changes"][0]["field"] == "sharing.time_limits"
+    assert "Fictional: time limit agreed" in isp("log", record_id).stdout
+    assert record_id in isp("log").stdout
+    assert git(isp.records, "status", "--porcelain") == ""
+    git(isp.records, "fsck", "--strict")
+
+
+def test_record_draft_and_missing_list(isp, tmp_path, guidance):
+    path = write_toml(tmp_path / "d.toml", final_record(guidance, decision=None))
+    result = isp("record", str(path), check=2)
+    assert "still missing: decision.recorded, decision.reasons" in result.stderr
+    assert not (isp.records / ".git").exists() or not git(isp.records, "log", "--all", "--oneline").strip()
+    draft = isp.json("record", str(path), "--draft")
+    assert draft["status"] == "draft"
+
+
+@pytest.mark.parametrize("content,expected", [
+    ('[subject]\nname = 7', "subject.name: expected a string"),
+    ('[sharing]\nshared_on = "yesterday"', "sharing.shared_on: expected a date"),
+    ('[sharing]\nmethod = "carrier-pigeon"', "sharing.method: unknown method 'carrier-pigeon'"),
+    ('[subjekt]\nname = "x"', "unknown table(s) or key(s) subjekt"),
+    ('schema = 99', "schema: schema 99 is newer"),
+    ('[decision]\nrecorded = "maybe"', "decision.recorded"),
+    ('[subject]\nname = "Test\\u001b[31mChild"', "subject.name: holds a control"),
+])
+def test_record_bad_input(isp, tmp_path, content, expected):
+    path = tmp_path / "r.toml"
+    path.write_text(content)
+    result = isp("record", str(path), "--draft", check=2)
+    assert expected in result.stderr, result.stderr
+    assert not (isp.records / ".git").exists() or not git(isp.records, "log", "--all", "--oneline").strip()
+
+
+def test_records_path_not_a_repository(isp, tmp_path, guidance):
+    isp.records.mkdir()
+    (isp.records / "something.txt").write_text("fictional")
+    path = write_toml(tmp_path / "r.toml", final_record(guidance))
+    result = isp("record", str(path), check=2)
+    assert "is not a git repository and is not empty" in result.stderr
+    assert sorted(p.name for p in isp.records.iterdir()) == ["something.txt"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only directories")
+def test_read_only_directory(isp, tmp_path, guidance):
+    parent = tmp_path / "ro"
+    parent.mkdir(mode=0o500)
+    isp.records = parent / "records"
+    path = write_toml(tmp_path / "r.toml", final_record(guidance))
+    result = isp("record", str(path), check=2)
+    assert "permission denied" in result.stderr
+
+
+def test_identity_is_required(isp, tmp_path, guidance):
+    path = write_toml(tmp_path / "r.toml", final_record(guidance))
+    result = isp("record", str(path), identity=None, check=2)
+    assert "who is deciding" in result.stderr
+    result = isp("record", str(path), identity="not an identity", check=2)
+    assert "--as" in result.stderr
+
+
+def test_unknown_record_id(isp):
+    assert "not a record id" in isp("show", "../../etc/passwd", check=2).stderr
+    assert "no record with id" in isp("show", "01JDB3M7Q2X8W5ZK4T9N6E1RVA", check=2).stderr
+
+
+def test_bases_and_rules(isp):
+    bases = isp.json("bases")
+    by_id = {b["id"]: b for b in bases}
+    assert by_id["cda1998-s115"]["statutory_bodies_only"] is True
+    assert by_id["dpa2018-sch1-pt2-para18"]["special_category"] is True
+    rules = isp.json("rules", "--ruleset", "dpa-1998")
+    assert len(rules["rules"]) == 7
+    assert "7." in isp("rules").stdout
+    assert "unknown ruleset" in isp("rules", "--ruleset", "nope", check=2).stderr
+
+
+def test_usage_errors_exit_2(isp):
+    result = isp("frobnicate", check=2)
+    assert "invalid choice" in result.stderr
