@@ -37,6 +37,7 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / ".gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.delenv("ISP_RECORDS", raising=False)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the CLI under test is this checkout's, whatever is installed
     return home
 
 
