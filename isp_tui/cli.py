@@ -257,14 +257,14 @@ def _summary(record) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from isp_tui.store import Problem
+    from isp_tui.index import Index
 
     store = _store(args)
-    rows, problems = [], []
-    for item in store.records():
-        (problems if isinstance(item, Problem) else rows).append(item if isinstance(item, Problem) else _summary(item))
-    for problem in problems:
+    index = Index(store)
+    index.refresh()
+    for problem in index.problems:
         print(f"isp: {problem.message}", file=sys.stderr)
+    rows = [row.as_summary() for row in index.rows()]
     if args.json:
         _print_json(rows)
         return EXIT_OK

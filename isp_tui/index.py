@@ -1,19 +1,42 @@
 """A derived view of the records for listing, search and what is due: never the source of truth.
 
-`Index(store).rows()` gives one `Row` a record; `due(rows, today)` what needs doing. The rows can
-always be rebuilt from the records repository; a broken record file is a Problem, not an error.
+The rows live in a SQLite file inside the records repository's git directory
+(`.git/isp/index.sqlite`), next to the commit they describe. Opening it brings it up to date from
+git's own diff between that commit and HEAD (`git diff-tree`), reading only the record files that
+changed; a missing, corrupt or foreign file is simply rebuilt from the repository (`git ls-tree` and
+`git cat-file --batch`). Nothing is ever read from the SQLite file that the repository could not
+give again: deleting it loses nothing.
+
+`Index(store).rows()` gives one `Row` a record (of the committed records, in path order: oldest
+first); `count()` and `page()` give the browse table what it shows without building every row;
+`due(rows, today)` says what needs doing. A broken record file is a Problem, not an error.
+
+Opening the index also keeps git's commit-graph (with changed-path filters) up to date, in a
+background git process, so that one record's history stays fast as the repository grows.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, Iterator
 
-from isp_tui.record import Record
-from isp_tui.store import Problem, Store
+from isp_tui.errors import InputError
+from isp_tui.record import MAX_FILE, Record
+from isp_tui.store import Problem, Store, git_env
 
 DUE_SOON_DAYS = 14
+SCHEMA = 1  # bump when the table changes: an older file is rebuilt, never migrated
+FILE = "index.sqlite"
+GRAPH_EVERY = 50  # commits since the commit-graph was last written before it is written again
+RECORD_DEPTH = 4  # YYYY/MM/DD/<id>.toml
+PARALLEL_FROM = 4000  # record files to read before a rebuild uses worker processes
+PARALLEL_CHUNK = 2000
+MAX_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -53,6 +76,12 @@ class Row:
     def matches(self, query: str) -> bool:
         return all(word in self.search_text for word in query.casefold().split())
 
+    def as_summary(self) -> dict:
+        """The keys `isp list --json` prints."""
+        return {"id": self.id, "created": self.created, "status": self.status, "outcome": self.outcome or None,
+                "decision": self.decision or None, "recipient": self.recipient or None, "ruleset": self.ruleset or None,
+                "response_due": self.response_due, "review_on": self.review_on, "amendments": self.amendments}
+
 
 @dataclass(frozen=True)
 class Due:
@@ -62,29 +91,380 @@ class Due:
     overdue: bool
 
 
+# -- the table ---------------------------------------------------------------------------------------
+
+COLUMNS = ("id", "created", "status", "outcome", "decision", "recipient", "requester_agency", "ruleset",
+           "decided_by", "response_due", "responded", "review_on", "retain_until", "amendments", "search_text")
+DATES = {"response_due", "responded", "review_on", "retain_until"}
+DDL = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE rows (path TEXT PRIMARY KEY, blob TEXT NOT NULL, {", ".join(f"{c} {'INTEGER' if c == 'amendments' else 'TEXT'}" for c in COLUMNS)});
+CREATE INDEX rows_status ON rows (status);
+CREATE INDEX rows_created ON rows (created);
+CREATE TABLE problems (path TEXT PRIMARY KEY, blob TEXT NOT NULL, message TEXT NOT NULL);
+"""
+SELECT = ", ".join(COLUMNS)
+
+
+def _row_values(row: Row) -> tuple:
+    out = []
+    for name in COLUMNS:
+        value = getattr(row, name)
+        out.append(value.isoformat() if isinstance(value, (date, datetime)) else value)
+    return tuple(out)
+
+
+def _row(values: tuple) -> Row:
+    (id_, created, status, outcome, decision, recipient, agency, ruleset, by, response_due, responded, review_on,
+     retain_until, amendments, text) = values
+    day = date.fromisoformat
+    return Row(id_, datetime.fromisoformat(created), status, outcome, decision, recipient, agency, ruleset, by,
+               response_due and day(response_due), responded and day(responded), review_on and day(review_on),
+               retain_until and day(retain_until), amendments, text)
+
+
+def is_record_path(path: str) -> bool:
+    parts = path.split("/")
+    return (len(parts) == RECORD_DEPTH and parts[3].endswith(".toml") and all(
+        len(p) == n and p.isdigit() for p, n in zip(parts[:3], (4, 2, 2))))
+
+
+try:  # the compiled parser reads records about three times faster than tomllib (same code, same results)
+    from tomli import loads as _loads
+except ImportError:  # pragma: no cover - tomli is a dependency; tomllib gives the same answers, slower
+    from tomllib import loads as _loads
+
+
+def _record(path: str, raw: bytes) -> Record:
+    try:
+        data = _loads(raw.decode("utf-8")) if raw.strip() and len(raw) <= MAX_FILE else None
+    except Exception:  # noqa: BLE001 - not UTF-8 or not TOML: the store's own reader says so, in its words
+        data = None
+    if data is None:
+        return Record.from_toml(raw, path)
+    return Record.from_dict(data, path)
+
+
+def parse(path: str, raw: bytes | None, mode: str = "100644") -> Row | Problem:
+    """One record file, as committed, to a Row; a file that is not a readable record to a Problem."""
+    try:
+        if mode == "120000":
+            raise InputError("is a symbolic link; records are plain files and links are not followed", file=path)
+        if raw is None:
+            raise InputError("cannot be read from git", file=path)
+        record = _record(path, raw)
+        stem = path.rsplit("/", 1)[-1][:-5]
+        if record.id != stem:
+            raise InputError(f"holds id {record.id!r}, but its file name says {stem!r}", file=path, field="id")
+        return Row.of(record)
+    except InputError as exc:
+        return Problem(path, str(exc))
+
+
+def blobs(root: Path, shas: list[str]) -> Iterator[bytes | None]:
+    """The content of each blob, in order, from one `git cat-file --batch`."""
+    if not shas:
+        return
+    import threading
+
+    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, env=git_env(), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+
+    def feed() -> None:
+        try:
+            proc.stdin.write("".join(f"{sha}\n" for sha in shas).encode())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    out = proc.stdout
+    try:
+        for _ in shas:
+            header = out.readline().split()
+            if len(header) == 3:
+                data = out.read(int(header[2]))
+                out.read(1)
+                yield data
+            else:
+                yield None  # "<sha> missing": reported as a problem for that file
+    finally:
+        out.close()
+        proc.wait()
+        feeder.join()
+
+
+def parse_many(root: Path, wanted: list[tuple[str, str, str]]) -> tuple[list[tuple], list[tuple]]:
+    """Rows (as table values) and problems for (path, blob, mode) entries; runs in a worker process too."""
+    rows, problems = [], []
+    for (path, sha, mode), raw in zip(wanted, blobs(root, [sha for _, sha, _ in wanted])):
+        item = parse(path, raw, mode)
+        if isinstance(item, Problem):
+            problems.append((path, sha, item.message))
+        else:
+            rows.append((path, sha, *_row_values(item)))
+    return rows, problems
+
+
+def _parsed(root: Path, wanted: list[tuple[str, str, str]]) -> Iterator[tuple[list[tuple], list[tuple]]]:
+    """parse_many, on every core for a big rebuild: the other cores run worker interpreters (plain
+    subprocesses, not fork: safe beside the app's threads) while this one parses its own share."""
+    workers = min(os.cpu_count() or 1, MAX_WORKERS)
+    if len(wanted) < PARALLEL_FROM or workers < 2:
+        for n in range(0, len(wanted), PARALLEL_CHUNK):
+            yield parse_many(root, wanted[n:n + PARALLEL_CHUNK])
+        return
+    import pickle
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    parts = [wanted[n::workers] for n in range(workers)]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(__file__).resolve().parent.parent),
+                                                       os.environ.get("PYTHONPATH", "")]))
+    procs = [subprocess.Popen([sys.executable, "-c", "import isp_tui.index as i; i._worker()"], env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+             for _ in parts[1:]]
+    with ThreadPoolExecutor(len(procs)) as pool:
+        futures = [pool.submit(proc.communicate, pickle.dumps((str(root), part))) for proc, part in zip(procs, parts[1:])]
+        for n in range(0, len(parts[0]), PARALLEL_CHUNK):
+            yield parse_many(root, parts[0][n:n + PARALLEL_CHUNK])
+        for proc, part, future in zip(procs, parts[1:], futures):
+            out, _ = future.result()
+            if proc.returncode == 0:
+                yield pickle.loads(out)
+            else:  # a worker that failed leaves its share to this process
+                yield parse_many(root, part)
+
+
+def _worker() -> None:
+    """A worker interpreter for _parsed: (root, entries) pickled on stdin, (rows, problems) on stdout."""
+    import pickle
+    import sys
+
+    root, wanted = pickle.loads(sys.stdin.buffer.read())
+    sys.stdout.buffer.write(pickle.dumps(parse_many(Path(root), wanted)))
+
+
 class Index:
-    """Rows for every record in the repository."""
+    """Rows for every committed record in the repository, from a derived SQLite index."""
 
     def __init__(self, store: Store):
         self.store = store
-        self._rows: list[Row] | None = None
         self.problems: list[Problem] = []
+        self.commit: str | None = None  # the commit the rows describe
+        self.changed = 0  # record files read by the last refresh
+        self._db: sqlite3.Connection | None = None
+
+    # -- keeping it up to date -------------------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self.store.work / FILE
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is not None:
+            return self._db
+        self.store.work.mkdir(exist_ok=True, mode=0o700)
+        for attempt in range(2):
+            try:
+                db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                os.chmod(self.path, 0o600)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if not tables:
+                    db.executescript(DDL)
+                    db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+                version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+                if not version or version[0] != str(SCHEMA):
+                    raise sqlite3.DatabaseError("an index of another version")
+                db.execute("SELECT count(*) FROM rows").fetchone()
+                self._db = db
+                return db
+            except sqlite3.DatabaseError:
+                if attempt:
+                    raise
+                try:
+                    db.close()
+                except Exception:  # noqa: BLE001 - closing a broken file is best effort
+                    pass
+                self._discard()  # derived data only: a corrupt or foreign file is thrown away and rebuilt
+        raise AssertionError("unreachable")
+
+    def _discard(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def refresh(self) -> None:
-        rows, problems = [], []
-        for item in self.store.records():
-            if isinstance(item, Problem):
-                problems.append(item)
-            else:
-                rows.append(Row.of(item))
-        self._rows, self.problems = rows, problems
+        """Bring the rows up to date with the branch: a diff from the indexed commit, or a rebuild."""
+        try:
+            self._refresh()
+        except sqlite3.DatabaseError:
+            self.close()
+            self._discard()
+            self._refresh()
+
+    def _refresh(self) -> None:
+        head = self.store.head()
+        db = self._connect()
+        indexed = self._meta("commit")
+        if indexed != head:
+            db.execute("BEGIN IMMEDIATE")  # one writer at a time; others wait, then find it done
+            try:
+                indexed = self._meta("commit")
+                if indexed != head:
+                    if indexed and head and self._is_commit(indexed):
+                        self.changed = self._apply_diff(indexed, head)
+                    else:
+                        self.changed = self._rebuild(head)
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('commit', ?)", (head or "",))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        else:
+            self.changed = 0
+        self.commit = head
+        self.problems = [Problem(p, m) for p, m in db.execute("SELECT path, message FROM problems ORDER BY path")]
+        if head:
+            self._maintain_commit_graph(head)
+
+    def rebuild(self) -> None:
+        """Throw the derived index away and build it again from the repository."""
+        self.close()
+        self._discard()
+        self.refresh()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def _meta(self, key: str) -> str | None:
+        row = self._connect().execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row and row[0] else None
+
+    def _is_commit(self, sha: str) -> bool:
+        try:
+            self.store.git("cat-file", "-e", f"{sha}^{{commit}}")
+            return True
+        except subprocess.CalledProcessError:
+            return False
+
+    def _rebuild(self, head: str | None) -> int:
+        db = self._connect()
+        db.execute("DELETE FROM rows")
+        db.execute("DELETE FROM problems")
+        if not head:
+            return 0
+        out = subprocess.run(["git", "ls-tree", "-r", "-z", "--full-tree", head], cwd=self.store.root, env=git_env(),
+                             capture_output=True, check=True).stdout
+        wanted = []
+        for entry in out.split(b"\0"):
+            if not entry:
+                continue
+            info, _, name = entry.partition(b"\t")
+            mode, kind, sha = info.split()
+            path = name.decode("utf-8", "surrogateescape")
+            if kind == b"blob" and is_record_path(path):
+                wanted.append((path, sha.decode(), mode.decode()))
+        self._store_rows(wanted)
+        return len(wanted)
+
+    def _apply_diff(self, old: str, new: str) -> int:
+        db = self._connect()
+        out = subprocess.run(["git", "diff-tree", "-r", "-z", "--no-renames", "--raw", old, new], cwd=self.store.root,
+                             env=git_env(), capture_output=True, check=True).stdout
+        fields = out.split(b"\0")
+        wanted = []
+        for meta, name in zip(fields[0::2], fields[1::2]):
+            if not meta.startswith(b":"):
+                continue
+            _, new_mode, _, new_sha, status = meta[1:].split()
+            path = name.decode("utf-8", "surrogateescape")
+            if not is_record_path(path):
+                continue
+            db.execute("DELETE FROM rows WHERE path=?", (path,))
+            db.execute("DELETE FROM problems WHERE path=?", (path,))
+            if status != b"D" and new_mode != b"160000":
+                wanted.append((path, new_sha.decode(), new_mode.decode()))
+        self._store_rows(wanted)
+        return len(wanted)
+
+    def _store_rows(self, wanted: list[tuple[str, str, str]]) -> None:
+        db = self._connect()
+        insert = f"INSERT OR REPLACE INTO rows VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
+        for rows, problems in _parsed(self.store.root, wanted):
+            db.executemany(insert, rows)
+            db.executemany("INSERT OR REPLACE INTO problems VALUES (?, ?, ?)", problems)
+
+    def _maintain_commit_graph(self, head: str) -> None:
+        """Keep git's commit-graph, with changed-path filters, no more than GRAPH_EVERY commits behind."""
+        graphed = self._meta("graph")
+        if graphed == head:
+            return
+        if graphed and self._is_commit(graphed):
+            try:
+                behind = int(self.store.git("rev-list", "--count", f"{graphed}..{head}").strip() or 0)
+            except (subprocess.CalledProcessError, ValueError):
+                behind = GRAPH_EVERY
+            if behind < GRAPH_EVERY:
+                return
+        self.store.update_commit_graph(wait=False, replace=not graphed)
+        self._connect().execute("INSERT OR REPLACE INTO meta VALUES ('graph', ?)", (head,))
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _where(self, query: str, status: str | None, outcome: str | None) -> tuple[str, list]:
+        clauses, params = [], []
+        for word in query.casefold().split():
+            clauses.append("instr(search_text, ?) > 0")
+            params.append(word)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        if outcome is not None:
+            clauses.append("(outcome = ? OR decision = ?)")
+            params += [outcome, outcome]
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def _ready(self) -> sqlite3.Connection:
+        if self.commit is None and self._db is None:
+            self.refresh()
+        return self._connect()
 
     def rows(self, query: str = "", *, status: str | None = None, outcome: str | None = None) -> list[Row]:
-        if self._rows is None:
-            self.refresh()
-        assert self._rows is not None
-        return [r for r in self._rows if (not query or r.matches(query)) and (status is None or r.status == status)
-                and (outcome is None or r.outcome == outcome or r.decision == outcome)]
+        """Every matching row, oldest first. For a table on screen prefer count() and page()."""
+        where, params = self._where(query, status, outcome)
+        cursor = self._ready().execute(f"SELECT {SELECT} FROM rows{where} ORDER BY path", params)
+        return [_row(values) for values in cursor]
+
+    def count(self, query: str = "", *, status: str | None = None, outcome: str | None = None) -> int:
+        where, params = self._where(query, status, outcome)
+        return self._ready().execute(f"SELECT count(*) FROM rows{where}", params).fetchone()[0]
+
+    def page(self, query: str = "", *, offset: int = 0, limit: int = 100, status: str | None = None,
+             outcome: str | None = None, newest_first: bool = True) -> list[Row]:
+        """One screenful of matching rows: the browse table asks for the rows it shows."""
+        where, params = self._where(query, status, outcome)
+        order = "DESC" if newest_first else "ASC"
+        cursor = self._ready().execute(f"SELECT {SELECT} FROM rows{where} ORDER BY path {order} LIMIT ? OFFSET ?",
+                                       [*params, limit, offset])
+        return [_row(values) for values in cursor]
+
+    def get(self, record_id: str) -> Row | None:
+        values = self._ready().execute(f"SELECT {SELECT} FROM rows WHERE id=?", (record_id,)).fetchone()
+        return _row(values) if values else None
+
+    def due(self, today: date, *, within: int = DUE_SOON_DAYS) -> list[Due]:
+        """As `due(rows, today)`, reading only the rows that can be due (drafts, and dates up to `within` away)."""
+        from datetime import timedelta
+
+        until = (today + timedelta(days=within)).isoformat()
+        cursor = self._ready().execute(
+            f"SELECT {SELECT} FROM rows WHERE status='draft' OR review_on <= ? OR retain_until <= ?", (until, until))
+        return due((_row(values) for values in cursor), today, within=within)
 
 
 def due(rows: Iterable[Row], today: date, *, within: int = DUE_SOON_DAYS) -> list[Due]:

@@ -73,10 +73,15 @@ FIXED = {"schema", "id", "status", "created", "ruleset.id", "ruleset.version", "
 _BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
 
 
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def check_text(value: str, file: object, key: str) -> str:
     """Refuse what a terminal would act on rather than show: control, escape and bidi-override characters."""
     if len(value) > MAX_TEXT:
         raise InputError(f"is {len(value):,} characters long; at most {MAX_TEXT:,} are allowed", file=file, field=key)
+    if value.isascii() and not _ASCII_CONTROL.search(value):
+        return value  # the common case, checked in C: the only ASCII characters refused are controls
     for n, char in enumerate(value):
         if char in "\n\t":
             continue
