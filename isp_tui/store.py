@@ -18,14 +18,15 @@ can run at once without a git lock error.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
 import subprocess
 import time
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -47,6 +48,7 @@ STALE_GIT_LOCK = 30.0  # seconds after which a git lock file nobody is holding i
 ZERO = "0" * 40
 IDENTITY = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 # Our own git commands never run hooks or an fsmonitor: a tampered repository config runs no code.
+_BACKGROUND: list[subprocess.Popen] = []  # commit-graph writers still running
 SAFE_CONFIG = {"core.hooksPath": os.devnull, "core.fsmonitor": "false", "core.untrackedCache": "false"}
 
 
@@ -272,6 +274,21 @@ class Store:
             return []
         return [revision for chunk in out.split("\x1e") if (revision := _parse_revision(chunk))]
 
+    def update_commit_graph(self, *, wait: bool = True, replace: bool = False) -> None:
+        """Write git's commit-graph with changed-path (Bloom) filters, so `git log -- <file>` (a record's
+        history) skips the commits that did not touch it. Incremental (`--split`): only new commits are
+        added, as a new layer; `replace` writes it whole (the first time, or to add filters to a graph
+        some other git wrote without them). With wait=False it runs as a background git process."""
+        args = ["git", "commit-graph", "write", "--reachable", "--changed-paths", "--no-progress",
+                "--split=replace" if replace else "--split"]
+        if wait:
+            subprocess.run(args, cwd=self.root, env=git_env(), capture_output=True)
+            return
+        _BACKGROUND[:] = [p for p in _BACKGROUND if p.poll() is None]
+        _BACKGROUND.append(subprocess.Popen(args, cwd=self.root, env=git_env(), stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                            start_new_session=True))
+
     # -- writing -------------------------------------------------------------------------------------
 
     def save(self, data: dict[str, Any], guidance: Guidance, author: Identity, *, draft: bool = False,
@@ -371,63 +388,89 @@ class Store:
         return Saved(record.id, commit, rel, action, record)
 
     def _commit(self, paths: list[str], message: str, author: Identity) -> str:
-        """Commit the working-tree content of `paths` on top of the branch, without reading the index."""
-        parent = self.head()
-        tree = self._tree_of(parent) if parent else None
+        """Commit the working-tree content of `paths` on top of the branch, without reading the index.
+
+        One `git cat-file --batch` reads the branch's commit and the trees on the way to each path
+        (root, year, month, day: a handful of small trees whatever the size of the repository); the
+        new blob, trees and commit are written as loose objects straight from Python (zlib + SHA-1,
+        git's own format), so a save starts three git processes in all: this one, `update-ref`
+        and `update-index`."""
+        dirs = sorted({"/".join(path.split("/")[:n]) for path in paths for n in range(path.count("/") + 1)},
+                      key=lambda d: (d.count("/") if d else -1, d))
+        signing = self._signing_started()  # asked of git while the trees are read: the two run side by side
+        try:
+            parent, trees = self._read_trees(dirs)
+        except BaseException:
+            signing.kill()
+            signing.wait()
+            raise
         for path in paths:
+            folder, _, name = path.rpartition("/")
             full = self.root / path
-            blob = self._store_object(b"blob", full.read_bytes()) if full.is_file() else None
-            tree = self._update_tree(tree, path.split("/"), blob)
-        if tree is None:
-            tree = self._store_object(b"tree", b"")
-        commit = self._make_commit(tree, parent, message, author)
+            if full.is_file():
+                trees[folder][name.encode()] = (b"100644", self._write_object(b"blob", full.read_bytes()))
+            else:
+                trees[folder].pop(name.encode(), None)
+        for folder in sorted(dirs, key=lambda d: (-(d.count("/") + 1) if d else 0, d)):
+            if not folder:
+                continue
+            up, _, name = folder.rpartition("/")
+            if trees[folder]:
+                trees[up][name.encode()] = (b"40000", self._write_object(b"tree", _tree_bytes(trees[folder])))
+            else:
+                trees[up].pop(name.encode(), None)
+        tree = self._write_object(b"tree", _tree_bytes(trees[""]))
+        commit = self._make_commit(tree, parent, message, author, sign=_signing_answer(signing))
         self._update_ref(commit, parent, message)
         self._sync_index(paths)
         return commit
 
-    def _store_object(self, kind: bytes, data: bytes) -> bytes:
-        from gitdb import IStream
-
-        return self.repo.odb.store(IStream(kind, len(data), BytesIO(data))).binsha
-
-    def _tree_of(self, commit: str) -> bytes:
-        raw = self.repo.odb.stream(bytes.fromhex(commit)).read()
-        return bytes.fromhex(raw[5:45].decode())  # "tree <hex>\n..."
-
-    def _update_tree(self, tree: bytes | None, parts: list[str], blob: bytes | None) -> bytes | None:
-        from git.objects.fun import tree_entries_from_data, tree_to_stream
-
-        entries: dict[str, tuple[bytes, int]] = {}
-        if tree is not None:
-            for binsha, mode, name in tree_entries_from_data(self.repo.odb.stream(tree).read()):
-                entries[name] = (binsha, mode)
-        name = parts[0]
-        if len(parts) == 1:
-            if blob is None:
-                entries.pop(name, None)
+    def _read_trees(self, dirs: list[str]) -> tuple[str | None, dict[str, dict[bytes, tuple[bytes, bytes]]]]:
+        """The branch's commit and the entries of each of `dirs` in its tree (empty where absent)."""
+        asks = [BRANCH] + [f"{BRANCH}^{{tree}}" if not d else f"{BRANCH}:{d}" for d in dirs]
+        out = subprocess.run(["git", "cat-file", "--batch"], cwd=self.root, env=git_env(), capture_output=True,
+                             input="".join(f"{a}\n" for a in asks).encode())
+        if out.returncode != 0:
+            raise StoreError(f"the records repository could not be read: {out.stderr.decode(errors='replace').strip()}")
+        data, pos, found = out.stdout, 0, []
+        for _ in asks:
+            eol = data.index(b"\n", pos)
+            header = data[pos:eol].split()
+            pos = eol + 1
+            if len(header) == 3 and header[-1].isdigit():
+                size = int(header[2])
+                found.append((header[1], data[pos:pos + size]))
+                pos += size + 1
             else:
-                entries[name] = (blob, 0o100644)
-        else:
-            current = entries.get(name)
-            sub = current[0] if current and stat.S_ISDIR(current[1]) else None
-            new = self._update_tree(sub, parts[1:], blob)
-            if new is None:
-                entries.pop(name, None)
-            else:
-                entries[name] = (new, 0o040000)
-        if not entries:
-            return None
-        ordered = sorted(entries.items(), key=lambda e: e[0].encode() + (b"/" if stat.S_ISDIR(e[1][1]) else b""))
-        out = BytesIO()
-        tree_to_stream([(binsha, mode, name) for name, (binsha, mode) in ordered], out.write)
-        return self._store_object(b"tree", out.getvalue())
+                found.append((b"missing", b""))
+        kind, body = found[0]
+        parent = _sha_of_commit(data) if kind == b"commit" else None
+        trees = {d: (_tree_entries(body) if kind == b"tree" else {}) for d, (kind, body) in zip(dirs, found[1:])}
+        return parent, trees
 
-    def _make_commit(self, tree: bytes, parent: str | None, message: str, author: Identity) -> str:
+    def _write_object(self, kind: bytes, data: bytes) -> str:
+        """Store a loose object as git does (zlib of "<kind> <size>\\0<data>", named by its SHA-1)."""
+        raw = b"%s %d\0%s" % (kind, len(data), data)
+        sha = hashlib.sha1(raw).hexdigest()
+        target = self.gitdir / "objects" / sha[:2] / sha[2:]
+        if not target.exists():
+            target.parent.mkdir(exist_ok=True)
+            tmp = target.parent / f"tmp_obj_{os.getpid()}_{sha[2:10]}"
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+            try:
+                os.write(fd, zlib.compress(raw))
+            finally:
+                os.close(fd)
+            os.replace(tmp, target)
+        return sha
+
+    def _make_commit(self, tree: str, parent: str | None, message: str, author: Identity, *, sign: bool) -> str:
         when = now()
         stamp = f"{int(when.timestamp())} +0000"
-        signing = self._signing()
-        if signing:
-            args = ["commit-tree", tree.hex(), "-S"] + (["-p", parent] if parent else [])
+        if any(ord(c) < 32 for c in author.name + author.email):
+            raise InputError("an identity cannot hold control characters", field="--as")
+        if sign:
+            args = ["commit-tree", tree, "-S"] + (["-p", parent] if parent else [])
             env = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email, "GIT_AUTHOR_DATE": stamp,
                    "GIT_COMMITTER_NAME": author.name, "GIT_COMMITTER_EMAIL": author.email, "GIT_COMMITTER_DATE": stamp}
             result = subprocess.run(["git", *args], cwd=self.root, env={**git_env(), **env}, input=message.encode(),
@@ -435,20 +478,15 @@ class Store:
             if result.returncode != 0:
                 raise StoreError(f"signing the commit failed: {result.stderr.decode(errors='replace').strip()}")
             return result.stdout.decode().strip()
-        from git import Actor
-        from git.objects.commit import Commit
+        person = f"{author.name} <{author.email}> {stamp}"
+        body = f"tree {tree}\n" + (f"parent {parent}\n" if parent else "") + \
+            f"author {person}\ncommitter {person}\n\n{message}"
+        return self._write_object(b"commit", body.encode("utf-8"))
 
-        actor = Actor(author.name, author.email)
-        parents = [self.repo.commit(parent)] if parent else []
-        commit = Commit.create_from_tree(self.repo, self.repo.tree(tree.hex()), message, parent_commits=parents,
-                                         author=actor, committer=actor, author_date=stamp, commit_date=stamp)
-        return commit.hexsha
-
-    def _signing(self) -> bool:
-        try:
-            return self.git("config", "--bool", "commit.gpgsign").strip() == "true"
-        except subprocess.CalledProcessError:
-            return False
+    def _signing_started(self) -> subprocess.Popen:
+        """Whether commits are to be signed (commit.gpgsign), asked of git; read with _signing_answer."""
+        return subprocess.Popen(["git", "config", "--bool", "commit.gpgsign"], cwd=self.root, env=git_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def _update_ref(self, commit: str, parent: str | None, message: str) -> None:
         subject = message.splitlines()[0]
@@ -593,3 +631,36 @@ def _parse_revision(chunk: str) -> Revision | None:
             parsed[key.strip()] = value.strip()
     return Revision(commit, author, email, datetime.fromisoformat(when), subject, parsed)
 
+
+
+def _signing_answer(proc: subprocess.Popen) -> bool:
+    out, _ = proc.communicate()
+    return proc.returncode == 0 and out.strip() == b"true"
+
+
+def _sha_of_commit(batch_output: bytes) -> str:
+    """The commit id from the first header line of `git cat-file --batch` output."""
+    return batch_output[:batch_output.index(b" ")].decode()
+
+
+def _tree_entries(body: bytes) -> dict[bytes, tuple[bytes, bytes]]:
+    """A raw git tree as {name: (mode, binary sha)}."""
+    entries, pos = {}, 0
+    while pos < len(body):
+        space = body.index(b" ", pos)
+        nul = body.index(b"\0", space)
+        entries[body[space + 1:nul]] = (body[pos:space], body[nul + 1:nul + 21])
+        pos = nul + 21
+    return entries
+
+
+def _tree_bytes(entries: dict[bytes, tuple[bytes, bytes | str]]) -> bytes:
+    """A git tree from {name: (mode, sha)}, in git's order (a folder sorts as if its name ended in "/")."""
+    def key(item: tuple[bytes, tuple[bytes, bytes | str]]) -> bytes:
+        name, (mode, _) = item
+        return name + b"/" if mode == b"40000" else name
+
+    out = []
+    for name, (mode, sha) in sorted(entries.items(), key=key):
+        out.append(b"%s %s\0%s" % (mode, name, bytes.fromhex(sha) if isinstance(sha, str) else sha))
+    return b"".join(out)
