@@ -39,7 +39,7 @@ PARALLEL_CHUNK = 2000
 MAX_WORKERS = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: 100k rows in memory at a third less
 class Row:
     id: str
     created: datetime

@@ -1,11 +1,13 @@
 """The records repository: a git repository holding one TOML file per decision.
 
-The commit path never goes through an index read by GitPython: a save writes the blob and the
-few changed trees straight into the object database, makes the commit with
-`Commit.create_from_tree`, moves the branch with `git update-ref` (compare-and-swap on the old
-value) and then brings git's index up to date for the one path with `git update-index`, so a
-person running `git status` sees a clean tree. Its cost does not grow with the number of records
-beyond the index update.
+The commit path never reads git's index: a save reads the branch's commit and the few trees on
+the way to the record (root, year, month, day) with one `git cat-file --batch`, writes the blob,
+those trees and the commit as loose objects straight from Python, and moves the branch with
+`git update-ref` (compare-and-swap on the old value). Signed commits (commit.gpgsign) are made by
+`git commit-tree -S` instead. Meanwhile `git update-index` brings git's index up to date for the
+changed paths, so a person running `git status` sees a clean tree; with a split index that is a
+small write, but it reads the whole index, the only cost that grows with the number of records,
+so it runs side by side with the commit and the save waits for both.
 
 Every save is journalled: a journal entry is written (and fsynced) before the record file, and
 removed only once the commit and the index are done. A process killed at any instant leaves
@@ -383,18 +385,37 @@ class Store:
                      self.work / "tmp")
         for path, content in files.items():
             atomic_write(self.root / path, content, self.work / "tmp")
-        commit = self._commit(list(files), message, author)
+        indexing = self._index_started(list(files))  # git's index is brought up to date while the commit is made
+        commit = self._commit(list(files), message, author, indexing=indexing)
         journal.unlink()
         return Saved(record.id, commit, rel, action, record)
 
-    def _commit(self, paths: list[str], message: str, author: Identity) -> str:
+    def _commit(self, paths: list[str], message: str, author: Identity, *,
+                indexing: subprocess.Popen | None = None) -> str:
         """Commit the working-tree content of `paths` on top of the branch, without reading the index.
 
         One `git cat-file --batch` reads the branch's commit and the trees on the way to each path
         (root, year, month, day: a handful of small trees whatever the size of the repository); the
         new blob, trees and commit are written as loose objects straight from Python (zlib + SHA-1,
         git's own format), so a save starts three git processes in all: this one, `update-ref`
-        and `update-index`."""
+        and `update-index`. `indexing` is that `update-index`, already started by the caller: it only
+        needs the files on disk, and reading a big repository's index is the one cost that grows, so it
+        runs beside the commit; the save returns only once both are done."""
+        try:
+            commit = self._commit_objects(paths, message, author)
+        finally:
+            indexed = indexing is not None and indexing.wait() == 0
+        if not indexed:
+            self._sync_index(paths)  # not started, or it failed (a stale index.lock?): the careful way
+        return commit
+
+    def _index_started(self, paths: list[str]) -> subprocess.Popen:
+        return subprocess.Popen(["git", "update-index", "--add", "--remove", "--", *paths], cwd=self.root,
+                                env=git_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    def _commit_objects(self, paths: list[str], message: str, author: Identity) -> str:
+        """The objects and the branch move of _commit."""
         dirs = sorted({"/".join(path.split("/")[:n]) for path in paths for n in range(path.count("/") + 1)},
                       key=lambda d: (d.count("/") if d else -1, d))
         signing = self._signing_started()  # asked of git while the trees are read: the two run side by side
@@ -422,7 +443,6 @@ class Store:
         tree = self._write_object(b"tree", _tree_bytes(trees[""]))
         commit = self._make_commit(tree, parent, message, author, sign=_signing_answer(signing))
         self._update_ref(commit, parent, message)
-        self._sync_index(paths)
         return commit
 
     def _read_trees(self, dirs: list[str]) -> tuple[str | None, dict[str, dict[bytes, tuple[bytes, bytes]]]]:

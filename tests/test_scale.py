@@ -1,0 +1,225 @@
+"""Behaviour at size, sized for CI: the derived index agrees with the repository after creates,
+amendments, hand edits with plain git, a deleted or corrupt cache file and a sync from another
+clone; `git status` is clean after saves; the commit-graph is kept. No timings here: see bench/.
+
+The repository (1,000 records, ~1,250 commits) is made once with bench/generate.py, the same
+generator the benchmarks use, and copied for each test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from factory import final_record
+from conftest import git
+from isp_tui.index import Index, Row
+from isp_tui.record import record_path
+from isp_tui.store import Identity, Problem, Store
+
+SIZE = 1000
+ROOT = Path(__file__).resolve().parent.parent
+AUTHOR = Identity("Test Practitioner", "test.practitioner@example.invalid")
+
+
+@pytest.fixture(autouse=True)
+def administrator(monkeypatch):
+    """Plain git, as an administrator would run it by hand."""
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Test Administrator")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "test.administrator@example.invalid")
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory) -> Path:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    target = tmp_path_factory.mktemp("generated") / "records"
+    generate(target, SIZE, gc=False)
+    return target
+
+
+@pytest.fixture
+def store(generated, tmp_path) -> Store:
+    target = tmp_path / "records"
+    shutil.copytree(generated, target, symlinks=True)
+    return Store(target)
+
+
+def from_files(store: Store) -> tuple[dict[str, Row], list[str]]:
+    """The truth: every record file in the working tree, parsed afresh (the old full scan)."""
+    rows, problems = {}, []
+    for item in store.records():
+        if isinstance(item, Problem):
+            problems.append(item.path)
+        else:
+            rows[item.id] = Row.of(item)
+    return rows, problems
+
+
+def assert_agrees(store: Store, index: Index | None = None) -> Index:
+    index = index or Index(store)
+    index.refresh()
+    assert index.commit == store.head()
+    rows, problems = from_files(store)
+    indexed = {row.id: row for row in index.rows()}
+    assert indexed.keys() == rows.keys()
+    assert indexed == rows
+    assert [p.path for p in index.problems] == sorted(problems)
+    assert index.count() == len(rows)
+    return index
+
+
+def status(store: Store) -> str:
+    return git(store.root, "status", "--porcelain")
+
+
+def test_a_generated_repository_is_indexed_whole_and_agrees(store):
+    assert status(store) == ""
+    index = assert_agrees(store)
+    assert index.changed == SIZE
+    assert index.count() == SIZE
+    assert index.count(status="draft") == 0  # every draft was finalised
+    assert any(row.amendments for row in index.rows())
+
+
+def test_saves_and_amendments_update_the_index_from_the_diff_and_leave_git_status_clean(store, guidance):
+    index = assert_agrees(store)
+    saved = [store.save(final_record(guidance), guidance, AUTHOR) for _ in range(3)]
+    assert status(store) == ""
+    draft = store.save(final_record(guidance, decision=None), guidance, AUTHOR, draft=True)
+    assert status(store) == ""
+    index.refresh()
+    assert index.changed == 4  # only the files git's diff names were read, not a rebuild
+    assert index.get(draft.id).status == "draft"
+    data = {**store.get(saved[0].id).data, "recipient": {"agency": "Test Amended Agency", "person": "Test Officer"}}
+    store.amend(saved[0].id, data, "Fictional correction of the recipient", guidance, AUTHOR)
+    assert status(store) == ""
+    index.refresh()
+    assert index.changed == 1
+    assert index.get(saved[0].id).amendments == 1
+    assert [r.id for r in index.rows("amended agency")] == [saved[0].id]
+    assert_agrees(store, index)
+    assert len(store.history(saved[0].id)) == 2
+
+
+def test_hand_edits_committed_with_plain_git_are_picked_up(store):
+    index = assert_agrees(store)
+    first, second, third = index.page(limit=3, newest_first=False)
+    path = store.root / record_path(first.id)
+    before = f'[recipient]\nagency = "{first.recipient}"'
+    assert before in path.read_text()
+    path.write_text(path.read_text().replace(before, '[recipient]\nagency = "Test Hand Edited Agency"'))
+    (store.root / record_path(second.id)).write_text("this is = not [valid toml\n")
+    git(store.root, "rm", "-q", record_path(third.id))
+    git(store.root, "commit", "-qam", "hand edits by a test administrator")
+    index.refresh()
+    assert index.changed == 2  # the deletion needs no reading
+    assert index.get(first.id).recipient == "Test Hand Edited Agency"
+    assert index.get(second.id) is None and index.get(third.id) is None
+    assert [p.path for p in index.problems] == [record_path(second.id)]
+    assert "is not valid TOML" in index.problems[0].message
+    assert_agrees(store, index)
+    git(store.root, "checkout", "-q", "HEAD~1", "--", record_path(second.id))  # put it right again
+    git(store.root, "commit", "-qm", "restore a record")
+    index = assert_agrees(store, index)
+    assert index.problems == []
+
+
+def test_a_deleted_or_corrupt_cache_is_rebuilt_from_the_repository(store, guidance):
+    index = assert_agrees(store)
+    index.close()
+    index.path.unlink()
+    store.save(final_record(guidance), guidance, AUTHOR)
+    fresh = assert_agrees(store)
+    assert fresh.changed == SIZE + 1
+    fresh.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{fresh.path}{suffix}").unlink(missing_ok=True)
+    fresh.path.write_bytes(b"not a database at all" * 100)
+    again = assert_agrees(store)
+    assert again.changed == SIZE + 1
+    again.rebuild()
+    assert again.changed == SIZE + 1
+
+
+def test_an_index_pointing_at_a_commit_that_is_gone_is_rebuilt(store, guidance):
+    index = assert_agrees(store)
+    store.save(final_record(guidance), guidance, AUTHOR)
+    index.refresh()
+    git(store.root, "reset", "-q", "--hard", "HEAD~1")
+    git(store.root, "reflog", "expire", "--expire=now", "--all")
+    git(store.root, "gc", "-q", "--prune=now")
+    assert_agrees(store, index)
+
+
+def test_commits_arriving_from_another_clone_by_fetch_and_merge(store, guidance, tmp_path):
+    index = assert_agrees(store)
+    other = tmp_path / "other"
+    git(tmp_path, "clone", "-q", str(store.root), str(other))
+    for key, value in (("core.splitIndex", "true"), ("index.version", "4")):
+        git(other, "config", key, value)
+    elsewhere = Store(other)
+    theirs = [elsewhere.save(final_record(guidance), guidance, AUTHOR) for _ in range(2)]
+    some = index.page(limit=1, offset=10)[0]
+    elsewhere.amend(some.id, {**elsewhere.get(some.id).data, "recipient": {"agency": "Test Synced Agency", "person": "Test Officer"}},
+                    "Fictional correction made on another machine", guidance, AUTHOR)
+    ours = store.save(final_record(guidance), guidance, AUTHOR)  # meanwhile, here
+    git(store.root, "fetch", "-q", str(other), "main")
+    git(store.root, "merge", "-q", "--no-edit", "FETCH_HEAD")
+    assert status(store) == ""
+    index.refresh()
+    assert index.changed == 4  # their two records and their amendment, and ours: only what the diff names
+    assert {r.id for r in (index.get(s.id) for s in (*theirs, ours))} == {*(s.id for s in theirs), ours.id}
+    assert index.get(some.id).recipient == "Test Synced Agency"
+    assert_agrees(store, index)
+
+
+def test_search_filters_and_pages_agree_with_the_rows(store):
+    index = assert_agrees(store)
+    every = index.rows()
+    for query in ("alpha", "ALPHA police", "test-0012", "share-part", "nothing-matches-this"):
+        expected = [row for row in every if row.matches(query)]
+        assert index.rows(query) == expected
+        assert index.count(query) == len(expected)
+        assert index.page(query, limit=25, newest_first=False) == expected[:25]
+        assert index.page(query, limit=25) == expected[::-1][:25]
+    assert index.rows(outcome="share-part") == [r for r in every if "share-part" in (r.outcome, r.decision)]
+    today = date(2026, 11, 1)
+    from isp_tui.index import due
+
+    assert index.due(today) == due(every, today)
+
+
+def test_isp_list_json_reads_the_index(store):
+    import json
+    import os
+
+    result = subprocess.run([sys.executable, "-m", "isp_tui", "--records", str(store.root), "list", "--json"],
+                            capture_output=True, text=True, env=os.environ.copy(), check=True)
+    listed = json.loads(result.stdout)
+    assert len(listed) == SIZE
+    assert set(listed[0]) == {"id", "created", "status", "outcome", "decision", "recipient", "ruleset",
+                              "response_due", "review_on", "amendments"}
+    assert (store.gitdir / "isp" / "index.sqlite").is_file()
+
+
+def test_the_commit_graph_is_written_with_changed_paths_and_history_reads_the_same(store):
+    some = Index(store).page(limit=1, offset=100)[0].id
+    before = store.history(some)
+    store.update_commit_graph(replace=True)
+    assert git(store.root, "commit-graph", "verify") == ""
+    assert (store.gitdir / "objects" / "info" / "commit-graphs" / "commit-graph-chain").is_file()
+    assert store.history(some) == before
+    index = Index(store)
+    index.refresh()  # the graph is recorded as current: nothing to write
+    from isp_tui import store as store_module
+
+    for proc in store_module._BACKGROUND:
+        proc.wait()
