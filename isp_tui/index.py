@@ -30,7 +30,7 @@ from isp_tui.record import MAX_FILE, Record
 from isp_tui.store import Problem, Store, git_env
 
 DUE_SOON_DAYS = 14
-SCHEMA = 1  # bump when the table changes: an older file is rebuilt, never migrated
+SCHEMA = 2  # bump when the table changes: an older file is rebuilt, never migrated
 FILE = "index.sqlite"
 GRAPH_EVERY = 50  # commits since the commit-graph was last written before it is written again
 RECORD_DEPTH = 4  # YYYY/MM/DD/<id>.toml
@@ -102,6 +102,18 @@ CREATE TABLE rows (path TEXT PRIMARY KEY, blob TEXT NOT NULL, {", ".join(f"{c} {
 CREATE INDEX rows_status ON rows (status);
 CREATE INDEX rows_created ON rows (created);
 CREATE TABLE problems (path TEXT PRIMARY KEY, blob TEXT NOT NULL, message TEXT NOT NULL);
+"""
+# Search: a trigram full-text index over search_text finds the rows holding each word of three or
+# more characters without reading every row; the exact substring test then runs on those alone.
+# Where SQLite lacks the trigram tokenizer (before 3.34), search reads every row instead.
+SEARCH_DDL = """
+CREATE VIRTUAL TABLE search USING fts5(search_text, content='rows', content_rowid='rowid', tokenize='trigram');
+CREATE TRIGGER rows_added AFTER INSERT ON rows BEGIN
+  INSERT INTO search (rowid, search_text) VALUES (new.rowid, new.search_text);
+END;
+CREATE TRIGGER rows_removed AFTER DELETE ON rows BEGIN
+  INSERT INTO search (search, rowid, search_text) VALUES ('delete', old.rowid, old.search_text);
+END;
 """
 SELECT = ", ".join(COLUMNS)
 
@@ -255,6 +267,7 @@ class Index:
         self.commit: str | None = None  # the commit the rows describe
         self.changed = 0  # record files read by the last refresh
         self._db: sqlite3.Connection | None = None
+        self._fts = False
 
     # -- keeping it up to date -------------------------------------------------------------------
 
@@ -276,10 +289,15 @@ class Index:
                 if not tables:
                     db.executescript(DDL)
                     db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+                    try:
+                        db.executescript(SEARCH_DDL)
+                    except sqlite3.OperationalError:  # no FTS5 or no trigram tokenizer in this SQLite
+                        pass
                 version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
                 if not version or version[0] != str(SCHEMA):
                     raise sqlite3.DatabaseError("an index of another version")
                 db.execute("SELECT count(*) FROM rows").fetchone()
+                self._fts = bool(db.execute("SELECT 1 FROM sqlite_master WHERE name='search'").fetchone())
                 self._db = db
                 return db
             except sqlite3.DatabaseError:
@@ -370,6 +388,8 @@ class Index:
             if kind == b"blob" and is_record_path(path):
                 wanted.append((path, sha.decode(), mode.decode()))
         self._store_rows(wanted)
+        if self._fts:
+            db.execute("INSERT INTO search (search) VALUES ('optimize')")
         return len(wanted)
 
     def _apply_diff(self, old: str, new: str) -> int:
@@ -394,7 +414,7 @@ class Index:
 
     def _store_rows(self, wanted: list[tuple[str, str, str]]) -> None:
         db = self._connect()
-        insert = f"INSERT OR REPLACE INTO rows VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
+        insert = f"INSERT INTO rows VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"  # never REPLACE: triggers
         for rows, problems in _parsed(self.store.root, wanted):
             db.executemany(insert, rows)
             db.executemany("INSERT OR REPLACE INTO problems VALUES (?, ?, ?)", problems)
@@ -418,7 +438,12 @@ class Index:
 
     def _where(self, query: str, status: str | None, outcome: str | None) -> tuple[str, list]:
         clauses, params = [], []
-        for word in query.casefold().split():
+        words = query.casefold().split()
+        indexed = [word for word in words if len(word) >= 3]
+        if indexed and self._fts:
+            clauses.append("rowid IN (SELECT rowid FROM search WHERE search MATCH ?)")
+            params.append(" AND ".join('"' + word.replace('"', '""') + '"' for word in indexed))
+        for word in words:
             clauses.append("instr(search_text, ?) > 0")
             params.append(word)
         if status is not None:

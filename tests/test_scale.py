@@ -2,7 +2,7 @@
 amendments, hand edits with plain git, a deleted or corrupt cache file and a sync from another
 clone; `git status` is clean after saves; the commit-graph is kept. No timings here: see bench/.
 
-The repository (1,000 records, ~1,250 commits) is made once with bench/generate.py, the same
+The repository (600 records, ~750 commits) is made once with bench/generate.py, the same
 generator the benchmarks use, and copied for each test.
 """
 
@@ -22,7 +22,7 @@ from isp_tui.index import Index, Row
 from isp_tui.record import record_path
 from isp_tui.store import Identity, Problem, Store
 
-SIZE = 1000
+SIZE = 600
 ROOT = Path(__file__).resolve().parent.parent
 AUTHOR = Identity("Test Practitioner", "test.practitioner@example.invalid")
 
@@ -132,7 +132,10 @@ def test_hand_edits_committed_with_plain_git_are_picked_up(store):
     assert index.problems == []
 
 
-def test_a_deleted_or_corrupt_cache_is_rebuilt_from_the_repository(store, guidance):
+def test_a_deleted_or_corrupt_cache_is_rebuilt_from_the_repository(store, guidance, monkeypatch):
+    import isp_tui.index
+
+    monkeypatch.setattr(isp_tui.index, "PARALLEL_FROM", 100)  # rebuilds here use the worker interpreters
     index = assert_agrees(store)
     index.close()
     index.path.unlink()
@@ -223,3 +226,17 @@ def test_the_commit_graph_is_written_with_changed_paths_and_history_reads_the_sa
 
     for proc in store_module._BACKGROUND:
         proc.wait()
+
+
+@pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen signs the test commits")
+def test_signed_commits_still_go_through_git_and_are_indexed(tmp_path, guidance):
+    store = Store(tmp_path / "signed")
+    key = tmp_path / "test-signing-key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test@example.invalid", "-f", str(key)],
+                   check=True)
+    for name, value in (("gpg.format", "ssh"), ("user.signingkey", str(key)), ("commit.gpgsign", "true")):
+        git(store.root, "config", name, value)
+    saved = store.save(final_record(guidance), guidance, AUTHOR)
+    assert "-----BEGIN SSH SIGNATURE-----" in git(store.root, "cat-file", "-p", saved.commit)
+    assert status(store) == ""
+    assert [row.id for row in assert_agrees(store).rows()] == [saved.id]
