@@ -133,21 +133,33 @@ def measure(size: int, repeat: int, cold_repeat: int, guidance) -> dict:
         index.refresh()
         index.count()
         index.page(offset=0, limit=100)
+        index.prepare()  # searchable: the filter columns are in memory
         index.close()
 
     out["browse_open"] = median([clock(open_browse) for _ in range(repeat)])
     index = Index(store)
     index.refresh()
+    index.prepare()
     keystroke = []
     for _ in range(repeat):
         for query in QUERIES:
+            index._last = None  # each query from scratch, not narrowed from the one before
             keystroke.append(clock(lambda q=query: (index.count(q), index.page(q, limit=100))))
+    typing = []
+    for _ in range(repeat):
+        index._last = None
+        for n in range(1, len("alpha police") + 1):  # a person typing, one keystroke at a time
+            typing.append(clock(lambda q="alpha police"[:n]: (index.count(q), index.page(q, limit=100))))
+    out["typing"] = median(typing)
+    out["typing_max"] = max(typing)
     out["filter"] = median(keystroke)
     out["rows_all"] = median([clock(index.rows) for _ in range(repeat)])
     out["rows_query"] = median([clock(index.rows, "alpha") for _ in range(repeat)])
     out["due"] = median([clock(index.due, datetime(2026, 11, 1).date()) for _ in range(repeat)])
 
     print(f"[{size}] history and the commit-graph", file=sys.stderr)
+    for old in (store.gitdir / "objects" / "info").glob("commit-graph*"):  # measure a first write, from nothing
+        shutil.rmtree(old) if old.is_dir() else old.unlink()
     out["graph_full"] = clock(store.update_commit_graph, replace=True)
     some = index.page(limit=1, offset=size // 2)[0].id
     from isp_tui.record import record_path
@@ -225,8 +237,11 @@ def table(results: list[dict], meta: dict) -> str:
         line("ratio (target ≤ 0.3x)", lambda r: ratio(r["save"], r["plain_commit"])),
         line(f"save vs save at {first:,} (target ≤ 2x)", lambda r: ratio(r["save"], by[first]["save"])),
         line("`git status` clean after saves", lambda r: "yes" if r["status_clean_after_save"] else "NO"),
-        line("**browse open**: index up to date + count + first 100 rows (target ≤ 500)", lambda r: ms(r["browse_open"])),
-        line("**filter keystroke**: count + first 100 matching rows (target ≤ 100)", lambda r: ms(r["filter"])),
+        line("**browse open**: index up to date + count + first 100 rows + search ready (target ≤ 500)",
+             lambda r: ms(r["browse_open"])),
+        line("**filter keystroke**: count + first 100 matching rows, fresh query (target ≤ 100)", lambda r: ms(r["filter"])),
+        line("filter while typing \"alpha police\": median keystroke (slowest)",
+             lambda r: f"{ms(r['typing'])} ({ms(r['typing_max'])})"),
         line("`Index.rows()`: every row as objects", lambda r: ms(r["rows_all"])),
         line("`Index.rows(\"alpha\")`", lambda r: ms(r["rows_query"])),
         line("`Index.due(today)`", lambda r: ms(r["due"])),

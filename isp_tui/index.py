@@ -30,7 +30,7 @@ from isp_tui.record import MAX_FILE, Record
 from isp_tui.store import Problem, Store, git_env
 
 DUE_SOON_DAYS = 14
-SCHEMA = 2  # bump when the table changes: an older file is rebuilt, never migrated
+SCHEMA = 5  # bump when the table changes: an older file is rebuilt, never migrated
 FILE = "index.sqlite"
 GRAPH_EVERY = 50  # commits since the commit-graph was last written before it is written again
 RECORD_DEPTH = 4  # YYYY/MM/DD/<id>.toml
@@ -98,23 +98,13 @@ COLUMNS = ("id", "created", "status", "outcome", "decision", "recipient", "reque
 DATES = {"response_due", "responded", "review_on", "retain_until"}
 DDL = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE rows (path TEXT PRIMARY KEY, blob TEXT NOT NULL, {", ".join(f"{c} {'INTEGER' if c == 'amendments' else 'TEXT'}" for c in COLUMNS)});
+CREATE TABLE rows (path TEXT PRIMARY KEY, blob TEXT NOT NULL, {", ".join(f"{c} {'INTEGER' if c == 'amendments' else 'TEXT'}" for c in COLUMNS)}) WITHOUT ROWID;
+CREATE INDEX rows_id ON rows (id);
 CREATE INDEX rows_status ON rows (status);
 CREATE INDEX rows_created ON rows (created);
 CREATE TABLE problems (path TEXT PRIMARY KEY, blob TEXT NOT NULL, message TEXT NOT NULL);
 """
-# Search: a trigram full-text index over search_text finds the rows holding each word of three or
-# more characters without reading every row; the exact substring test then runs on those alone.
-# Where SQLite lacks the trigram tokenizer (before 3.34), search reads every row instead.
-SEARCH_DDL = """
-CREATE VIRTUAL TABLE search USING fts5(search_text, content='rows', content_rowid='rowid', tokenize='trigram');
-CREATE TRIGGER rows_added AFTER INSERT ON rows BEGIN
-  INSERT INTO search (rowid, search_text) VALUES (new.rowid, new.search_text);
-END;
-CREATE TRIGGER rows_removed AFTER DELETE ON rows BEGIN
-  INSERT INTO search (search, rowid, search_text) VALUES ('delete', old.rowid, old.search_text);
-END;
-"""
+
 SELECT = ", ".join(COLUMNS)
 
 
@@ -258,6 +248,16 @@ def _worker() -> None:
     sys.stdout.buffer.write(pickle.dumps(parse_many(Path(root), wanted)))
 
 
+@dataclass
+class _Columns:
+    commit: str | None
+    paths: list[str]
+    texts: list[str]
+    statuses: list[str]
+    outcomes: list[str]
+    decisions: list[str]
+
+
 class Index:
     """Rows for every committed record in the repository, from a derived SQLite index."""
 
@@ -267,7 +267,8 @@ class Index:
         self.commit: str | None = None  # the commit the rows describe
         self.changed = 0  # record files read by the last refresh
         self._db: sqlite3.Connection | None = None
-        self._fts = False
+        self._cache: _Columns | None = None
+        self._last: tuple[str | None, str, list[int]] | None = None  # the last search, to narrow the next
 
     # -- keeping it up to date -------------------------------------------------------------------
 
@@ -289,15 +290,10 @@ class Index:
                 if not tables:
                     db.executescript(DDL)
                     db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
-                    try:
-                        db.executescript(SEARCH_DDL)
-                    except sqlite3.OperationalError:  # no FTS5 or no trigram tokenizer in this SQLite
-                        pass
                 version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
                 if not version or version[0] != str(SCHEMA):
                     raise sqlite3.DatabaseError("an index of another version")
                 db.execute("SELECT count(*) FROM rows").fetchone()
-                self._fts = bool(db.execute("SELECT 1 FROM sqlite_master WHERE name='search'").fetchone())
                 self._db = db
                 return db
             except sqlite3.DatabaseError:
@@ -388,8 +384,6 @@ class Index:
             if kind == b"blob" and is_record_path(path):
                 wanted.append((path, sha.decode(), mode.decode()))
         self._store_rows(wanted)
-        if self._fts:
-            db.execute("INSERT INTO search (search) VALUES ('optimize')")
         return len(wanted)
 
     def _apply_diff(self, old: str, new: str) -> int:
@@ -414,7 +408,7 @@ class Index:
 
     def _store_rows(self, wanted: list[tuple[str, str, str]]) -> None:
         db = self._connect()
-        insert = f"INSERT INTO rows VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"  # never REPLACE: triggers
+        insert = f"INSERT OR REPLACE INTO rows VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
         for rows, problems in _parsed(self.store.root, wanted):
             db.executemany(insert, rows)
             db.executemany("INSERT OR REPLACE INTO problems VALUES (?, ?, ?)", problems)
@@ -436,47 +430,83 @@ class Index:
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def _where(self, query: str, status: str | None, outcome: str | None) -> tuple[str, list]:
-        clauses, params = [], []
-        words = query.casefold().split()
-        indexed = [word for word in words if len(word) >= 3]
-        if indexed and self._fts:
-            clauses.append("rowid IN (SELECT rowid FROM search WHERE search MATCH ?)")
-            params.append(" AND ".join('"' + word.replace('"', '""') + '"' for word in indexed))
-        for word in words:
-            clauses.append("instr(search_text, ?) > 0")
-            params.append(word)
-        if status is not None:
-            clauses.append("status = ?")
-            params.append(status)
-        if outcome is not None:
-            clauses.append("(outcome = ? OR decision = ?)")
-            params += [outcome, outcome]
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
-
     def _ready(self) -> sqlite3.Connection:
         if self.commit is None and self._db is None:
             self.refresh()
         return self._connect()
 
+    def _columns(self) -> _Columns:
+        """What a filter reads, held in memory in path order: a keystroke scans these lists in a few
+        milliseconds, where SQLite would read every row from disk. Reloaded when the rows change."""
+        db = self._ready()
+        if self._cache is None or self._cache.commit != self.commit:
+            cursor = db.execute("SELECT path, search_text, status, outcome, decision FROM rows ORDER BY path")
+            columns = [list(column) for column in zip(*cursor.fetchall())] or [[] for _ in range(5)]
+            self._cache = _Columns(self.commit, *columns)
+        return self._cache
+
+    def prepare(self) -> None:
+        """Make searching ready (the browse table calls this on open, or in a worker just after)."""
+        self._columns()
+
+    def _matching(self, query: str, status: str | None, outcome: str | None) -> list[int]:
+        """Positions (in path order) of the rows matching the query's words and the filters."""
+        cols = self._columns()
+        words = query.casefold().split()
+        texts = cols.texts
+        if self._last is not None and self._last[0] == cols.commit and self._last[1] and all(
+                any(old in word for word in words) for old in self._last[1].split("\0")):
+            candidates = self._last[2]  # typing on: the new words contain the old, so only its matches can match
+        else:
+            candidates = range(len(texts))
+        found = None
+        for word in words:
+            if found is None and isinstance(candidates, range):
+                found = [n for n, text in enumerate(texts) if word in text]
+            else:
+                found = [n for n in (candidates if found is None else found) if word in texts[n]]
+        if found is None:
+            found = list(candidates)
+        if words:
+            self._last = (cols.commit, "\0".join(words), found)
+        if status is not None:
+            found = [n for n in found if cols.statuses[n] == status]
+        if outcome is not None:
+            found = [n for n in found if cols.outcomes[n] == outcome or cols.decisions[n] == outcome]
+        return found
+
+    def _fetch(self, positions: list[int]) -> list[Row]:
+        """The rows at these positions, in that order."""
+        cols, db, out = self._columns(), self._ready(), []
+        for n in range(0, len(positions), 500):
+            ids = [cols.paths[p] for p in positions[n:n + 500]]
+            found = {values[0]: _row(values[1:]) for values in db.execute(
+                f"SELECT path, {SELECT} FROM rows WHERE path IN ({', '.join('?' * len(ids))})", ids)}
+            out += [found[i] for i in ids if i in found]
+        return out
+
     def rows(self, query: str = "", *, status: str | None = None, outcome: str | None = None) -> list[Row]:
         """Every matching row, oldest first. For a table on screen prefer count() and page()."""
-        where, params = self._where(query, status, outcome)
-        cursor = self._ready().execute(f"SELECT {SELECT} FROM rows{where} ORDER BY path", params)
-        return [_row(values) for values in cursor]
+        if not query.strip() and status is None and outcome is None:
+            return [_row(values) for values in self._ready().execute(f"SELECT {SELECT} FROM rows ORDER BY path")]
+        return self._fetch(self._matching(query, status, outcome))
 
     def count(self, query: str = "", *, status: str | None = None, outcome: str | None = None) -> int:
-        where, params = self._where(query, status, outcome)
-        return self._ready().execute(f"SELECT count(*) FROM rows{where}", params).fetchone()[0]
+        if not query.strip() and status is None and outcome is None:
+            return self._ready().execute("SELECT count(*) FROM rows").fetchone()[0]
+        return len(self._matching(query, status, outcome))
 
     def page(self, query: str = "", *, offset: int = 0, limit: int = 100, status: str | None = None,
              outcome: str | None = None, newest_first: bool = True) -> list[Row]:
         """One screenful of matching rows: the browse table asks for the rows it shows."""
-        where, params = self._where(query, status, outcome)
-        order = "DESC" if newest_first else "ASC"
-        cursor = self._ready().execute(f"SELECT {SELECT} FROM rows{where} ORDER BY path {order} LIMIT ? OFFSET ?",
-                                       [*params, limit, offset])
-        return [_row(values) for values in cursor]
+        if not query.strip() and status is None and outcome is None:
+            order = "DESC" if newest_first else "ASC"
+            return [_row(values) for values in self._ready().execute(
+                f"SELECT {SELECT} FROM rows ORDER BY path {order} LIMIT ? OFFSET ?", (limit, offset))]
+        found = self._matching(query, status, outcome)
+        if newest_first:
+            found = found[::-1]
+        return self._fetch(found[offset:offset + limit])
 
     def get(self, record_id: str) -> Row | None:
         values = self._ready().execute(f"SELECT {SELECT} FROM rows WHERE id=?", (record_id,)).fetchone()

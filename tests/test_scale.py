@@ -193,6 +193,8 @@ def test_search_filters_and_pages_agree_with_the_rows(store):
         assert index.count(query) == len(expected)
         assert index.page(query, limit=25, newest_first=False) == expected[:25]
         assert index.page(query, limit=25) == expected[::-1][:25]
+    for query in ("a", "al", "alp", "alpha", "alph", "alpha p", "alpha pol", "pol alpha", "pol", "x", ""):  # typing
+        assert index.page(query, limit=1000, newest_first=False) == [row for row in every if row.matches(query)]
     assert index.rows(outcome="share-part") == [r for r in every if "share-part" in (r.outcome, r.decision)]
     today = date(2026, 11, 1)
     from isp_tui.index import due
