@@ -34,6 +34,7 @@ SCHEMA = 5  # bump when the table changes: an older file is rebuilt, never migra
 FILE = "index.sqlite"
 GRAPH_EVERY = 50  # commits since the commit-graph was last written before it is written again
 RECORD_DEPTH = 4  # YYYY/MM/DD/<id>.toml
+ID_LENGTH = 26  # a ULID
 PARALLEL_FROM = 4000  # record files to read before a rebuild uses worker processes
 PARALLEL_CHUNK = 2000
 MAX_WORKERS = 4
@@ -251,11 +252,8 @@ def _worker() -> None:
 @dataclass
 class _Columns:
     commit: str | None
-    paths: list[str]
-    texts: list[str]
-    statuses: list[str]
-    outcomes: list[str]
-    decisions: list[str]
+    texts: list[str]  # search_text in path order; each starts with the record's id, casefolded
+    kinds: list[tuple[str, str, str]] | None = None  # status, outcome, decision: loaded when first filtered on
 
 
 class Index:
@@ -436,13 +434,13 @@ class Index:
         return self._connect()
 
     def _columns(self) -> _Columns:
-        """What a filter reads, held in memory in path order: a keystroke scans these lists in a few
-        milliseconds, where SQLite would read every row from disk. Reloaded when the rows change."""
+        """What a filter reads, held in memory in path order: a keystroke scans this list in a few
+        milliseconds, where SQLite would read every row from disk. Each search text starts with the
+        record's id, so the list is all a search needs; reloaded when the rows change."""
         db = self._ready()
         if self._cache is None or self._cache.commit != self.commit:
-            cursor = db.execute("SELECT path, search_text, status, outcome, decision FROM rows ORDER BY path")
-            columns = [list(column) for column in zip(*cursor.fetchall())] or [[] for _ in range(5)]
-            self._cache = _Columns(self.commit, *columns)
+            texts = [text for (text,) in db.execute("SELECT search_text FROM rows ORDER BY path")]
+            self._cache = _Columns(self.commit, texts)
         return self._cache
 
     def prepare(self) -> None:
@@ -469,21 +467,32 @@ class Index:
             found = list(candidates)
         if words:
             self._last = (cols.commit, "\0".join(words), found)
-        if status is not None:
-            found = [n for n in found if cols.statuses[n] == status]
-        if outcome is not None:
-            found = [n for n in found if cols.outcomes[n] == outcome or cols.decisions[n] == outcome]
+        if status is not None or outcome is not None:
+            if cols.kinds is None:
+                cols.kinds = self._ready().execute("SELECT status, outcome, decision FROM rows ORDER BY path").fetchall()
+            kinds = cols.kinds
+            found = [n for n in found if (status is None or kinds[n][0] == status)
+                     and (outcome is None or outcome in (kinds[n][1], kinds[n][2]))]
         return found
 
     def _fetch(self, positions: list[int]) -> list[Row]:
         """The rows at these positions, in that order."""
         cols, db, out = self._columns(), self._ready(), []
         for n in range(0, len(positions), 500):
-            ids = [cols.paths[p] for p in positions[n:n + 500]]
-            found = {values[0]: _row(values[1:]) for values in db.execute(
-                f"SELECT path, {SELECT} FROM rows WHERE path IN ({', '.join('?' * len(ids))})", ids)}
+            ids = [cols.texts[p][:ID_LENGTH].upper() for p in positions[n:n + 500]]
+            found = {values[0]: _row(values) for values in db.execute(
+                f"SELECT {SELECT} FROM rows WHERE id IN ({', '.join('?' * len(ids))})", ids)}
             out += [found[i] for i in ids if i in found]
         return out
+
+    def summaries(self) -> Iterator[dict]:
+        """Every row as `isp list --json` prints it (dates as ISO text), oldest first, without building Rows."""
+        cursor = self._ready().execute("SELECT id, created, status, outcome, decision, recipient, ruleset, response_due, "
+                                       "review_on, amendments FROM rows ORDER BY path")
+        for id_, created, status, outcome, decision, recipient, ruleset, response_due, review_on, amendments in cursor:
+            yield {"id": id_, "created": created, "status": status, "outcome": outcome or None,
+                   "decision": decision or None, "recipient": recipient or None, "ruleset": ruleset or None,
+                   "response_due": response_due, "review_on": review_on, "amendments": amendments}
 
     def rows(self, query: str = "", *, status: str | None = None, outcome: str | None = None) -> list[Row]:
         """Every matching row, oldest first. For a table on screen prefer count() and page()."""

@@ -213,6 +213,8 @@ def test_isp_list_json_reads_the_index(store):
     assert set(listed[0]) == {"id", "created", "status", "outcome", "decision", "recipient", "ruleset",
                               "response_due", "review_on", "amendments"}
     assert (store.gitdir / "isp" / "index.sqlite").is_file()
+    iso = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in Index(store).rows()[7].as_summary().items()}
+    assert listed[7] == iso  # the same values the Rows hold, dates as ISO text
 
 
 def test_the_commit_graph_is_written_with_changed_paths_and_history_reads_the_same(store):
