@@ -166,16 +166,21 @@ def measure(size: int, repeat: int, cold_repeat: int, guidance) -> dict:
 
     fmt = "%H%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f%(trailers:only,unfold)%x1e"
     without, with_graph = [], []
+    cpu = []
     for _ in range(repeat):
+        before = os.times()
         with_graph.append(clock(store.history, some))
+        after = os.times()
+        cpu.append(after.children_user + after.children_system - before.children_user - before.children_system)
         without.append(run_cmd([*git, "-c", "core.commitGraph=false", "log", f"--format={fmt}", BRANCH, "--",
                                 record_path(some)], env, cwd=repo))
     out["history"], out["history_no_graph"] = median(with_graph), median(without)
+    out["history_cpu"] = median(cpu)
 
     print(f"[{size}] save", file=sys.stderr)
     saves, plain = [], []
     blob = (repo / record_path(some)).read_bytes()
-    for n in range(max(repeat, 5)):
+    for n in range(max(3 * repeat, 9)):  # saves are cheap and noisy: three times the repeats
         data = final_record(guidance)
         saves.append(clock(store.save, data, guidance, AUTHOR))
         path = repo / "2026" / "11" / "01" / f"PLAIN{n:04d}.toml"
@@ -226,8 +231,9 @@ def table(results: list[dict], meta: dict) -> str:
         return f"| {label} | " + " | ".join(fn(by[s]) for s in sizes) + " |\n"
 
     first = sizes[0]
-    text = [f"Run {meta['when']} on {meta['machine']}; median of {meta['repeat']} runs (cold index: "
-            f"{meta['cold_repeat']}); milliseconds unless marked.\n\n"]
+    text = [f"Run {meta['when']} on {meta['machine']}; median of {meta['repeat']} runs (saves: "
+            f"{max(3 * meta['repeat'], 9)}; cold index: {meta['cold_repeat']}); load average at the end "
+            f"{meta.get('load', '?')}; milliseconds unless marked.\n\n"]
     text.append(head + "".join([
         line("commits in the repository", lambda r: f"{r['commits']:,}"),
         line("**first paint**, `isp` home screen", lambda r: ms(r["paint"])),
@@ -251,6 +257,7 @@ def table(results: list[dict], meta: dict) -> str:
              lambda r: f"{ms(r['index_incremental'])} ({r['index_incremental_files']} files)"),
         line("**one record's history** (`Store.history`), commit-graph with changed paths (target ≤ 300)",
              lambda r: ms(r["history"])),
+        line("the same: CPU time of its `git log` (user + system)", lambda r: ms(r.get("history_cpu"))),
         line("baseline: same `git log`, no commit-graph", lambda r: ms(r["history_no_graph"])),
         line("ratio", lambda r: ratio(r["history"], r["history_no_graph"])),
         line("commit-graph written whole (`--split=replace`, first time)", lambda r: ms(r["graph_full"])),
@@ -287,6 +294,7 @@ def main() -> None:
             "cold_repeat": args.cold_repeat,
             "machine": f"{os.cpu_count()} cores, {uname.sysname} {uname.release.split('-')[0]}, Python "
                        f"{sys.version.split()[0]}, {subprocess.run(['git', '--version'], capture_output=True, text=True).stdout.strip()}"}
+    meta["load"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     (HERE / "out").mkdir(exist_ok=True)
     (HERE / "out" / "results.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
     text = table(results, meta)

@@ -284,10 +284,14 @@ class Index:
                 os.chmod(self.path, 0o600)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
-                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                if not tables:
-                    db.executescript(DDL)
-                    db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+                if not db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
+                    db.execute("BEGIN IMMEDIATE")  # another process may be creating it at this moment
+                    if not db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
+                        for statement in DDL.split(";"):
+                            if statement.strip():
+                                db.execute(statement)
+                        db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
+                    db.execute("COMMIT")
                 version = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
                 if not version or version[0] != str(SCHEMA):
                     raise sqlite3.DatabaseError("an index of another version")
