@@ -23,7 +23,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from isp_tui.errors import InputError
 from isp_tui.record import MAX_FILE, Record
@@ -267,6 +267,7 @@ class Index:
         self._db: sqlite3.Connection | None = None
         self._cache: _Columns | None = None
         self._last: tuple[str | None, str, list[int]] | None = None  # the last search, to narrow the next
+        self._progress: Callable[[int, int], None] | None = None
 
     # -- keeping it up to date -------------------------------------------------------------------
 
@@ -312,14 +313,20 @@ class Index:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
-    def refresh(self) -> None:
-        """Bring the rows up to date with the branch: a diff from the indexed commit, or a rebuild."""
+    def refresh(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Bring the rows up to date with the branch: a diff from the indexed commit, or a rebuild.
+
+        `progress(done, total)` is called as record files are read (a rebuild at 100,000 records
+        takes the better part of a minute: show it)."""
+        self._progress = progress
         try:
             self._refresh()
         except sqlite3.DatabaseError:
             self.close()
             self._discard()
             self._refresh()
+        finally:
+            self._progress = None
 
     def _refresh(self) -> None:
         head = self.store.head()
@@ -346,11 +353,11 @@ class Index:
         if head:
             self._maintain_commit_graph(head)
 
-    def rebuild(self) -> None:
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Throw the derived index away and build it again from the repository."""
         self.close()
         self._discard()
-        self.refresh()
+        self.refresh(progress)
 
     def close(self) -> None:
         if self._db is not None:
@@ -411,7 +418,11 @@ class Index:
     def _store_rows(self, wanted: list[tuple[str, str, str]]) -> None:
         db = self._connect()
         insert = f"INSERT OR REPLACE INTO rows VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
+        done = 0
         for rows, problems in _parsed(self.store.root, wanted):
+            done += len(rows) + len(problems)
+            if self._progress is not None:
+                self._progress(done, len(wanted))
             db.executemany(insert, rows)
             db.executemany("INSERT OR REPLACE INTO problems VALUES (?, ?, ?)", problems)
 
@@ -526,16 +537,32 @@ class Index:
         return _row(values) if values else None
 
     def due(self, today: date, *, within: int = DUE_SOON_DAYS) -> list[Due]:
-        """As `due(rows, today)`, reading only the rows that can be due (drafts, and dates up to `within` away)."""
+        """As `due(rows, today)`, reading only the rows that can be due (drafts, and dates up to `within`
+        away), and only the columns it needs."""
         from datetime import timedelta
 
         until = (today + timedelta(days=within)).isoformat()
+        day = date.fromisoformat
         cursor = self._ready().execute(
-            f"SELECT {SELECT} FROM rows WHERE status='draft' OR review_on <= ? OR retain_until <= ?", (until, until))
-        return due((_row(values) for values in cursor), today, within=within)
+            "SELECT id, status, response_due, review_on, retain_until FROM rows "
+            "WHERE status='draft' OR review_on <= ? OR retain_until <= ?", (until, until))
+        return due((_DueRow(id_, status, response_due and day(response_due), review_on and day(review_on),
+                            retain_until and day(retain_until)) for id_, status, response_due, review_on, retain_until
+                    in cursor), today, within=within)
 
 
-def due(rows: Iterable[Row], today: date, *, within: int = DUE_SOON_DAYS) -> list[Due]:
+@dataclass(frozen=True, slots=True)
+class _DueRow:
+    """The columns of a Row that due() reads."""
+
+    id: str
+    status: str
+    response_due: date | None
+    review_on: date | None
+    retain_until: date | None
+
+
+def due(rows: Iterable[Row] | Iterable[_DueRow], today: date, *, within: int = DUE_SOON_DAYS) -> list[Due]:
     """What needs doing soon or is overdue, soonest first: responses, reviews, retention dates, drafts."""
     out: list[Due] = []
     for row in rows:

@@ -148,8 +148,10 @@ def test_a_deleted_or_corrupt_cache_is_rebuilt_from_the_repository(store, guidan
     fresh.path.write_bytes(b"not a database at all" * 100)
     again = assert_agrees(store)
     assert again.changed == SIZE + 1
-    again.rebuild()
+    seen = []
+    again.rebuild(progress=lambda done, total: seen.append((done, total)))
     assert again.changed == SIZE + 1
+    assert seen and seen[-1] == (SIZE + 1, SIZE + 1) and [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
 def test_an_index_pointing_at_a_commit_that_is_gone_is_rebuilt(store, guidance):
@@ -244,3 +246,12 @@ def test_signed_commits_still_go_through_git_and_are_indexed(tmp_path, guidance)
     assert "-----BEGIN SSH SIGNATURE-----" in git(store.root, "cat-file", "-p", saved.commit)
     assert status(store) == ""
     assert [row.id for row in assert_agrees(store).rows()] == [saved.id]
+
+
+def test_an_empty_repository_has_an_empty_index(tmp_path, guidance):
+    store = Store(tmp_path / "empty")
+    index = Index(store)
+    assert index.rows() == [] and index.count() == 0 and index.page("alpha") == [] and index.problems == []
+    saved = store.save(final_record(guidance), guidance, AUTHOR)
+    index.refresh()
+    assert [row.id for row in index.rows("test")] == [saved.id]
