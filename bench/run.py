@@ -215,7 +215,7 @@ def measure(size: int, repeat: int, cold_repeat: int, guidance) -> dict:
 
 
 def ms(seconds: float | None) -> str:
-    return "n/a" if seconds is None else f"{seconds * 1000:,.0f}"
+    return "n/a" if seconds is None else f"{max(seconds, 0.0) * 1000:,.0f}"
 
 
 def ratio(a: float | None, b: float | None) -> str:
@@ -286,7 +286,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--cold-repeat", type=int, default=1, help="cold index builds per size (slow at 100k)")
     parser.add_argument("--no-readme", action="store_true", help="print the table; leave bench/README.md alone")
+    parser.add_argument("--from-json", action="store_true",
+                        help="write the table again from bench/out/results.json, measuring nothing")
     args = parser.parse_args()
+    if args.from_json:
+        saved = json.loads((HERE / "out" / "results.json").read_text())
+        text = table(saved["results"], saved["meta"])
+        print(text)
+        if not args.no_readme:
+            write_readme(text)
+        return
     guidance = load_guidance()
     results = [measure(int(size), args.repeat, args.cold_repeat, guidance) for size in args.sizes.split(",")]
     uname = os.uname()
