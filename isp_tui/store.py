@@ -503,6 +503,10 @@ class Store:
             f"author {person}\ncommitter {person}\n\n{message}"
         return self._write_object(b"commit", body.encode("utf-8"))
 
+    def _signing(self) -> bool:
+        """Whether commits are to be signed (commit.gpgsign); sync's merge commits ask this too."""
+        return _signing_answer(self._signing_started())
+
     def _signing_started(self) -> subprocess.Popen:
         """Whether commits are to be signed (commit.gpgsign), asked of git; read with _signing_answer."""
         return subprocess.Popen(["git", "config", "--bool", "commit.gpgsign"], cwd=self.root, env=git_env(),
