@@ -278,6 +278,9 @@ class Store:
              file: object = None) -> Saved:
         """Create a record, or save a draft again, or finalise a draft. A final record is never rewritten
         here: changing one is an amendment."""
+        if data.get("amendments"):
+            raise InputError("a new or draft record has no amendments; amend a final record with `isp amend`",
+                             file=file, field="amendments")
         record = Record.from_dict(data, file, guidance=guidance, new=True)
         with self.lock():
             existing = None
