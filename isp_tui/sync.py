@@ -1,7 +1,8 @@
 """Keeping one records repository in step across machines through the organisation's git remote.
 
-Git is the engine: there is no server of ours. A sync takes the store's lock, fetches, integrates
-and pushes:
+Git is the engine: there is no server of ours. A sync (one at a time per repository: `sync_lock`)
+fetches, integrates under the store's lock, and pushes; saves wait only for the integration, never
+for the network (fetch and push touch only `refs/remotes/origin/main` and the object database):
 
 - **fetch** `origin` (the organisation's repository) into `refs/remotes/origin/main`;
 - **integrate**: fast-forward when only the remote moved; otherwise a real merge commit whose tree
@@ -62,6 +63,8 @@ NETWORK_CONFIG = {
     "fetch.fsckObjects": "true",
     "transfer.fsckObjects": "true",
     "credential.interactive": "false",
+    "gc.auto": "0",  # no background gc racing the store's own ref and index updates
+    "maintenance.auto": "false",
 }
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$")
 _USER = re.compile(r"^[A-Za-z0-9._~+-]+$")
@@ -221,7 +224,8 @@ class SyncResult:
 
 
 def sync(store: Store, *, identity: Identity | None = None, progress: Progress | None = None) -> SyncResult:
-    """Fetch, integrate, push, under the store's lock. Raises SyncError with a clear message on a fault;
+    """Fetch, integrate (under the store's lock), push. `progress(message)` is called at each step (the TUI
+    runs this in a worker). Raises SyncError with a clear message on a fault;
     whatever happens, local records stay committed."""
     say = progress or (lambda message: None)
     url = remote_url(store)
@@ -233,34 +237,36 @@ def sync(store: Store, *, identity: Identity | None = None, progress: Progress |
     except InputError as exc:
         raise SyncError(f"the configured remote is refused: {exc.message}") from None
     result = SyncResult(remote=url)
-    with store.lock():
+    with sync_lock(store):
         _check_pending_destroy(store, url)
         for attempt in range(1, PUSH_ATTEMPTS + 1):
             result.attempts = attempt
             say(f"fetching from {url}" + (f" (attempt {attempt})" if attempt > 1 else ""))
+            # fetch and push only touch refs/remotes/origin/main and the object database, which no save
+            # touches: the store's lock is taken only to integrate, so saves never wait on the network
             before_fetch = _rev(store, REMOTE_REF)
             fetched = _net(store, "fetch", "--no-tags", "--no-write-fetch-head", REMOTE,
                            f"+refs/heads/main:{REMOTE_REF}")
             if fetched.returncode != 0:
                 reason = _clean(fetched.stderr)
                 if "couldn't find remote ref" in reason.lower():
-                    before_fetch = remote = None  # an empty organisation repository: nothing to integrate
+                    before_fetch = None  # an empty organisation repository: nothing to integrate
                     _delete_ref(store, REMOTE_REF)
                 else:
                     raise SyncError(f"could not fetch from {url}: {reason or 'git fetch failed'}. Your records are "
                                     "committed on this machine and safe; sync again when the remote can be reached")
             remote = _rev(store, REMOTE_REF)
-            _refuse_rewritten(store, before_fetch, remote)
-            local_before = store.head()
-            say("integrating")
-            _integrate(store, local_before, remote, identity, result)
-            local = store.head()
+            with store.lock():
+                _refuse_rewritten(store, before_fetch, remote)
+                say("integrating")
+                _integrate(store, store.head(), remote, identity, result)
+                local = store.head()
             if local is None or local == remote or (remote and _is_ancestor(store, local, remote)):
-                result.pushed = remote is not None or local is None
+                result.pushed = True  # nothing here the remote lacks
                 break
             result.sent = sorted(set(result.sent) | _records_between(store, remote, local))
             say(f"pushing {len(result.sent)} record(s)")
-            pushed = _net(store, "push", "--porcelain", "--no-verify", REMOTE, f"{BRANCH}:{BRANCH}")
+            pushed = _net(store, "push", "--porcelain", "--no-verify", REMOTE, f"{local}:{BRANCH}")
             if pushed.returncode == 0:
                 result.pushed = True
                 store.git("update-ref", "-m", "isp sync: pushed", REMOTE_REF, local)
@@ -284,8 +290,28 @@ def sync(store: Store, *, identity: Identity | None = None, progress: Progress |
                             "safe; sync again when the remote can be reached")
         result.last_sync = now()
         atomic_write(store.work / "last-sync", result.last_sync.isoformat().encode(), store.work / "tmp")
-    say(result.summary())
     return result
+
+
+class sync_lock:
+    """One sync (or destroy) at a time per records repository; a second one is told so at once."""
+
+    def __init__(self, store: Store, timeout: float = 2.0):
+        from filelock import FileLock
+
+        store.work.mkdir(exist_ok=True, mode=0o700)
+        self._lock, self._timeout = FileLock(str(store.work / "sync-lock")), timeout
+
+    def __enter__(self) -> None:
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=self._timeout)
+        except Timeout:
+            raise SyncError("a sync of this records repository is already running; wait for it to finish") from None
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
 
 
 def _check_pending_destroy(store: Store, url: str) -> None:
@@ -717,7 +743,7 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
     check_text(reason, None, "--reason")
     path = record_path(record_id)
     tomb_path = f"{TOMBSTONES}/{record_id}.toml"
-    with store.lock():
+    with sync_lock(store, timeout=60), store.lock():
         head = store.head()
         if head is None or not store.git("log", "--format=%H", "-n", "1", "--all", "--", path).strip():
             raise InputError(f"no record with id {record_id} in the history of {store.root}", field="id")

@@ -346,6 +346,23 @@ def test_uncommitted_changes_are_never_overwritten(tmp_path, bare, guidance):
     assert b.get(rid, guidance).get("decision.reasons") == "Fictional: changed on A."
 
 
+def test_saving_while_a_sync_is_on_the_network(tmp_path, bare, guidance):
+    store = machine(tmp_path, "a", bare.as_uri())
+    first = create(store, guidance)
+    during: list[str] = []
+
+    def progress(message: str) -> None:
+        if message.startswith("pushing"):  # the app saves a record while the push is in flight
+            during.append(create(Store(store.root), guidance))
+            with pytest.raises(sync.SyncError, match="already running"):
+                sync.sync(Store(store.root))
+
+    assert sync.sync(store, progress=progress).sent == [first]
+    assert sync.status(store).unpushed == during
+    assert sync.sync(store).sent == during
+    assert_healthy(store)
+
+
 # ---------------------------------------------------------------------------------------------
 # URLs
 
