@@ -189,9 +189,15 @@ def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[St
     path = Path(path).expanduser().absolute()
     if (path / ".git").exists():
         raise StoreError(f"{path} is already a records repository; use `isp remote add URL` and `isp sync` there")
+    existed = path.exists()
     store = Store(path)
     add_remote(store, url)
-    return store, sync(store, progress=progress)
+    try:
+        return store, sync(store, progress=progress)
+    except SyncError:
+        if not existed and store.head() is None:  # nothing half-made is left behind
+            shutil.rmtree(path, ignore_errors=True)
+        raise
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,7 +402,8 @@ def _has_path(store: Store, commit: str, path: str) -> bool:
 def _refuse_rewritten(store: Store, before: str | None, remote: str | None) -> None:
     """A destroy rewrote history somewhere: never merge the destroyed content back in."""
     local = store.head()
-    destroyed = _tombstoned(store, local) | _tombstoned(store, remote)
+    # a tombstone on both sides was checked when the second side took it: only the difference needs a look
+    destroyed = _tombstoned(store, local) ^ _tombstoned(store, remote)
     if destroyed and (local or remote):
         tips = [c for c in (local, remote) if c]
         paths = [record_path(i) for i in sorted(destroyed)]
@@ -409,6 +416,7 @@ def _refuse_rewritten(store: Store, before: str | None, remote: str | None) -> N
                             "this records repository aside and start again with `isp init --clone URL`. If the "
                             "destroy was done here: push the rewritten history as `isp retention destroy` printed")
     if before and remote and before != remote and not _is_ancestor(store, before, remote):
+        store.git("update-ref", "-m", "isp sync: remote rewritten; kept the old view", REMOTE_REF, before)
         raise SyncError("the organisation's repository history was rewritten since this machine last synced (a record "
                         "was destroyed); nothing was merged. Move this records repository aside and start again with "
                         "`isp init --clone URL`; records made here since the last sync are in the old copy: "

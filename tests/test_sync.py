@@ -9,7 +9,6 @@ import socket
 import subprocess
 import threading
 import time
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -445,8 +444,10 @@ def test_cli_remote_sync_status(isp, tmp_path, bare, guidance, write_toml_record
     other = tmp_path / "other"
     out = isp("init", "--clone", bare.as_uri(), str(other)).stdout
     assert "1 record(s) in" in out and (other / record_path(rid)).is_file()
-    bad = isp("--records", str(other), "sync", check=None)
-    assert bad.returncode == 0
+    assert isp("--records", str(other), "sync").returncode == 0
+    nowhere = tmp_path / "nowhere"
+    failed = isp("init", "--clone", f"git://127.0.0.1:{free_port()}/records.git", str(nowhere), check=1)
+    assert "could not fetch" in failed.stderr and not nowhere.exists()  # nothing half-made left behind
     isp("remote", "add", f"git://127.0.0.1:{free_port()}/records.git")
     failed = isp("sync", check=1)
     assert "could not fetch" in failed.stderr and "safe" in failed.stderr
@@ -457,3 +458,50 @@ def write_toml_record(tmp_path, guidance):
     from conftest import write_toml
 
     return write_toml(tmp_path / "record.toml", final_record(guidance))
+
+
+# ---------------------------------------------------------------------------------------------
+# The README's admin set-up, run as written
+
+
+def readme_hook() -> str:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("hooks/pre-receive` (executable):\n\n", 1)[1].split("\n\n", 1)[0]
+    return "\n".join(line[4:] for line in block.splitlines()) + "\n"
+
+
+def test_the_readme_signed_commit_hook_with_signing_machines(tmp_path, bare, guidance):
+    keys = {}
+    for name in ("a", "b"):
+        key = tmp_path / "keys" / f"id_{name}"
+        key.parent.mkdir(exist_ok=True)
+        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)], check=True)
+        keys[name] = key
+    signers = tmp_path / "allowed_signers"
+    signers.write_text("".join(f"{n}@example.invalid {keys[n].with_suffix('.pub').read_text().split(' ', 2)[0]} "
+                               f"{keys[n].with_suffix('.pub').read_text().split(' ', 2)[1]}\n" for n in keys))
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text(readme_hook().replace("/srv/git/allowed_signers", str(signers)))
+    hook.chmod(0o755)
+    url = bare.as_uri()
+    unsigned = machine(tmp_path, "unsigned", url)
+    create(unsigned, guidance)
+    with pytest.raises(sync.SyncError, match="did not accept the push.*not signed by a known key"):
+        sync.sync(unsigned)
+    stores = []
+    for name in ("a", "b"):
+        store = machine(tmp_path, name, url)
+        for key, value in (("gpg.format", "ssh"), ("user.signingkey", str(keys[name])), ("commit.gpgsign", "true")):
+            git(store.root, "config", key, value)
+        stores.append(store)
+    a, b = stores
+    rid = create(a, guidance)
+    sync.sync(a)
+    sync.sync(b)
+    amend(a, guidance, rid, "Fictional: signed amendment on A.")
+    amend(b, guidance, rid, "Fictional: signed amendment on B.", OTHER)
+    sync.sync(a)
+    result = sync.sync(b)  # a signed merge commit, accepted by the hook
+    assert result.merged == [rid] and result.pushed
+    assert "Good" in subprocess.run(["git", "-c", f"gpg.ssh.allowedSignersFile={signers}", "verify-commit",
+                                     result.merge_commit], cwd=b.root, capture_output=True, text=True).stderr

@@ -15,7 +15,7 @@ from isp_tui.store import Identity
 
 from conftest import PRACTITIONER, git, write_toml
 from factory import final_record
-from test_sync import amend, assert_healthy, bare, machine  # noqa: F401  (the bare fixture)
+from test_sync import amend, assert_healthy, bare, machine  # noqa: F401  (bare is a fixture)
 
 ME = Identity.parse(PRACTITIONER)
 ADMIN = Identity("Test Records Admin", "test.admin@example.invalid")
