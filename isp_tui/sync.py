@@ -520,7 +520,12 @@ def _merge_trees(store: Store, base: str | None, local: str, remote: str) -> tup
             continue
         record_id = _id_of(path)
         if record_id and mine and change:
-            blob, how = _merge_record(store, path, base, local, remote, mine[1], change[1])
+            try:
+                blob, how = _merge_record(store, path, base, local, remote, mine[1], change[1])
+            except InputError as exc:  # a version that cannot be read as a record: keep ours, lose nothing
+                notes.append(f"kept this machine's version of {path}: the other (in commit {remote[:12]}) could not "
+                             f"be read ({exc})")
+                continue
             updates[path] = ("100644", blob)
             if how == "amendments":
                 merged.append(record_id)
@@ -766,10 +771,10 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         old_remote = _rev(store, REMOTE_REF)
         first = store.git("log", "--all", "--format=%H", "--reverse", "--", path).split()[0]
         parents = store.git("rev-list", "--parents", "-n", "1", first).split()[1:]
-        refs = [r for r in store.git("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes").split()]
+        refs = store.git("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes", "refs/tags").split()
         env = {**git_env(), "FILTER_BRANCH_SQUELCH_WARNING": "1"}
         shutil.rmtree(store.gitdir / "refs" / "original", ignore_errors=True)
-        args = ["git", "filter-branch", "-f", "--index-filter",
+        args = ["git", "filter-branch", "-f", "--tag-name-filter", "cat", "--index-filter",
                 f"git update-index --force-remove -- {path}", "--", *refs] + [f"^{p}" for p in parents]
         done = subprocess.run(args, cwd=store.root, env=env, capture_output=True)
         if done.returncode != 0:
@@ -777,6 +782,8 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         rewritten = len(re.findall(r"Rewrite [0-9a-f]+", done.stdout.decode() + done.stderr.decode())) or \
             len(store.git("rev-list", f"{first}^@..{head}" if parents else head).split())
         (store.root / path).unlink(missing_ok=True)
+        for leftover in (store.work / "tmp").glob(f"{record_id}.toml.*"):  # a save cut short left a copy
+            leftover.unlink()
         store.git("update-index", "--force-remove", "--", path)
         tomb = {"id": record_id, "destroyed_at": now(), "authorised_by": str(author), "reason": reason.strip(),
                 "history_rewritten_from": first}

@@ -55,6 +55,9 @@ def test_destroy_removes_the_content_from_every_commit(tmp_path, bare, guidance)
     blobs = {line.split()[3] for line in git(admin.root, "log", "--all", "--raw", "--no-abbrev", "--format=",
                                               "--", path).splitlines()}
 
+    git(admin.root, "-c", "user.name=Test Auditor", "-c", "user.email=test.auditor@example.invalid",
+        "tag", "-a", "-m", "fictional audit point", "audit-point")  # a tag holding the content is rewritten too
+
     done = sync.destroy(admin, gone, "Fictional: retention period over, reviewed by the test panel", ADMIN)
 
     assert SECRET not in git(admin.root, "log", "--all", "-p")
@@ -70,6 +73,7 @@ def test_destroy_removes_the_content_from_every_commit(tmp_path, bare, guidance)
     assert admin.get(kept, guidance).id == kept and not admin.exists(gone)
     assert_healthy(admin)
     assert any("--force-with-lease" in line for line in done.instructions)
+    assert git(admin.root, "tag").split() == ["audit-point"]
 
     # until the remote has the rewritten history, this machine refuses to fetch the old one back
     with pytest.raises(sync.SyncError, match="push the rewritten history first"):
