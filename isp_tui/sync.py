@@ -732,6 +732,42 @@ def extend(store: Store, record_id: str, until: date, reason: str, guidance: Gui
     return store.amend(record_id, data, reason, guidance, author)
 
 
+def _rewrite_without(store: Store, path: str, revisions: list[str]) -> int:
+    """Rewrite the given history with `path` gone from every commit: `git fast-export | git fast-import`
+    with the file's lines taken out of the stream. Blobs are referred to by id (--no-data), so only
+    commits and trees are written again; everything else in each commit is kept as it was (signatures
+    cannot be: they are stripped). Returns the number of commits written again."""
+    env = git_env()
+    export = subprocess.Popen(["git", "fast-export", "--no-data", "--reference-excluded-parents",
+                               "--signed-tags=strip", "--tag-of-filtered-object=rewrite", *revisions],
+                              cwd=store.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    importer = subprocess.Popen(["git", "fast-import", "--force", "--quiet"], cwd=store.root, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert export.stdout is not None and importer.stdin is not None
+    modify = re.compile(rb"^M [0-7]{6} [0-9a-f]{40} " + re.escape(path.encode()) + rb"\n$")
+    delete = b"D " + path.encode() + b"\n"
+    commits = 0
+    source, sink = export.stdout, importer.stdin
+    try:
+        while line := source.readline():
+            if line.startswith(b"data "):
+                sink.write(line + source.read(int(line[5:].strip())))
+                continue
+            if line.startswith(b"commit "):
+                commits += 1
+            if modify.match(line) or line == delete:
+                continue
+            sink.write(line)
+    finally:
+        sink.close()
+        export.wait()
+        importer.wait()
+    if export.returncode != 0 or importer.returncode != 0:
+        raise StoreError("rewriting the history failed: "
+                         f"{_clean(export.stderr.read()) or _clean(importer.stderr.read())}; check with git fsck")
+    return commits
+
+
 @dataclass
 class Destroyed:
     id: str
@@ -769,18 +805,19 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         blobs.discard(ZERO)
         record = Record.from_toml(_blob(store, f"{head}:{path}"), path) if _has_path(store, head, path) else None
         old_remote = _rev(store, REMOTE_REF)
-        first = store.git("log", "--all", "--format=%H", "--reverse", "--", path).split()[0]
-        parents = store.git("rev-list", "--parents", "-n", "1", first).split()[1:]
+        added = store.git("log", "--all", "--format=%H", "--diff-filter=A", "--", path).split()
+        first = added[-1] if added else head
         refs = store.git("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes", "refs/tags").split()
-        env = {**git_env(), "FILTER_BRANCH_SQUELCH_WARNING": "1"}
-        shutil.rmtree(store.gitdir / "refs" / "original", ignore_errors=True)
-        args = ["git", "filter-branch", "-f", "--tag-name-filter", "cat", "--index-filter",
-                f"git update-index --force-remove -- {path}", "--", *refs] + [f"^{p}" for p in parents]
-        done = subprocess.run(args, cwd=store.root, env=env, capture_output=True)
-        if done.returncode != 0:
-            raise StoreError(f"rewriting the history failed: {_clean(done.stderr)}; nothing was destroyed")
-        rewritten = len(re.findall(r"Rewrite [0-9a-f]+", done.stdout.decode() + done.stderr.decode())) or \
-            len(store.git("rev-list", f"{first}^@..{head}" if parents else head).split())
+        # commits before the record existed need no rewrite: stop at the parents that lack the file
+        # (only when the file was never deleted and added again, which would hide older content)
+        negatives = []
+        if not store.git("log", "--all", "--format=%H", "-n", "1", "--diff-filter=D", "--", path).strip():
+            for commit in added:
+                for parent in store.git("rev-list", "--parents", "-n", "1", commit).split()[1:]:
+                    if not _has_path(store, parent, path):
+                        negatives.append(f"^{parent}")
+        rewritten = _rewrite_without(store, path, refs + negatives)
+        store.git("read-tree", "-m", "-u", head, BRANCH)  # the working tree and index follow, minus the file
         (store.root / path).unlink(missing_ok=True)
         for leftover in (store.work / "tmp").glob(f"{record_id}.toml.*"):  # a save cut short left a copy
             leftover.unlink()
@@ -797,7 +834,6 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         atomic_write(store.root / tomb_path, tomli_w.dumps(tomb).encode(), store.work / "tmp", mode=0o600)
         message = (f"record {record_id}: destroyed\n\nRecord-Id: {record_id}\nAction: destroy\n")
         commit = store._commit([tomb_path], message, author)
-        shutil.rmtree(store.gitdir / "refs" / "original", ignore_errors=True)
         store.git("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
         store.git("gc", "-q", "--prune=now")
         left = [b for b in blobs if subprocess.run(["git", "cat-file", "-e", b], cwd=store.root, env=git_env(),

@@ -46,6 +46,7 @@ def test_list_and_extend(tmp_path, guidance):
 def test_destroy_removes_the_content_from_every_commit(tmp_path, bare, guidance):  # noqa: F811
     url = bare.as_uri()
     admin = machine(tmp_path, "admin", url)
+    before = admin.save(final_record(guidance), guidance, ME).commit  # made before: its commit is not rewritten
     gone = admin.save(past(guidance, SECRET), guidance, ME).id
     kept = admin.save(final_record(guidance), guidance, ME).id
     amend(admin, guidance, gone, "Fictional amendment before destruction.")
@@ -74,6 +75,7 @@ def test_destroy_removes_the_content_from_every_commit(tmp_path, bare, guidance)
     assert_healthy(admin)
     assert any("--force-with-lease" in line for line in done.instructions)
     assert git(admin.root, "tag").split() == ["audit-point"]
+    assert before in git(admin.root, "rev-list", "main").split()
 
     # until the remote has the rewritten history, this machine refuses to fetch the old one back
     with pytest.raises(sync.SyncError, match="push the rewritten history first"):
