@@ -539,7 +539,7 @@ def _merge_trees(store: Store, base: str | None, local: str, remote: str) -> tup
         else:
             notes.append(f"kept this machine's version of {path}; the other is in commit {remote[:12]}")
     with tempfile.TemporaryDirectory(dir=store.work) as tmp:
-        env = {**git_env(), "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        env = {**git_env({"core.splitIndex": "false"}), "GIT_INDEX_FILE": str(Path(tmp) / "index")}
         run = lambda *args, input=None: subprocess.run(  # noqa: E731
             ["git", *args], cwd=store.root, env=env, input=input, capture_output=True, check=True).stdout
         run("read-tree", local)
@@ -593,15 +593,11 @@ def _merge_record(store: Store, path: str, base: str | None, local: str, remote:
             data["corrections"] = sorted(corrections.values(), key=lambda c: (c["found_on"], c["id"]))
         return _write_blob(store, _recompute(data, path).to_toml().encode()), how
     if a.is_final != b.is_final:  # finalised on one machine, the draft edited on the other: final wins
-        kept, _other, kept_side, other_side = (a, b, local, remote) if a.is_final else (b, a, remote, local)
+        ours_kept = a.is_final
     else:  # a draft edited on both machines: the later edit is kept, the other stays in history
-        when_a, when_b = _last_change(store, local, path), _last_change(store, remote, path)
-        if (when_a, mine) >= (when_b, theirs):
-            kept, _other, kept_side, other_side = a, b, local, remote
-        else:
-            kept, _other, kept_side, other_side = b, a, remote, local
-    blob = mine if kept is a else theirs
-    return blob, f"kept {kept.status} from {kept_side[:12]}; other version in {other_side[:12]}"
+        ours_kept = (_last_change(store, local, path), mine) >= (_last_change(store, remote, path), theirs)
+    kept, kept_side, other_side = (a, local, remote) if ours_kept else (b, remote, local)
+    return (mine if ours_kept else theirs), f"kept {kept.status} from {kept_side[:12]}; other version in {other_side[:12]}"
 
 
 @functools.lru_cache(maxsize=1)

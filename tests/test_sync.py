@@ -246,8 +246,12 @@ def test_three_machines_random_orders_nothing_lost(tmp_path, daemon, guidance):
 
 def test_machines_syncing_at_the_same_moment_retry_and_converge(tmp_path, daemon, guidance):
     url = daemon.url()
-    machines = [machine(tmp_path, f"m{n}", url) for n in range(3)]
-    made = {create(store, guidance) for store in machines for _ in range(2)}
+    first = machine(tmp_path, "m0", url)
+    shared = create(first, guidance)
+    sync.sync(first)
+    machines = [first] + [machine(tmp_path, f"m{n}", url) for n in (1, 2)]
+    made = {create(store, guidance) for store in machines for _ in range(2)} | {shared}
+    amended = {amend(store, guidance, shared, f"Fictional: amended on {store.root.name}.") for store in machines}
     errors: list[Exception] = []
 
     def run(store: Store) -> None:
@@ -265,6 +269,7 @@ def test_machines_syncing_at_the_same_moment_retry_and_converge(tmp_path, daemon
         sync.sync(store)
     for store in machines:
         assert set(contents(store)) == made
+        assert contents(store)[shared] == ("final", amended)
         assert_healthy(store)
     assert all("kept moving" in str(e) for e in errors), [str(e) for e in errors]
 
@@ -362,6 +367,21 @@ def test_saving_while_a_sync_is_on_the_network(tmp_path, bare, guidance):
     assert_healthy(store)
 
 
+def test_a_remote_whose_history_was_rewritten_is_never_merged(tmp_path, bare, guidance):
+    a = machine(tmp_path, "a", bare.as_uri())
+    mine = create(a, guidance)
+    sync.sync(a)
+    rogue = Store(tmp_path / "rogue")
+    create(rogue, guidance, OTHER)
+    git(rogue.root, "push", "-q", "--force", str(bare), "main:main")  # someone force-pushed other history
+    local = create(a, guidance)
+    for _ in range(2):  # and it stays refused, sync after sync
+        with pytest.raises(sync.SyncError, match="history was rewritten.*nothing was merged"):
+            sync.sync(a)
+    assert set(contents(a)) == {mine, local}
+    assert_healthy(a)
+
+
 # ---------------------------------------------------------------------------------------------
 # URLs
 
@@ -401,6 +421,7 @@ def test_ordinary_urls_are_accepted(url):
 def test_malicious_urls_run_nothing_through_the_cli(isp, tmp_path, records):
     marker = tmp_path / "pwned"
     isp("init")
+    assert "no remote is set" in isp("sync", check=1).stderr
     for args in (["remote", "add", f"ext::sh -c touch% {marker}"],
                  ["remote", "add", "--", f"--upload-pack=touch {marker}"],
                  ["init", "--clone", f"ext::sh -c touch% {marker}", str(tmp_path / "new")],
