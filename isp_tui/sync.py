@@ -817,6 +817,9 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         (store.root / path).unlink(missing_ok=True)
         for leftover in (store.work / "tmp").glob(f"{record_id}.toml.*"):  # a save cut short left a copy
             leftover.unlink()
+        for autosave in (store.work / "autosave").glob("*.toml"):  # the app's autosave of an edit of it
+            if record_id.encode() in autosave.read_bytes():
+                autosave.unlink()
         store.git("update-index", "--force-remove", "--", path)
         tomb = {"id": record_id, "destroyed_at": now(), "authorised_by": str(author), "reason": reason.strip(),
                 "history_rewritten_from": first}

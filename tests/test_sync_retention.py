@@ -15,7 +15,8 @@ from isp_tui.store import Identity
 
 from conftest import PRACTITIONER, git, write_toml
 from factory import final_record
-from test_sync import amend, assert_healthy, bare, machine  # noqa: F401  (bare is a fixture)
+from test_sync import amend, assert_healthy, machine
+from test_sync import bare  # noqa: F401  (a fixture)
 
 ME = Identity.parse(PRACTITIONER)
 ADMIN = Identity("Test Records Admin", "test.admin@example.invalid")
@@ -56,12 +57,16 @@ def test_destroy_removes_the_content_from_every_commit(tmp_path, bare, guidance)
     blobs = {line.split()[3] for line in git(admin.root, "log", "--all", "--raw", "--no-abbrev", "--format=",
                                               "--", path).splitlines()}
 
+    autosave = admin.work / "autosave" / "01JDB3M7Q2X8W5ZK4T9N6E1RVA.toml"  # the app's autosave of an edit of it
+    autosave.parent.mkdir()
+    autosave.write_text(f'id = "{gone}"\n[subject]\nname = "{SECRET}"\n')
     git(admin.root, "-c", "user.name=Test Auditor", "-c", "user.email=test.auditor@example.invalid",
         "tag", "-a", "-m", "fictional audit point", "audit-point")  # a tag holding the content is rewritten too
 
     done = sync.destroy(admin, gone, "Fictional: retention period over, reviewed by the test panel", ADMIN)
 
     assert SECRET not in git(admin.root, "log", "--all", "-p")
+    assert not autosave.exists()
     assert git(admin.root, "log", "--all", "--format=%H", "--", path) == ""
     for blob in blobs:
         assert subprocess.run(["git", "cat-file", "-e", blob], cwd=admin.root).returncode != 0
