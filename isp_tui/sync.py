@@ -835,6 +835,9 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         commit = store._commit([tomb_path], message, author)
         store.git("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
         store.git("gc", "-q", "--prune=now")
+        if store._repo is not None:  # GitPython's view of the packs is stale after gc: reopen on next use
+            store._repo.close()
+            store._repo = None
         left = [b for b in blobs if subprocess.run(["git", "cat-file", "-e", b], cwd=store.root, env=git_env(),
                                                      capture_output=True).returncode == 0]
         if old_remote:
