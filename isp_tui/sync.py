@@ -67,7 +67,7 @@ NETWORK_CONFIG = {
     "maintenance.auto": "false",
 }
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$")
-_USER = re.compile(r"^[A-Za-z0-9._~+-]+$")
+_USER = re.compile(r"^[A-Za-z0-9._~+][A-Za-z0-9._~+-]*$")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _SCP = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[^@/:]+):(?P<path>.*)$")
 Progress = Callable[[str], None]
@@ -117,11 +117,14 @@ def check_url(url: str, *, field: str = "URL") -> str:
                 parts.port
             except ValueError:
                 raise InputError(f"{url!r} has an invalid port", field=field) from None
+        if parts.path.lstrip("/").startswith("-"):
+            raise InputError(f"{url!r} has a path starting with '-'; refused", field=field)
         return url
     before_slash = url.split("/", 1)[0]
     if ":" in before_slash:  # scp-like: [user@]host:path, which git hands to ssh
         match = _SCP.match(url)
-        if not match or not _HOST.match(match["host"]) or (match["user"] and not _USER.match(match["user"])):
+        if not match or not _HOST.match(match["host"]) or (match["user"] and not _USER.match(match["user"])) \
+                or match["path"].lstrip("/").startswith("-"):
             raise InputError(f"{url!r} is not a URL isp understands; use ssh://host/path, user@host:path, "
                              "https://..., git://... or a local path", field=field)
         return url
