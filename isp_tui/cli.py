@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("tui", "open the full-screen app (the default)")
     p = command("init", "create the records repository (done on first use anyway)")
     p.add_argument("path", nargs="?", help="where (default: the records repository in use)")
+    p.add_argument("--clone", metavar="URL", help="start from the organisation's repository at URL")
     p = command("decide", "run the engine on an answers file; writes nothing")
     p.add_argument("file")
     p.add_argument("--json", action="store_true")
@@ -73,6 +74,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("rules", "the seven golden rules")
     p.add_argument("--ruleset", metavar="ID")
     p.add_argument("--json", action="store_true")
+    p = command("remote", "the organisation's repository this one syncs with")
+    remote = p.add_subparsers(dest="remote_command", metavar="ACTION", parser_class=Parser, required=True)
+    r = remote.add_parser("add", help="set the remote URL (ssh://, user@host:path, https://, git:// or a path)",
+                          parents=[common])
+    r.add_argument("url")
+    remote.add_parser("show", help="show the remote URL", parents=[common])
+    p = command("sync", "fetch, integrate and push: bring this machine and the organisation's repository in step")
+    p.add_argument("--json", action="store_true")
+    p = command("status", "health: ahead/behind, drafts, records not yet pushed, last successful sync")
+    p.add_argument("--json", action="store_true")
+    p = command("retention", "records past their retention or review date: list, extend, destroy (admins)")
+    retention = p.add_subparsers(dest="retention_command", metavar="ACTION", parser_class=Parser, required=True)
+    r = retention.add_parser("list", help="final records past their retain_until or review_on date", parents=[common])
+    r.add_argument("--json", action="store_true")
+    r = retention.add_parser("extend", help="keep a record longer: an amendment with a reason", parents=[common])
+    r.add_argument("id")
+    r.add_argument("--until", required=True, metavar="YYYY-MM-DD")
+    r.add_argument("--reason", required=True)
+    r.add_argument("--json", action="store_true")
+    r = retention.add_parser("destroy", help="remove a record's content from every commit (rewrites history)",
+                             parents=[common])
+    r.add_argument("id")
+    r.add_argument("--reason", required=True, help="why (no personal data: it is kept in the tombstone)")
+    r.add_argument("--yes", action="store_true", help="confirm: this rewrites the history of the records repository")
+    r.add_argument("--json", action="store_true")
     return parser
 
 
@@ -172,8 +198,127 @@ def cmd_init(args: argparse.Namespace) -> int:
     from isp_tui.config import load_config
     from isp_tui.store import Store
 
-    store = Store(Path(args.path) if args.path else load_config().records_path(args.records))
+    path = Path(args.path) if args.path else load_config().records_path(args.records)
+    if args.clone:
+        from isp_tui import sync
+
+        sync.check_url(args.clone, field="--clone")
+        try:
+            store, result = sync.clone(args.clone, path, progress=_progress)
+        except sync.SyncError as exc:
+            print(f"isp: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+        print(f"{store.root}: {result.summary()}")
+        return EXIT_OK
+    store = Store(path)
     print(store.root)
+    return EXIT_OK
+
+
+def _progress(message: str) -> None:
+    print(f"isp: {message}", file=sys.stderr)
+
+
+def cmd_remote(args: argparse.Namespace) -> int:
+    from isp_tui import sync
+
+    store = _store(args)
+    if args.remote_command == "add":
+        url = sync.add_remote(store, args.url)
+        warning = sync.url_warning(url)
+        if warning:
+            print(f"isp: {warning}", file=sys.stderr)
+        print(f"{sync.REMOTE} {url}")
+        return EXIT_OK
+    url = sync.remote_url(store)
+    if url is None:
+        print("no remote set; an admin sets one with `isp remote add URL`")
+        return EXIT_OK
+    print(f"{sync.REMOTE} {url}")
+    return EXIT_OK
+
+
+def _sync_identity(args: argparse.Namespace, store):
+    try:
+        return _identity(args, store)
+    except InputError:
+        return None  # merges are then made as "isp sync"
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from isp_tui import sync
+
+    store = _store(args)
+    try:
+        result = sync.sync(store, identity=_sync_identity(args, store), progress=None if args.json else _progress)
+    except sync.SyncError as exc:
+        if args.json:
+            _print_json({"ok": False, "error": str(exc)})
+        print(f"isp: {exc}", file=sys.stderr)
+        return EXIT_FAIL
+    if args.json:
+        _print_json({"ok": True, **result.as_dict()})
+        return EXIT_OK
+    for message in result.messages:
+        print(f"isp: {message}", file=sys.stderr)
+    print(result.summary())
+    for label, ids in (("in", result.received), ("out", result.sent), ("merged", result.merged)):
+        for record_id in ids:
+            print(f"  {label:<6} {record_id}")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from isp_tui import sync
+
+    store = _store(args)
+    state = sync.status(store)
+    if args.json:
+        _print_json(state.as_dict())
+        return EXIT_OK
+    print(f"remote:          {state.remote or 'none (isp remote add URL)'}")
+    print(f"last sync:       {state.last_sync.isoformat(timespec='seconds') if state.last_sync else 'never'}")
+    print(f"ahead / behind:  {state.ahead} / {state.behind} commit(s), as of the last sync")
+    print(f"not yet pushed:  {len(state.unpushed)} record(s)")
+    print(f"drafts:          {len(state.drafts)} record(s) not yet final")
+    if state.uncommitted:
+        print(f"uncommitted:     {len(state.uncommitted)} file(s) changed outside isp (git status shows them)")
+    return EXIT_OK
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    from isp_tui import sync
+
+    store = _store(args)
+    if args.retention_command == "list":
+        due = sync.retention_due(store)
+        if args.json:
+            _print_json([d.as_dict() for d in due])
+        elif not due:
+            print("no final record is past its retention or review date")
+        else:
+            for d in due:
+                print(f"{d.id}  {d.because:<9}  retain until {d.retain_until or '-'}  review on {d.review_on or '-'}")
+        return EXIT_OK
+    if args.retention_command == "extend":
+        try:
+            until = date.fromisoformat(args.until)
+        except ValueError:
+            raise InputError(f"{args.until!r} is not a date; expected YYYY-MM-DD", field="--until") from None
+        saved = sync.extend(store, args.id, until, args.reason, _guidance(), _identity(args, store))
+        return _saved(args, saved)
+    if not args.yes:
+        raise InputError("destroying a record rewrites the history of the records repository and cannot be undone; "
+                         "read README \"Retention\" and confirm with --yes", field="--yes")
+    done = sync.destroy(store, args.id, args.reason, _identity(args, store))
+    if args.json:
+        _print_json(done.as_dict())
+        return EXIT_OK
+    print(f"destroyed record {done.id}: {done.rewritten} commit(s) rewritten, {done.versions_removed} version(s) of its "
+          f"content removed from this repository; tombstone {done.tombstone} committed as {done.commit[:12]}")
+    print("Every other copy still holds it. Now:")
+    for line in done.instructions:
+        print(f"  {line}")
     return EXIT_OK
 
 
@@ -370,4 +515,5 @@ def cmd_rules(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "tui": cmd_tui, "init": cmd_init, "decide": cmd_decide, "record": cmd_record, "amend": cmd_amend,
     "list": cmd_list, "show": cmd_show, "log": cmd_log, "bases": cmd_bases, "rules": cmd_rules,
+    "remote": cmd_remote, "sync": cmd_sync, "status": cmd_status, "retention": cmd_retention,
 }
