@@ -109,7 +109,7 @@ def read_log(store: Store, *, signatures: bool = False, rev: str = BRANCH) -> li
         return []
     sig = "%G?" if signatures else ""
     fmt = f"%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f{sig}%x1f%B%x1d"
-    out = store.git("-c", "core.quotePath=false", "log", "--reverse", "--root", "--raw", "--no-abbrev",
+    out = store.git("-c", "core.quotePath=false", "log", "--reverse", "--topo-order", "--root", "--raw", "--no-abbrev",
                     "--no-renames", f"--format={fmt}", rev)
     commits = []
     for chunk in out.split("\x1e")[1:]:
@@ -344,7 +344,7 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     by_record = _check_commits(commits, checks, sensitive)
     _check_finals_fast(by_record, records, checks["finals"])
     if full:
-        _check_finals_full(store, guidance, by_record, checks["finals"], checks["personal-data"], sensitive)
+        _check_finals_full(store, by_record, checks["finals"])
     _check_rulesets(store, files, pins, checks["rulesets"])
     _check_history(store, commits, checks["history"])
     _check_signatures(store, commits, required, since, checks["signatures"])
@@ -538,31 +538,26 @@ def _comparable(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _check_finals_full(store: Store, guidance: Guidance, by_record: dict[str, list[tuple[Commit, Change]]],
-                       check: Check, privacy: Check, sensitive: dict[str, str]) -> None:
-    """Every successive pair of revisions of a final record: the change must be exactly one amendment
-    whose changes match the diff, or corrections only."""
-    blobs = read_blobs(store, (change.new_blob for revisions in by_record.values() for _, change in revisions))
-    for record_id, revisions in by_record.items():
-        previous: Record | None = None
-        for commit, change in revisions:
-            if change.status == "D":
-                previous = None
-                continue
-            try:
-                current = Record.from_toml(blobs.get(change.new_blob, b""), f"{commit.sha[:12]}:{change.path}")
-            except InputError as exc:
-                check.fail(f"record {record_id} at commit {commit.sha[:12]} does not parse: {exc}", commit=commit.sha,
-                           record=record_id)
-                previous = None
-                continue
-            if previous is not None and previous.is_final:
-                problem = _final_change_problem(previous, current, commit.trailers().get("Action", ""))
-                if problem:
-                    check.fail(f"record {record_id} changed in commit {commit.sha[:12]} other than by an amendment: "
-                               f"{problem}", commit=commit.sha, record=record_id)
-            previous = current
-    del guidance, privacy, sensitive
+def _check_finals_full(store: Store, by_record: dict[str, list[tuple[Commit, Change]]], check: Check) -> None:
+    """Every change to a record compared with the version it replaced (the commit's parent): a change to a
+    final record must add exactly one amendment whose changes match the diff, or touch corrections only."""
+    changes = [(record_id, commit, change) for record_id, revisions in by_record.items()
+               for commit, change in revisions if change.status == "M"]
+    blobs = read_blobs(store, (b for _, _, change in changes for b in (change.old_blob, change.new_blob)))
+    for record_id, commit, change in changes:
+        where = f"{commit.sha[:12]}:{change.path}"
+        try:
+            before = Record.from_toml(blobs.get(change.old_blob, b""), f"{commit.sha[:12]}^:{change.path}")
+            after = Record.from_toml(blobs.get(change.new_blob, b""), where)
+        except InputError as exc:
+            check.fail(f"record {record_id} around commit {commit.sha[:12]} does not parse: {exc}", commit=commit.sha,
+                       record=record_id)
+            continue
+        if before.is_final:
+            problem = _final_change_problem(before, after, commit.trailers().get("Action", ""))
+            if problem:
+                check.fail(f"record {record_id} changed in commit {commit.sha[:12]} other than by an amendment: "
+                           f"{problem}", commit=commit.sha, record=record_id)
 
 
 def _final_change_problem(before: Record, after: Record, action: str) -> str:

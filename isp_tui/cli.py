@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--action", choices=("draft", "final", "amend", "correct"))
     p.add_argument("--since", metavar="DATE", help="from this date (YYYY-MM-DD)")
     p.add_argument("--until", metavar="DATE", help="up to and including this date (YYYY-MM-DD)")
-    p.add_argument("-n", "--limit", type=int, metavar="N", help="at most N entries")
+    p.add_argument("-n", "--limit", type=int, metavar="N", default=200,
+                   help="the timeline's newest N entries (default 200; 0 for all)")
     p.add_argument("--json", action="store_true")
     p = command("verify", "check the records repository has not been tampered with; exit 1 on any failure")
     p.add_argument("--full", action="store_true", help="also git fsck --strict and check every revision of every record")
@@ -403,7 +404,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         raise InputError("--diff compares two revisions of one record: isp log ID --diff REV1 REV2", field="--diff")
     rows = audit.timeline(store, practitioner=args.by, agency=args.agency, outcome=args.outcome, action=args.action,
                           since=_date_arg(args.since, "--since"), until=_date_arg(args.until, "--until"),
-                          limit=args.limit)
+                          limit=args.limit or None)
     if args.json:
         _print_json(rows)
         return EXIT_OK

@@ -27,6 +27,10 @@ from isp_tui.record import Record
 REDACTED = "[redacted]"
 # Fields that name a person: left out of a redacted copy (the agencies stay).
 PERSONAL_FIELDS = {"subject.name", "subject.date_of_birth", "subject.reference", "request.requester", "recipient.person"}
+# Free text, where a forename or surname on its own is replaced too.
+FREE_TEXT = {"decision.reasons", "decision.override_reason", "decision.public_interest", "request.asked_for",
+             "sharing.information", "sharing.source", "sharing.originator", "sharing.purpose", "sharing.onward_sharing",
+             "sharing.time_limits", "consent.explanation", "transparency.not_told_reason", "advice.summary"}
 
 SECTIONS = [  # (table, heading)
     ("ruleset", "Guidance (ruleset)"), ("decided", "Decided"), ("subject", "Subject"), ("request", "Request"),
@@ -66,49 +70,72 @@ def text(value: Any) -> str:
 
 
 def redact(record: Record) -> Record:
-    """A copy that leaves out what identifies the person; the decision and its grounds stay."""
-    identifying = _identifying_strings(record)
+    """A copy that leaves out what identifies the person; the decision and its grounds stay.
 
-    def scrub(value: Any) -> Any:
+    The subject's full name, reference and date of birth are replaced wherever they appear; a forename
+    or surname on its own (as written, capitalised) is replaced in free text such as the reasons."""
+    whole, parts = _identifying_strings(record)
+    whole_re = _alternation(whole, re.IGNORECASE)
+    parts_re = _alternation(parts, 0)
+
+    def scrub(value: Any, free: bool) -> Any:
         if isinstance(value, str):
-            for needle in identifying:
-                value = re.sub(rf"(?<!\w){re.escape(needle)}(?!\w)", REDACTED, value, flags=re.IGNORECASE)
-            return value
+            value = whole_re.sub(REDACTED, value) if whole_re else value
+            return parts_re.sub(REDACTED, value) if free and parts_re else value
         if isinstance(value, list):
-            return [scrub(v) for v in value]
+            return [scrub(v, free) for v in value]
         if isinstance(value, dict):
-            return {k: scrub(v) for k, v in value.items()}
+            return {k: scrub(v, free) for k, v in value.items()}
         return value
 
     data: dict[str, Any] = {}
     for key, value in record.data.items():
         if key == "subject":
             continue
-        if isinstance(value, dict):
-            value = {k: v for k, v in value.items() if f"{key}.{k}" not in PERSONAL_FIELDS}
-        if key == "amendments":
-            value = [dict(a, changes=[c for c in a.get("changes", [])
-                                      if c.get("field") not in PERSONAL_FIELDS]) for a in value]
-        data[key] = scrub(value)
+        if isinstance(value, dict) and key not in ("checklists", "outcome"):
+            value = {k: scrub(v, f"{key}.{k}" in FREE_TEXT) for k, v in value.items()
+                     if f"{key}.{k}" not in PERSONAL_FIELDS}
+        elif key == "amendments":
+            value = [scrub(dict(a, changes=[c for c in a.get("changes", []) if c.get("field") not in PERSONAL_FIELDS]),
+                           True) for a in value]
+        elif key == "corrections":
+            value = scrub(value, True)
+        else:
+            value = scrub(value, False)
+        data[key] = value
     return Record(data)
 
 
-def _identifying_strings(record: Record) -> list[str]:
-    out = []
-    for key in ("subject.name", "subject.reference", "request.requester", "recipient.person"):
-        value = record.get(key)
-        if isinstance(value, str) and value.strip():
-            out.append(value.strip())
-            if key == "subject.name":
-                out += [part for part in value.split() if len(part) >= 3]  # a forename or surname alone, too
-    born = record.get("subject.date_of_birth")
-    if isinstance(born, date):
-        out += [born.isoformat(), f"{born:%d/%m/%Y}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}"]
-    for amendment in record.data.get("amendments", []):  # earlier spellings of the name, too
+def _alternation(needles: list[str], flags: int) -> re.Pattern[str] | None:
+    if not needles:
+        return None
+    body = "|".join(re.escape(n) for n in sorted(set(needles), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+
+
+def _identifying_strings(record: Record) -> tuple[list[str], list[str]]:
+    """(whole identifiers to replace everywhere, name parts to replace in free text)."""
+    whole, parts = [], []
+    names = [record.get("subject.name")]
+    for amendment in record.data.get("amendments", []):  # earlier spellings too
         for change in amendment.get("changes", []):
             if change.get("field") in ("subject.name", "subject.reference"):
-                out += [v for v in (change.get("before"), change.get("after")) if isinstance(v, str) and v.strip()]
-    return sorted(set(out), key=len, reverse=True)
+                whole += [v.strip() for v in (change.get("before"), change.get("after")) if isinstance(v, str) and v.strip()]
+                if change.get("field") == "subject.name":
+                    names += [change.get("before"), change.get("after")]
+    for key in ("subject.reference", "request.requester", "recipient.person"):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            whole.append(value.strip())
+    for name in names:
+        if isinstance(name, str) and name.strip():
+            whole.append(name.strip())
+            parts += [p for p in name.split() if len(p) >= 2]
+    born = record.get("subject.date_of_birth")
+    if isinstance(born, date):
+        whole += [born.isoformat(), f"{born:%d/%m/%Y}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}",
+                  f"{born:%d %B %Y}"]
+    return whole, parts
 
 
 # ---------------------------------------------------------------------------------------------
@@ -168,13 +195,13 @@ def record_markdown(record: Record, *, exported_by: str, exported_at: datetime, 
         out += [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in rows]
         out.append("")
     for c in record.data.get("corrections", []):
-        out += [f"## Correction {c.get('id', '')}", "", f"Found on {text(c.get('found_on'))} by {text(c.get('by'))}: "
+        out += [f"## Correction {c.get('id', '')}", "", f"Found on {text(c.get('found_on'))} by {_md_inline(c.get('by'))}: "
                 f"{_md_inline(c.get('description', ''))}", ""]
         out += [f"- {_md_inline(r.get('agency', ''))}: told on {text(r.get('told_on')) or 'not yet told'}"
                 for r in c.get("recipients", [])]
         out.append("")
     for a in record.data.get("amendments", []):
-        out += [f"## Amendment {a.get('id', '')}", "", f"On {text(a.get('at'))} by {text(a.get('by'))}. "
+        out += [f"## Amendment {a.get('id', '')}", "", f"On {text(a.get('at'))} by {_md_inline(a.get('by'))}. "
                 f"Reason: {_md_inline(a.get('reason', ''))}", "", "| field | before | after |", "|---|---|---|"]
         out += [f"| {_md_cell(c.get('field'))} | {_md_cell(text(c.get('before')))} | {_md_cell(text(c.get('after')))} |"
                 for c in a.get("changes", [])]
