@@ -507,8 +507,20 @@ def _scan(text: str, sensitive: dict[str, str], check: Check, commit: Commit, *,
             check.fail(f"commit {commit.sha[:12]}: {where} holds a subject's identifying details (record {record_id})",
                        commit=commit.sha, record=record_id)
             return
-    if DATE_LIKE.search(text):
-        check.fail(f"commit {commit.sha[:12]}: {where} holds a date (a date of birth?)", commit=commit.sha)
+    if any(_long_ago(match, commit.date.date()) for match in DATE_LIKE.findall(text)):
+        check.fail(f"commit {commit.sha[:12]}: {where} holds a date a year or more before the commit "
+                   "(a date of birth?)", commit=commit.sha)
+
+
+def _long_ago(text: str, committed: date) -> bool:
+    """A date well before the commit (a date of birth, say), not a sync's or a log's own time stamp."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d/%m/%y", "%d.%m.%y"):
+        try:
+            when = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        return (committed - when).days >= 365
+    return False
 
 
 def _check_finals_fast(by_record: dict[str, list[tuple[Commit, Change]]], records: dict[str, Record],

@@ -201,3 +201,12 @@ class Page(HTMLParser):
 
     def handle_data(self, data):
         self.text += data
+
+
+def test_the_readme_lists_every_report_and_check():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    auditors = readme.split("## For auditors", 1)[1].split("\n## ", 1)[0]
+    for name in list(audit.REPORTS) + list(audit.CHECKS):
+        assert f"| `{name}` |" in auditors, name

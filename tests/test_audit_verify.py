@@ -281,3 +281,22 @@ def test_verify_output_names_each_failure(isp, built, records):
     assert "FAIL  deletions: no record was deleted" in out
     assert "PASS  rulesets" in out
     assert out.rstrip().splitlines()[-1].startswith("FAILED: ")
+
+
+def test_a_merge_from_another_clone_passes(isp, built, records, tmp_path, guidance):
+    """Two practitioners' clones, merged with plain git (as a sync would): still verifies, deep checks too."""
+    store, first, _ = built
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(records), str(clone))
+    theirs = Store(clone)
+    data = dict(theirs.get(first, guidance).data, retention={"review_on": date(2029, 5, 1)})
+    theirs.amend(first, data, "Fictional: agreed in the other office", guidance, ME)
+    store.save(final_record(guidance), guidance, ME)
+    plain_git(records, "pull", "-q", "--no-rebase", "--no-edit", str(clone), "main")
+    assert len(git(records, "log", "-1", "--format=%P").split()) == 2
+    assert failed(isp) == {}
+    assert failed(isp, "--full") == {}
+    (records / "README.md").write_text("Fictional\n")
+    plain_git(records, "add", "-f", "README.md")
+    plain_git(records, "commit", "-qm", "Synced on 2026-11-21 at 10:00")  # a time stamp is not a date of birth
+    assert failed(isp) == {}
