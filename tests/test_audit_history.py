@@ -18,17 +18,19 @@ MANAGER = "Test Team Manager <test.manager@example.invalid>"
 
 
 @pytest.fixture
-def two(isp, tmp_path, guidance):
-    """Two records by two practitioners for two agencies; the first amended by a manager."""
-    first = isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance)))).stdout.strip()
+def two(records, guidance):
+    """Two records by two practitioners for two agencies; the first amended by a manager. Made through the
+    store in-process (the CLI's own record and amend commands are tested in test_cli.py)."""
+    store = Store(records)
+    me, manager = Identity.parse(PRACTITIONER), Identity.parse(MANAGER)
+    first = store.save(final_record(guidance), guidance, me)
     other = final_record(guidance, recipient={"agency": "Test School"},
                          decision={"recorded": "do-not-share", "override_reason": "Fictional: not needed."})
-    second = isp("record", str(write_toml(tmp_path / "b.toml", other)), identity=MANAGER).stdout.strip()
-    change = write_toml(tmp_path / "change.toml", {"retention": {"review_on": "2028-01-04"},
-                                                   "decision": {"reasons": "Fictional: reasons made clearer."}})
-    change.write_text(change.read_text().replace('"2028-01-04"', "2028-01-04"))
-    isp("amend", first, str(change), "--reason", "Fictional: review date agreed", identity=MANAGER)
-    return first, second
+    second = store.save(other, guidance, manager)
+    data = dict(first.record.data, retention={"review_on": date(2028, 1, 4)},
+                decision={**first.record.data["decision"], "reasons": "Fictional: reasons made clearer."})
+    store.amend(first.id, data, "Fictional: review date agreed", guidance, manager)
+    return first.id, second.id
 
 
 def test_history_of_one_record(isp, two):
