@@ -331,30 +331,70 @@ def signing_required(store: Store) -> tuple[bool, str]:
 
 
 def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool = True) -> Verification:
-    """Run every check. On a pass, remember the head (.git/isp/verified-head) so a later rewrite shows."""
+    """Run every check. On a pass, remember the head (.git/isp/verified-head) so a later rewrite shows.
+
+    The default run is incremental: commits already checked at the last passing run (whose head must still
+    be in the history) are not read again, and record files whose content passed before are not parsed
+    again. `full=True` reads everything."""
     checks = {name: Check(name, title) for name, title in CHECKS.items()}
     head = store.head()
     required, since = signing_required(store)
-    commits = read_log(store)
+    reachable = set(store.git("rev-list", BRANCH).split()) if head else set()
+    verified = _read_marker(store)
+    state = None if full or verified not in reachable else _load_state(store, verified)
+    commits = read_log(store, rev=f"{verified}..{BRANCH}" if state is not None else BRANCH)
     files = head_files(store)
 
     _check_fsck(store, checks["fsck"], full)
-    records, pins = _check_records(store, guidance, files, checks)
-    sensitive = _sensitive_values(records.values())
-    by_record = _check_commits(commits, checks, sensitive)
-    _check_finals_fast(by_record, records, checks["finals"])
+    facts, pins = _check_records(store, guidance, files, checks, use_cache=not full)
+    by_record, suspects = _check_commits(commits, checks)
+    if suspects:  # free text to scan: only now read every record's identifying details
+        sensitive = _sensitive_values(store, files, guidance)
+        for commit, text, is_path in suspects:
+            _scan(text, sensitive, checks["personal-data"], commit, is_path=is_path)
+    progress = _check_finals_fast(by_record, facts, checks["finals"], state or {})
     if full:
         _check_finals_full(store, by_record, checks["finals"])
     _check_rulesets(store, files, pins, checks["rulesets"])
-    _check_history(store, commits, checks["history"])
-    _check_signatures(store, commits, required, since, checks["signatures"], full)
+    _check_history(store, reachable, verified, checks["history"])
+    _check_signatures(store, reachable, required, since, checks["signatures"], full)
     _check_worktree(store, checks["worktree"])
 
-    result = Verification(list(checks.values()), head, full, len(commits), len(records))
+    result = Verification(list(checks.values()), head, full, len(reachable), len(facts))
     if mark and result.ok and head:
-        store.work.mkdir(exist_ok=True, mode=0o700)
-        (store.work / MARKER).write_text(head + "\n")
+        _save_state(store, head, progress)
+        from isp_tui.store import atomic_write
+
+        atomic_write(store.work / MARKER, (head + "\n").encode(), store.work / "tmp")
     return result
+
+
+STATE = "verify-state"  # under .git/isp: per record, whether it was final and its amend commits, at the marker
+
+
+def _read_marker(store: Store) -> str:
+    try:
+        return (store.work / MARKER).read_text().strip()
+    except OSError:
+        return ""
+
+
+def _load_state(store: Store, head: str) -> dict[str, tuple[bool, int]] | None:
+    try:
+        data = json.loads((store.work / STATE).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("head") != head or not isinstance(data.get("records"), dict):
+        return None
+    return {k: (bool(v[0]), int(v[1])) for k, v in data["records"].items()}
+
+
+def _save_state(store: Store, head: str, progress: dict[str, tuple[bool, int]]) -> None:
+    from isp_tui.store import atomic_write
+
+    body = json.dumps({"head": head, "records": {k: [int(v[0]), v[1]] for k, v in progress.items()}},
+                      separators=(",", ":"))
+    atomic_write(store.work / STATE, body.encode(), store.work / "tmp")
 
 
 def _check_fsck(store: Store, check: Check, full: bool) -> None:
@@ -369,9 +409,58 @@ def _check_fsck(store: Store, check: Check, full: bool) -> None:
             check.fail(line)
 
 
-def _check_records(store: Store, guidance: Guidance, files: dict[str, str],
-                   checks: dict[str, Check]) -> tuple[dict[str, Record], dict[str, str]]:
-    """Read every record at the head once. Returns id -> Record and ruleset sha256 -> a record pinning it."""
+@dataclass(frozen=True)
+class Facts:
+    """What the checks need from one record file, cached by blob id (content-addressed, so a blob that
+    passed the schema once passes it for good under the same guidance). No personal data."""
+
+    status: str
+    amendments: int
+    ruleset: str
+
+    def line(self, blob: str) -> str:
+        return f"{blob}\t{self.status}\t{self.amendments}\t{self.ruleset}\n"
+
+
+CACHE = "verify-cache"  # under .git/isp: blob id -> Facts for record files that passed the schema
+
+
+def _guidance_key(guidance: Guidance) -> str:
+    parts = sorted(r.sha256 for r in guidance.rulesets.values()) + sorted(guidance.methods) + \
+        sorted(guidance.categories) + sorted(guidance.checklists) + sorted(guidance.bases)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _load_cache(store: Store, key: str) -> dict[str, Facts]:
+    path = store.work / CACHE
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        return {}
+    if not lines or lines[0] != f"guidance {key}":
+        return {}
+    out = {}
+    for line in lines[1:]:
+        parts = line.split("\t")
+        if len(parts) == 4 and parts[2].isdigit():
+            out[parts[0]] = Facts(parts[1], int(parts[2]), parts[3])
+    return out
+
+
+def _save_cache(store: Store, key: str, cache: dict[str, Facts]) -> None:
+    from isp_tui.store import atomic_write
+
+    body = f"guidance {key}\n" + "".join(facts.line(blob) for blob, facts in cache.items())
+    try:
+        atomic_write(store.work / CACHE, body.encode(), store.work / "tmp")
+    except OSError:
+        pass  # a cache only: the next run reads the records again
+
+
+def _check_records(store: Store, guidance: Guidance, files: dict[str, str], checks: dict[str, Check], *,
+                   use_cache: bool = True) -> tuple[dict[str, Facts], dict[str, str]]:
+    """Every record at the head, each read once (or not at all when its blob passed before). Returns
+    id -> Facts and ruleset sha256 -> a record pinning it."""
     schema, shape = checks["schema"], checks["shape"]
     record_files = {}
     for path in files:
@@ -379,32 +468,48 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str],
             record_files[path] = files[path]
         elif not RULESET_PATH.match(path) and path not in OTHER_PATHS:
             shape.fail("a file that is neither a record nor a ruleset copy is in the repository", path=path)
-    blobs = read_blobs(store, record_files.values())
-    records: dict[str, Record] = {}
+    key = _guidance_key(guidance)
+    cache = _load_cache(store, key) if use_cache else {}
+    blobs = read_blobs(store, (b for b in record_files.values() if b not in cache))
+    facts: dict[str, Facts] = {}
     pins: dict[str, str] = {}
+    fresh: dict[str, Facts] = {}
     for path, blob in record_files.items():
         record_id = RECORD_PATH.match(path)["id"]  # type: ignore[index]
-        try:
-            if path != record_path(record_id):
-                raise InputError(f"is in the wrong folder; expected {record_path(record_id)}", file=path)
-            record = Record.from_toml(blobs.get(blob, b""), path, guidance=guidance)
-            if record.id != record_id:
-                raise InputError(f"holds id {record.id!r}, but its file name says {record_id!r}", file=path, field="id")
-        except InputError as exc:
-            schema.fail(str(exc), path=path, record=record_id)
+        if path != record_path(record_id):
+            schema.fail(f"{path}: is in the wrong folder; expected {record_path(record_id)}", path=path, record=record_id)
             continue
-        records[record_id] = record
-        sha = record.get("ruleset.sha256")
-        if sha:
-            pins.setdefault(sha, record_id)
-    return records, pins
+        known = cache.get(blob)
+        if known is None:
+            try:
+                record = Record.from_toml(blobs.get(blob, b""), path, guidance=guidance)
+                if record.id != record_id:
+                    raise InputError(f"holds id {record.id!r}, but its file name says {record_id!r}", file=path,
+                                     field="id")
+            except InputError as exc:
+                schema.fail(str(exc), path=path, record=record_id)
+                continue
+            known = Facts(record.status, len(record.data.get("amendments", [])), record.get("ruleset.sha256") or "")
+        fresh[blob] = known
+        facts[record_id] = known
+        if known.ruleset:
+            pins.setdefault(known.ruleset, record_id)
+    if fresh.keys() != cache.keys():
+        _save_cache(store, key, fresh)
+    return facts, pins
 
 
-def _sensitive_values(records: Iterable[Record]) -> dict[str, str]:
-    """What identifies a person in the records (subject name, reference, date of birth in the usual
-    spellings), casefolded, each mapped to the record it came from."""
+def _sensitive_values(store: Store, files: dict[str, str], guidance: Guidance) -> dict[str, str]:
+    """What identifies a person in the records at the head (subject name, reference, date of birth in the
+    usual spellings), casefolded, each mapped to the record it came from."""
+    paths = {path: blob for path, blob in files.items() if RECORD_PATH.match(path)}
+    blobs = read_blobs(store, paths.values())
     values: dict[str, str] = {}
-    for record in records:
+    for path, blob in paths.items():
+        try:
+            record = Record.from_toml(blobs.get(blob, b""), path)
+        except InputError:
+            continue
         for value in _identifying(record):
             values.setdefault(value, record.id)
     return values
@@ -451,11 +556,13 @@ def _is_store_message(message: str) -> tuple[bool, str]:
     return True, ""
 
 
-def _check_commits(commits: list[Commit], checks: dict[str, Check],
-                   sensitive: dict[str, str]) -> dict[str, list[tuple[Commit, Change]]]:
-    """Shape, deletions and personal data, commit by commit. Returns each record's commits, oldest first."""
-    shape, deletions, privacy, rulesets = checks["shape"], checks["deletions"], checks["personal-data"], checks["rulesets"]
+def _check_commits(commits: list[Commit], checks: dict[str, Check]
+                   ) -> tuple[dict[str, list[tuple[Commit, Change]]], list[tuple[Commit, str, bool]]]:
+    """Shape and deletions, commit by commit. Returns each record's commits, oldest first, and the free
+    text (messages not in the store's shape, paths not of its making) to scan for personal data."""
+    shape, deletions, rulesets = checks["shape"], checks["deletions"], checks["rulesets"]
     by_record: dict[str, list[tuple[Commit, Change]]] = defaultdict(list)
+    suspects: list[tuple[Commit, str, bool]] = []
     for commit in commits:
         short = commit.sha[:12]
         if not commit.author.strip() or not commit.email.strip():
@@ -493,9 +600,8 @@ def _check_commits(commits: list[Commit], checks: dict[str, Check],
                 by_record[record_id].append((commit, change))
         elif not shaped and any(not RULESET_PATH.match(c.path) and c.path not in OTHER_PATHS for c in commit.changes):
             shape.fail(f"commit {short} adds files that are neither records nor ruleset copies", commit=commit.sha)
-        for text in suspect_texts:
-            _scan(text, sensitive, privacy, commit, is_path=text is not commit.message)
-    return by_record
+        suspects += [(commit, text, text is not commit.message) for text in suspect_texts]
+    return by_record, suspects
 
 
 def _scan(text: str, sensitive: dict[str, str], check: Check, commit: Commit, *, is_path: bool) -> None:
@@ -523,12 +629,13 @@ def _long_ago(text: str, committed: date) -> bool:
     return False
 
 
-def _check_finals_fast(by_record: dict[str, list[tuple[Commit, Change]]], records: dict[str, Record],
-                       check: Check) -> None:
-    """From the trailers alone: once final, only amend or correct; as many amend commits as amendments."""
+def _check_finals_fast(by_record: dict[str, list[tuple[Commit, Change]]], facts: dict[str, Facts], check: Check,
+                       state: dict[str, tuple[bool, int]]) -> dict[str, tuple[bool, int]]:
+    """From the trailers alone: once final, only amend or correct; as many amend commits as amendments.
+    `state` carries each record's (final yet?, amend commits) from commits checked before; returns it updated."""
+    progress = dict(state)
     for record_id, revisions in by_record.items():
-        final_seen = False
-        amends = 0
+        final_seen, amends = progress.get(record_id, (False, 0))
         for commit, _ in revisions:
             action = commit.trailers().get("Action")
             if final_seen and action not in ("amend", "correct"):
@@ -538,12 +645,14 @@ def _check_finals_fast(by_record: dict[str, list[tuple[Commit, Change]]], record
                 final_seen = True
             elif action == "amend":
                 amends += 1
-        record = records.get(record_id)
-        if record is not None and record.is_final:
-            held = len(record.data.get("amendments", []))
-            if held != amends:
-                check.fail(f"record {record_id} holds {held} amendment(s) but its history has {amends} amend commit(s)",
-                           record=record_id)
+        progress[record_id] = (final_seen, amends)
+    for record_id, known in facts.items():
+        if known.status == "final" and record_id in progress:
+            amends = progress[record_id][1]
+            if known.amendments != amends:
+                check.fail(f"record {record_id} holds {known.amendments} amendment(s) but its history has {amends} "
+                           "amend commit(s)", record=record_id)
+    return progress
 
 
 def _comparable(value: Any) -> str:
@@ -618,14 +727,10 @@ def _check_rulesets(store: Store, files: dict[str, str], pins: dict[str, str], c
                        record=record_id)
 
 
-def _check_history(store: Store, commits: list[Commit], check: Check) -> None:
-    reachable = {c.sha for c in commits}
-    marker = store.work / MARKER
-    if marker.is_file():
-        verified = marker.read_text().strip()
-        if verified and verified not in reachable:
-            check.fail(f"the branch no longer contains {verified[:12]}, the head at the last passing verification: "
-                       "history was rewritten or reset", commit=verified)
+def _check_history(store: Store, reachable: set[str], verified: str, check: Check) -> None:
+    if verified and verified not in reachable:
+        check.fail(f"the branch no longer contains {verified[:12]}, the head at the last passing verification: "
+                   "history was rewritten or reset", commit=verified)
     reflog = store.gitdir / "logs" / BRANCH
     if reflog.is_file():
         for line in reflog.read_text(errors="replace").splitlines():
@@ -640,7 +745,7 @@ def _check_history(store: Store, commits: list[Commit], check: Check) -> None:
                            "history was rewritten", commit=new)
 
 
-def _check_signatures(store: Store, commits: list[Commit], required: bool, since: str, check: Check,
+def _check_signatures(store: Store, reachable: set[str], required: bool, since: str, check: Check,
                       full: bool) -> None:
     """Commits made since signing was set up must carry a good signature. Checking one costs a gpg or
     ssh-keygen process, so the default run checks only commits after the last passing verification
@@ -648,9 +753,8 @@ def _check_signatures(store: Store, commits: list[Commit], required: bool, since
     if not required:
         check.skipped = "signing is not required (set it up with `isp init --sign`)"
         return
-    if not commits:
+    if not reachable:
         return
-    reachable = {c.sha for c in commits}
     if since and since not in reachable:
         check.fail(f"the commit signing started from ({since[:12]}) is not in the branch's history", commit=since)
         since = ""

@@ -40,6 +40,9 @@ def built(records, guidance):
     store.save({"when": {"legitimate_purpose": "yes"}, "subject": {"reference": "TEST-0003"}}, guidance, ME, draft=True)
     audit.record_correction(store, first.id, guidance, ME, description="Fictional: wrong attendance figure",
                             found_on=date(2026, 11, 2), recipients=[("Test Police Force", date(2026, 11, 4))])
+    # verified once, as an organisation would regularly: later runs check only what came since
+    assert audit.verify(store, guidance).ok
+    assert (store.work / audit.STATE).is_file() and (store.work / audit.CACHE).is_file()
     return store, first.id, second.id
 
 
@@ -77,6 +80,18 @@ def test_hand_edited_final_record_committed_with_plain_git(isp, built, records):
     full = failed(isp, "--full")
     assert any("fields changed with no amendment: decision.recorded" in f["message"] for f in full["finals"])
     assert "FAIL  finals" in isp("verify", check=1).stdout
+    # with no memory of earlier runs (state and cache removed), the same
+    for name in (audit.MARKER, audit.STATE, audit.CACHE):
+        (store.work / name).unlink()
+    assert set(failed(isp)) == {"shape", "finals"}
+
+
+def test_incremental_state_holds_no_personal_data(built):
+    store, _, _ = built
+    for name in (audit.MARKER, audit.STATE, audit.CACHE):
+        text = (store.work / name).read_text()
+        for personal in ("Test Child", "TEST-000", "2015-01-01", "2016-02-03", "Test Police Force"):
+            assert personal not in text
 
 
 def test_hand_edit_disguised_with_the_stores_message(isp, built, records):
