@@ -152,11 +152,11 @@ def _guidance():
     return load_guidance()
 
 
-def _store(args: argparse.Namespace):
+def _store(args: argparse.Namespace, *, create: bool = True):
     from isp_tui.config import load_config
     from isp_tui.store import Store
 
-    store = Store(load_config().records_path(args.records))
+    store = Store(load_config().records_path(args.records), create=create)
     for message in store.messages:
         print(f"isp: {message}", file=sys.stderr)
     return store
@@ -348,6 +348,14 @@ def _date_arg(value: str | None, field: str) -> date | None:
         raise InputError(f"{value!r} is not a date; expected YYYY-MM-DD", field=field) from None
 
 
+def _plain(value: Any) -> str:
+    """Text from git (authors, subjects) made by hand may hold terminal escapes: show them, never act on them."""
+    import unicodedata
+
+    return "".join(ch if ch in "\t" or unicodedata.category(ch) not in ("Cc", "Cf") else f"\\x{ord(ch):02x}"
+                   for ch in str(value))
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -391,8 +399,8 @@ def cmd_log(args: argparse.Namespace) -> int:
 
         table = Table("#", "date", "commit", "action", "outcome", "author", "reason", title=f"record {args.id}")
         for r in revisions:
-            table.add_row(str(r["n"]), _cell(r["date"]), r["commit"][:12], r["action"], r["outcome"],
-                          f"{r['author']} <{r['email']}>", r["reason"])
+            table.add_row(str(r["n"]), _cell(r["date"]), r["commit"][:12], _plain(r["action"]), _plain(r["outcome"]),
+                          _plain(f"{r['author']} <{r['email']}>"), r["reason"])
         console.print(table)
         for a in amendments:
             console.print(f"amendment {a['id']} at {a['at']:%Y-%m-%d %H:%M} by {a['by']}: {a['reason']}")
@@ -409,14 +417,14 @@ def cmd_log(args: argparse.Namespace) -> int:
         _print_json(rows)
         return EXIT_OK
     for r in rows:
-        console.print(f"{r['date']:%Y-%m-%d %H:%M}  {r['commit'][:12]}  {r['author']} <{r['email']}>: {r['subject']}")
+        console.print(f"{r['date']:%Y-%m-%d %H:%M}  {r['commit'][:12]}  " + _plain(f"{r['author']} <{r['email']}>: {r['subject']}"))
     return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from isp_tui import audit
 
-    store = _store(args)
+    store = _store(args, create=False)  # verifying a mistyped path must not create an empty repository
     result = audit.verify(store, _guidance(), full=args.full)
     if args.json:
         _print_json(result.as_dict())
@@ -443,7 +451,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from isp_tui import audit
     from isp_tui.dates import now, today
 
-    store = _store(args)
+    store = _store(args, create=False)
     guidance = _guidance()
     as_of = _date_arg(args.as_of, "--as-of") or today()
     records, problems = audit.load_records(store)

@@ -146,3 +146,20 @@ def test_store_correct_refuses_rewriting_corrections(records, guidance):
     with pytest.raises(InputError, match="nothing changed"):
         store.correct(saved.id, current, guidance, me)
     assert len(store.history(saved.id)) == 2
+
+
+def test_a_hand_made_commit_with_terminal_escapes_is_shown_not_obeyed(isp, two, records):
+    (records / "README.md").write_text("Fictional\n")
+    git(records, "add", "-f", "README.md")
+    git(records, "-c", "user.name=Test \x1b[31mRed", "-c", "user.email=t@example.invalid", "commit", "-qm",
+        "notes \x1b]0;title\x07")
+    out = isp("log").stdout
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Test \\x1b[31mRed" in out
+
+
+def test_verify_and_report_do_not_create_a_repository(isp, tmp_path):
+    result = isp("--records", str(tmp_path / "typo"), "verify", check=2)
+    assert "is not a records repository" in result.stderr and not (tmp_path / "typo").exists()
+    isp("--records", str(tmp_path / "typo"), "report", check=2)
+    assert not (tmp_path / "typo").exists()
