@@ -416,10 +416,11 @@ class Facts:
 
     status: str
     amendments: int
-    ruleset: str
+    ruleset: str  # the pinned sha256
+    pin: str  # the pinned id@version
 
     def line(self, blob: str) -> str:
-        return f"{blob}\t{self.status}\t{self.amendments}\t{self.ruleset}\n"
+        return f"{blob}\t{self.status}\t{self.amendments}\t{self.ruleset}\t{self.pin}\n"
 
 
 CACHE = "verify-cache"  # under .git/isp: blob id -> Facts for record files that passed the schema
@@ -442,8 +443,8 @@ def _load_cache(store: Store, key: str) -> dict[str, Facts]:
     out = {}
     for line in lines[1:]:
         parts = line.split("\t")
-        if len(parts) == 4 and parts[2].isdigit():
-            out[parts[0]] = Facts(parts[1], int(parts[2]), parts[3])
+        if len(parts) == 5 and parts[2].isdigit():
+            out[parts[0]] = Facts(parts[1], int(parts[2]), parts[3], parts[4])
     return out
 
 
@@ -458,9 +459,9 @@ def _save_cache(store: Store, key: str, cache: dict[str, Facts]) -> None:
 
 
 def _check_records(store: Store, guidance: Guidance, files: dict[str, str], checks: dict[str, Check], *,
-                   use_cache: bool = True) -> tuple[dict[str, Facts], dict[str, str]]:
+                   use_cache: bool = True) -> tuple[dict[str, Facts], dict[str, tuple[str, str]]]:
     """Every record at the head, each read once (or not at all when its blob passed before). Returns
-    id -> Facts and ruleset sha256 -> a record pinning it."""
+    id -> Facts and ruleset sha256 -> (a record pinning it, the id@version it pins)."""
     schema, shape = checks["schema"], checks["shape"]
     record_files = {}
     for path in files:
@@ -472,7 +473,7 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str], chec
     cache = _load_cache(store, key) if use_cache else {}
     blobs = read_blobs(store, (b for b in record_files.values() if b not in cache))
     facts: dict[str, Facts] = {}
-    pins: dict[str, str] = {}
+    pins: dict[str, tuple[str, str]] = {}
     fresh: dict[str, Facts] = {}
     for path, blob in record_files.items():
         record_id = RECORD_PATH.match(path)["id"]  # type: ignore[index]
@@ -489,11 +490,12 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str], chec
             except InputError as exc:
                 schema.fail(str(exc), path=path, record=record_id)
                 continue
-            known = Facts(record.status, len(record.data.get("amendments", [])), record.get("ruleset.sha256") or "")
+            known = Facts(record.status, len(record.data.get("amendments", [])), record.get("ruleset.sha256") or "",
+                          f"{record.get('ruleset.id') or ''}@{record.get('ruleset.version') or ''}")
         fresh[blob] = known
         facts[record_id] = known
         if known.ruleset:
-            pins.setdefault(known.ruleset, record_id)
+            pins.setdefault(known.ruleset, (record_id, known.pin))
     if fresh.keys() != cache.keys():
         _save_cache(store, key, fresh)
     return facts, pins
@@ -713,7 +715,9 @@ def _final_change_problem(before: Record, after: Record, action: str) -> str:
     return ""
 
 
-def _check_rulesets(store: Store, files: dict[str, str], pins: dict[str, str], check: Check) -> None:
+def _check_rulesets(store: Store, files: dict[str, str], pins: dict[str, tuple[str, str]], check: Check) -> None:
+    import tomllib
+
     copies = {m["sha"]: blob for path, blob in files.items() if (m := RULESET_PATH.match(path))}
     contents = read_blobs(store, copies.values())
     for sha, blob in copies.items():
@@ -721,10 +725,19 @@ def _check_rulesets(store: Store, files: dict[str, str], pins: dict[str, str], c
         if actual != sha:
             check.fail(f"rulesets/{sha}.toml does not match its hash (its content hashes to {actual[:16]}...)",
                        path=f"rulesets/{sha}.toml")
-    for sha, record_id in sorted(pins.items()):
+    for sha, (record_id, pin) in sorted(pins.items()):
         if sha not in copies:
             check.fail(f"ruleset {sha[:16]}... pinned by record {record_id} (and maybe others) is not in rulesets/",
                        record=record_id)
+            continue
+        try:
+            data = tomllib.loads(contents.get(copies[sha], b"").decode("utf-8"))
+            copy = f"{data.get('id')}@{data.get('version')}"
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            copy = "(unreadable)"
+        if copy != pin:
+            check.fail(f"record {record_id} pins ruleset {pin} with hash {sha[:16]}..., but that file is {copy}",
+                       path=f"rulesets/{sha}.toml", record=record_id)
 
 
 def _check_history(store: Store, reachable: set[str], verified: str, check: Check) -> None:

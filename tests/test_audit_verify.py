@@ -315,3 +315,16 @@ def test_a_merge_from_another_clone_passes(isp, built, records, tmp_path, guidan
     plain_git(records, "add", "-f", "README.md")
     plain_git(records, "commit", "-qm", "Synced on 2026-11-21 at 10:00")  # a time stamp is not a date of birth
     assert failed(isp) == {}
+
+
+def test_a_record_pinning_another_rulesets_hash(isp, built, records, guidance):
+    store, first, _ = built
+    dpa = guidance.rulesets["dpa-1998"]
+    store.save({"ruleset": {"id": "dpa-1998"}}, guidance, ME, draft=True)  # brings the 1998 ruleset's copy
+    path = records / store.get(first).path
+    gdpr = store.get(first).get("ruleset.sha256")
+    path.write_text(path.read_text().replace(gdpr, dpa.sha256))
+    plain_git(records, "commit", "-qam", "fix hash")
+    rulesets = [f["message"] for f in failed(isp)["rulesets"]]
+    assert any(f"pins ruleset gdpr-2018@1.0.0 with hash {dpa.sha256[:16]}..., but that file is dpa-1998@1.0.0" in m
+               for m in rulesets)
