@@ -23,7 +23,7 @@ import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from isp_tui.dates import correction_due, response_due, working_days_between
 from isp_tui.errors import InputError
@@ -224,7 +224,11 @@ def history(store: Store, record_id: str) -> list[dict[str, Any]]:
 def revision_diff(store: Store, record_id: str, rev_a: str, rev_b: str) -> dict[str, Any]:
     """Field-by-field changes between two revisions of one record (not a raw TOML diff)."""
     a, b = resolve_revision(store, record_id, rev_a), resolve_revision(store, record_id, rev_b)
-    before, after = store.record_at(record_id, a), store.record_at(record_id, b)
+    try:
+        before, after = store.record_at(record_id, a), store.record_at(record_id, b)
+    except subprocess.CalledProcessError:
+        raise InputError(f"record {record_id} does not exist at one of those revisions (deleted?)",
+                         field="revision") from None
     changes = diff(before, after)
     for key in ("amendments", "corrections"):
         old, new = before.data.get(key, []), after.data.get(key, [])
@@ -330,13 +334,16 @@ def signing_required(store: Store) -> tuple[bool, str]:
     return required, since
 
 
-def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool = True) -> Verification:
+def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool = True,
+           progress: Callable[[str], None] | None = None) -> Verification:
     """Run every check. On a pass, remember the head (.git/isp/verified-head) so a later rewrite shows.
 
     The default run is incremental: commits already checked at the last passing run (whose head must still
     be in the history) are not read again, and record files whose content passed before are not parsed
-    again. `full=True` reads everything."""
+    again. `full=True` reads everything. `progress`, if given, is called with what is being done next."""
+    step = progress or (lambda _: None)
     checks = {name: Check(name, title) for name, title in CHECKS.items()}
+    step("reading the history")
     head = store.head()
     required, since = signing_required(store)
     reachable = set(store.git("rev-list", BRANCH).split()) if head else set()
@@ -345,8 +352,11 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     commits = read_log(store, rev=f"{verified}..{BRANCH}" if state is not None else BRANCH)
     files = head_files(store)
 
+    step("git fsck")
     _check_fsck(store, checks["fsck"], full)
+    step("reading the records")
     facts, pins = _check_records(store, guidance, files, checks, use_cache=not full)
+    step(f"checking {len(commits)} commit(s)")
     by_record, suspects = _check_commits(commits, checks)
     if suspects:  # free text to scan: only now read every record's identifying details
         sensitive = _sensitive_values(store, files, guidance)
@@ -354,7 +364,9 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
             _scan(text, sensitive, checks["personal-data"], commit, is_path=is_path)
     progress = _check_finals_fast(by_record, facts, checks["finals"], state or {})
     if full:
+        step("comparing every revision of every final record")
         _check_finals_full(store, by_record, checks["finals"])
+    step("rulesets, history, signatures and the working tree")
     _check_rulesets(store, files, pins, checks["rulesets"])
     _check_history(store, reachable, verified, checks["history"])
     _check_signatures(store, reachable, required, since, checks["signatures"], full)

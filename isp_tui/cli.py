@@ -425,7 +425,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from isp_tui import audit
 
     store = _store(args, create=False)  # verifying a mistyped path must not create an empty repository
-    result = audit.verify(store, _guidance(), full=args.full)
+    progress = (lambda what: print(f"isp verify: {what}...", file=sys.stderr)) if sys.stderr.isatty() else None
+    result = audit.verify(store, _guidance(), full=args.full, progress=progress)
     if args.json:
         _print_json(result.as_dict())
         return EXIT_OK if result.ok else EXIT_FAIL
@@ -500,7 +501,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     store = _store(args)
     record = store.get(args.id, _guidance())
-    commit = store.history(args.id)[0].commit if store.history(args.id) else None
+    revisions = store.history(args.id)
+    commit = revisions[0].commit if revisions else None
     render = record_html if args.format == "html" else record_markdown
     out = render(record, exported_by=_identity_or_unknown(args, store), exported_at=now(), commit=commit,
                  redacted=args.redact)

@@ -131,6 +131,9 @@ def test_a_deleted_record(isp, built, records):
     fast = failed(isp)
     assert fast["deletions"][0]["record"] == second
     assert f"record {second} was deleted" in fast["deletions"][0]["message"]
+    # its history still reads, up to the deletion
+    assert [r["status"] for r in isp.json("log", second)["revisions"]] == ["unreadable", "final", "final"]
+    assert "does not exist at one of those revisions" in isp("log", second, "--diff", "1", "3", check=2).stderr
 
 
 def test_a_record_removed_or_edited_in_the_working_tree_only(isp, built, records):
