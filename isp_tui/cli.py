@@ -434,7 +434,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     console.print(f"verifying {store.root} at {(result.head or 'no commits yet')[:12]}: {result.commits} commit(s), "
                   f"{result.records} record(s){' (full)' if result.full else ''}")
     for check in result.checks:
-        mark = "PASS" if check.ok else "FAIL"
+        mark = "FAIL" if not check.ok else "SKIP" if check.skipped else "PASS"
         note = f"  ({check.skipped})" if check.skipped else ""
         console.print(f"{mark}  {check.name}: {check.title}{note}", style="green" if check.ok else "bold red")
         for failure in check.failures[:20]:
@@ -504,8 +504,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     revisions = store.history(args.id)
     commit = revisions[0].commit if revisions else None
     render = record_html if args.format == "html" else record_markdown
+    import hashlib
+
     out = render(record, exported_by=_identity_or_unknown(args, store), exported_at=now(), commit=commit,
-                 redacted=args.redact)
+                 redacted=args.redact, sha256=hashlib.sha256(store.path_of(args.id).read_bytes()).hexdigest())
     if args.output:
         from isp_tui.store import atomic_write
 

@@ -158,9 +158,8 @@ def _rows(record: Record, table: str) -> list[tuple[str, str]]:
 
 
 def footer(record: Record, *, exported_by: str, exported_at: datetime, commit: str | None,
-           redacted: bool) -> list[str]:
-    """The signed-and-dated footer: lines of plain text."""
-    raw = record.to_toml().encode("utf-8")
+           redacted: bool, sha256: str) -> list[str]:
+    """The signed-and-dated footer: lines of plain text. `sha256` is the record file's, in the repository."""
     lines = [
         f"Decided by {text(record.get('decided.by'))}"
         + (f", {record.get('decided.role')}" if record.get("decided.role") else "")
@@ -169,7 +168,7 @@ def footer(record: Record, *, exported_by: str, exported_at: datetime, commit: s
         f"Exported by {exported_by} on {text(exported_at)}.",
         f"Record {record.id}, status {record.status}"
         + (f", repository commit {commit}" if commit else "")
-        + f", SHA-256 of this copy's record {hashlib.sha256(raw).hexdigest()}.",
+        + f", record file SHA-256 {sha256}.",
         "A copy retained by every party to the decision (000 13.4).",
     ]
     if redacted:
@@ -179,7 +178,9 @@ def footer(record: Record, *, exported_by: str, exported_at: datetime, commit: s
 
 
 def record_markdown(record: Record, *, exported_by: str, exported_at: datetime, commit: str | None = None,
-                    redacted: bool = False) -> str:
+                    redacted: bool = False, sha256: str | None = None) -> str:
+    """`sha256`: the record file's in the repository (default: of the record as written by the store)."""
+    sha256 = sha256 or hashlib.sha256(record.to_toml().encode("utf-8")).hexdigest()
     if redacted:
         record = redact(record)
     out = [f"# Information sharing record {record.id}", ""]
@@ -197,8 +198,8 @@ def record_markdown(record: Record, *, exported_by: str, exported_at: datetime, 
     for c in record.data.get("corrections", []):
         out += [f"## Correction {c.get('id', '')}", "", f"Found on {text(c.get('found_on'))} by {_md_inline(c.get('by'))}: "
                 f"{_md_inline(c.get('description', ''))}", ""]
-        out += [f"- {_md_inline(r.get('agency', ''))}: told on {text(r.get('told_on')) or 'not yet told'}"
-                for r in c.get("recipients", [])]
+        out += [f"- {_md_inline(r.get('agency', ''))}: " + (f"told on {text(r['told_on'])}" if r.get("told_on")
+                                                             else "not yet told") for r in c.get("recipients", [])]
         out.append("")
     for a in record.data.get("amendments", []):
         out += [f"## Amendment {a.get('id', '')}", "", f"On {text(a.get('at'))} by {_md_inline(a.get('by'))}. "
@@ -208,7 +209,7 @@ def record_markdown(record: Record, *, exported_by: str, exported_at: datetime, 
         out.append("")
     out += ["---", ""]
     out += [f"{_md_inline(line)}  " for line in footer(record, exported_by=exported_by, exported_at=exported_at,
-                                                       commit=commit, redacted=redacted)]
+                                                       commit=commit, redacted=redacted, sha256=sha256)]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -223,7 +224,9 @@ def _md_cell(value: Any) -> str:
 
 
 def record_html(record: Record, *, exported_by: str, exported_at: datetime, commit: str | None = None,
-                redacted: bool = False) -> str:
+                redacted: bool = False, sha256: str | None = None) -> str:
+    """`sha256`: the record file's in the repository (default: of the record as written by the store)."""
+    sha256 = sha256 or hashlib.sha256(record.to_toml().encode("utf-8")).hexdigest()
     if redacted:
         record = redact(record)
     title = f"Information sharing record {record.id}" + (" (redacted)" if redacted else "")
@@ -248,7 +251,8 @@ def record_html(record: Record, *, exported_by: str, exported_at: datetime, comm
                  _html_table([("at", text(a.get("at"))), ("by", text(a.get("by"))), ("reason", text(a.get("reason")))]),
                  _html_grid(["field", "before", "after"],
                             [[c.get("field"), text(c.get("before")), text(c.get("after"))] for c in a.get("changes", [])])]
-    lines = footer(record, exported_by=exported_by, exported_at=exported_at, commit=commit, redacted=redacted)
+    lines = footer(record, exported_by=exported_by, exported_at=exported_at, commit=commit, redacted=redacted,
+                   sha256=sha256)
     body.append("<footer>" + "".join(f"<p>{escape(line)}</p>" for line in lines) + "</footer>")
     return _page(title, body)
 

@@ -128,6 +128,11 @@ def test_export_command(isp, tmp_path, guidance):
     assert "Test Child Alpha" not in page and (target.stat().st_mode & 0o077) == 0
     head = isp.json("log", record_id)["revisions"][0]["commit"]
     assert head in page
+    import hashlib
+    from isp_tui.record import record_path
+
+    file_hash = hashlib.sha256((isp.records / record_path(record_id)).read_bytes()).hexdigest()
+    assert f"record file SHA-256 {file_hash}" in page and f"record file SHA-256 {file_hash}" in md
     assert "no record with id" in isp("export", "01JDB3M7Q2X8W5ZK4T9N6E1RVA", check=2).stderr
     assert "invalid choice" in isp("export", record_id, "--format", "pdf", check=2).stderr
 
