@@ -332,3 +332,23 @@ def test_a_record_pinning_another_rulesets_hash(isp, built, records, guidance):
     rulesets = [f["message"] for f in failed(isp)["rulesets"]]
     assert any(f"pins ruleset gdpr-2018@1.0.0 with hash {dpa.sha256[:16]}..., but that file is dpa-1998@1.0.0" in m
                for m in rulesets)
+
+
+def test_openpgp_signing(isp, records, tmp_path, guidance, monkeypatch):
+    from conftest import write_toml
+
+    if not shutil.which("gpg"):
+        pytest.skip("gpg is not installed")
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", PRACTITIONER, "ed25519", "sign", "never"],
+                   check=True, capture_output=True)
+    fingerprint = next(line.split(":")[9] for line in subprocess.run(
+        ["gpg", "--list-secret-keys", "--with-colons"], capture_output=True, text=True, check=True).stdout.splitlines()
+        if line.startswith("fpr:"))
+    isp("init", "--sign", "--signing-format", "openpgp", "--key", fingerprint)
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    assert failed(isp) == {}
+    git(records, "-c", "commit.gpgsign=false", *TAMPERER, "commit", "-q", "--allow-empty", "-m", "unsigned")
+    assert [f["commit"] for f in failed(isp)["signatures"]] == [git(records, "rev-parse", "HEAD").strip()]
