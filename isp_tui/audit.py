@@ -204,15 +204,19 @@ def history(store: Store, record_id: str) -> list[dict[str, Any]]:
     if not revisions:
         raise InputError(f"no history for record {record_id} in {store.root}", field="id")
     out = []
+    corrections_before = 0
     for n, rev in enumerate(revisions, 1):
         reason, status = "", ""
         try:
             record = store.record_at(record_id, rev.commit)
             status = record.status
+            corrections = record.data.get("corrections", [])
             if rev.action == "amend" and record.data.get("amendments"):
                 reason = record.data["amendments"][-1].get("reason", "")
-            elif rev.action == "correct" and record.data.get("corrections"):
-                reason = "correction recorded or recipients told"
+            elif rev.action == "correct" and corrections:
+                reason = (f"correction: {corrections[-1].get('description', '')}" if len(corrections) > corrections_before
+                          else "recipients told of a correction")
+            corrections_before = len(corrections)
         except (InputError, subprocess.CalledProcessError):
             status = "unreadable"
         out.append({"n": n, "commit": rev.commit, "author": rev.author, "email": rev.email, "date": rev.date,

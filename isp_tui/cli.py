@@ -397,7 +397,9 @@ def cmd_log(args: argparse.Namespace) -> int:
             return EXIT_OK
         from rich.table import Table
 
-        table = Table("#", "date", "commit", "action", "outcome", "author", "reason", title=f"record {args.id}")
+        table = Table(title=f"record {args.id}")
+        for column in ("#", "date", "commit", "action", "outcome", "author", "reason"):
+            table.add_column(column, overflow="fold")  # folded, never cut short
         for r in revisions:
             table.add_row(str(r["n"]), _cell(r["date"]), r["commit"][:12], _plain(r["action"]), _plain(r["outcome"]),
                           _plain(f"{r['author']} <{r['email']}>"), r["reason"])
@@ -417,7 +419,8 @@ def cmd_log(args: argparse.Namespace) -> int:
         _print_json(rows)
         return EXIT_OK
     for r in rows:
-        console.print(f"{r['date']:%Y-%m-%d %H:%M}  {r['commit'][:12]}  " + _plain(f"{r['author']} <{r['email']}>: {r['subject']}"))
+        console.print(f"{r['date']:%Y-%m-%d %H:%M}  {r['commit'][:12]}  " + _plain(f"{r['author']} <{r['email']}>: {r['subject']}"),
+                      soft_wrap=True)
     return EXIT_OK
 
 
@@ -479,7 +482,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     console = _console()
     for report in reports:
-        table = Table(*report.columns, title=f"{report.title} ({report.source}) as of {as_of}")
+        table = Table(title=f"{report.title} ({report.source}) as of {as_of}")
+        for column in report.columns:  # ids in full: an auditor looks them up
+            table.add_column(column, min_width=26 if column in ("id", "correction") else None, overflow="fold")
         for row in report.rows:
             table.add_row(*(_cell(row.get(c)) for c in report.columns))
         console.print(table)
