@@ -374,7 +374,7 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     _check_rulesets(store, files, pins, checks["rulesets"])
     _check_history(store, reachable, verified, checks["history"])
     _check_signatures(store, reachable, required, since, checks["signatures"], full)
-    _check_worktree(store, checks["worktree"])
+    _check_worktree_locked(store, checks["worktree"])
 
     result = Verification(list(checks.values()), head, full, len(reachable), len(facts))
     if mark and result.ok and head:
@@ -801,6 +801,17 @@ def _check_signatures(store: Store, reachable: set[str], required: bool, since: 
         sha, _, status = line.partition(" ")
         if status != "G":
             check.fail(f"commit {sha[:12]} {names.get(status, 'is not signed by an allowed key')}", commit=sha)
+
+
+def _check_worktree_locked(store: Store, check: Check) -> None:
+    """The working tree, compared under the store's lock so a save in progress is not taken for a hand edit
+    (taking the lock also completes a save a crash interrupted). A read-only copy is checked as it is."""
+    try:
+        with store.lock():
+            _check_worktree(store, check)
+    except OSError:  # the lock file cannot be made: a read-only copy
+        check.failures.clear()
+        _check_worktree(store, check)
 
 
 def _check_worktree(store: Store, check: Check) -> None:

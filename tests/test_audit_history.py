@@ -113,7 +113,9 @@ def test_a_correction_and_telling_recipients(isp, two, records):
     assert "already recorded as told" in isp("correct", first, "--correction", cid, "--recipient",
                                              "Test School=2026-11-22", check=2).stderr
     isp("verify", "--full")
-    assert [r["action"] for r in isp.json("log", first)["revisions"]][:2] == ["correct", "correct"]
+    revisions = isp.json("log", first)["revisions"]
+    assert [(r["action"], r["reason"]) for r in revisions][:2] == [
+        ("correct", "recipients told of a correction"), ("correct", "correction: Fictional: the attendance figure was wrong")]
 
 
 def test_correction_bad_input(isp, two, tmp_path, guidance):
