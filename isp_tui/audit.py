@@ -363,7 +363,10 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     step(f"checking {len(commits)} commit(s)")
     by_record, suspects = _check_commits(commits, checks)
     if suspects:  # free text to scan: only now read every record's identifying details
-        sensitive = _sensitive_values(store, files, guidance)
+        # --full also knows names from earlier revisions and deleted records
+        history_blobs = [c.new_blob for c in (ch for commit in commits for ch in commit.changes)
+                         if full and RECORD_PATH.match(c.path) and c.status != "D"]
+        sensitive = _sensitive_values(store, files, history_blobs)
         for commit, text, is_path in suspects:
             _scan(text, sensitive, checks["personal-data"], commit, is_path=is_path)
     progress = _check_finals_fast(by_record, facts, checks["finals"], state or {})
@@ -517,15 +520,15 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str], chec
     return facts, pins
 
 
-def _sensitive_values(store: Store, files: dict[str, str], guidance: Guidance) -> dict[str, str]:
-    """What identifies a person in the records at the head (subject name, reference, date of birth in the
-    usual spellings), casefolded, each mapped to the record it came from."""
-    paths = {path: blob for path, blob in files.items() if RECORD_PATH.match(path)}
-    blobs = read_blobs(store, paths.values())
+def _sensitive_values(store: Store, files: dict[str, str], more: Iterable[str] = ()) -> dict[str, str]:
+    """What identifies a person in the records at the head, and in the `more` blobs (earlier revisions):
+    subject name, reference, date of birth in the usual spellings; casefolded, mapped to the record id."""
+    wanted = [blob for path, blob in files.items() if RECORD_PATH.match(path)] + list(more)
+    blobs = read_blobs(store, wanted)
     values: dict[str, str] = {}
-    for path, blob in paths.items():
+    for blob in dict.fromkeys(wanted):
         try:
-            record = Record.from_toml(blobs.get(blob, b""), path)
+            record = Record.from_toml(blobs.get(blob, b""), blob)
         except InputError:
             continue
         for value in _identifying(record):

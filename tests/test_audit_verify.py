@@ -352,3 +352,11 @@ def test_openpgp_signing(isp, records, tmp_path, guidance, monkeypatch):
     assert failed(isp) == {}
     git(records, "-c", "commit.gpgsign=false", *TAMPERER, "commit", "-q", "--allow-empty", "-m", "unsigned")
     assert [f["commit"] for f in failed(isp)["signatures"]] == [git(records, "rev-parse", "HEAD").strip()]
+
+
+def test_a_name_from_a_deleted_record_is_found_by_the_full_check(isp, built, records):
+    store, _, second = built
+    plain_git(records, "rm", "-q", store.get(second).path)
+    plain_git(records, "commit", "-qm", "removed the record about Test Child Beta")
+    assert "personal-data" not in failed(isp)  # the head no longer holds that name
+    assert "personal-data" in failed(isp, "--full")
