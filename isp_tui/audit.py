@@ -33,6 +33,8 @@ from isp_tui.store import BRANCH, ZERO, Problem, Store, git_env
 
 RECORD_PATH = re.compile(r"^\d{4}/\d{2}/\d{2}/(?P<id>[0-9A-HJKMNP-TV-Z]{26})\.toml$")
 RULESET_PATH = re.compile(r"^rulesets/(?P<sha>[0-9a-f]{64})\.toml$")
+# A destroyed record's tombstone (sync.destroy): id, dates, who authorised it and why; no personal data.
+TOMBSTONE_PATH = re.compile(r"^retention/destroyed/(?P<id>[0-9A-HJKMNP-TV-Z]{26})\.toml$")
 # Files a records repository may hold besides records and ruleset copies.
 OTHER_PATHS = {"README.md", ".gitkeep", ".gitattributes"}
 ACTIONS = ("draft", "final", "amend", "correct")
@@ -391,6 +393,13 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
 STATE = "verify-state"  # under .git/isp: per record, whether it was final and its amend commits, at the marker
 
 
+def forget_verified(store: Store) -> None:
+    """After a deliberate, audited rewrite (destroying a record at the end of its retention), the head
+    verified last is gone from the history by design: start verification afresh from the new one."""
+    for name in (MARKER, STATE, CACHE):
+        (store.work / name).unlink(missing_ok=True)
+
+
 def _read_marker(store: Store) -> str:
     try:
         return (store.work / MARKER).read_text().strip()
@@ -486,7 +495,7 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str], chec
     for path in files:
         if RECORD_PATH.match(path):
             record_files[path] = files[path]
-        elif not RULESET_PATH.match(path) and path not in OTHER_PATHS:
+        elif not _allowed_other(path):
             shape.fail("a file that is neither a record nor a ruleset copy is in the repository", path=path)
     key = _guidance_key(guidance)
     cache = _load_cache(store, key) if use_cache else {}
@@ -548,10 +557,19 @@ def _identifying(record: Record) -> list[str]:
     return out
 
 
+def _allowed_other(path: str) -> bool:
+    """Files a records repository may hold besides records: ruleset copies, tombstones, a few others."""
+    return bool(RULESET_PATH.match(path) or TOMBSTONE_PATH.match(path)) or path in OTHER_PATHS
+
+
 def _is_store_message(message: str) -> tuple[bool, str]:
     """Does a commit message hold exactly the store's subject and trailers? (ok, why not)."""
     lines = message.strip("\n").split("\n")
     match = SUBJECT.match(lines[0])
+    if match and match["action"] == "destroy":  # sync.destroy: the record is gone, so no outcome or ruleset
+        expected = f"\n\nRecord-Id: {match['id']}\nAction: destroy"
+        ok = match["outcome"] == "destroyed" and message.strip("\n") == lines[0] + expected
+        return ok, "" if ok else "its destroy message is not in the store's shape"
     if not match:
         return False, "its subject is not `record <id>: <action> (<outcome>)`"
     if len(lines) < 3 or lines[1] != "":
@@ -607,7 +625,7 @@ def _check_commits(commits: list[Commit], checks: dict[str, Check]
             if len(record_changes) > 1:
                 shape.fail(f"commit {short} changes {len(record_changes)} records; the store makes one commit per record",
                            commit=commit.sha)
-            if any(not RULESET_PATH.match(c.path) and c.path not in OTHER_PATHS for c in others):
+            if any(not _allowed_other(c.path) for c in others):
                 shape.fail(f"commit {short} changes files besides its record and ruleset copy", commit=commit.sha)
             trailers = commit.trailers()
             for change in record_changes:
@@ -619,8 +637,10 @@ def _check_commits(commits: list[Commit], checks: dict[str, Check]
                     deletions.fail(f"record {record_id} was deleted in commit {short}", commit=commit.sha,
                                    path=change.path, record=record_id)
                 by_record[record_id].append((commit, change))
-        elif not shaped and any(not RULESET_PATH.match(c.path) and c.path not in OTHER_PATHS for c in commit.changes):
+        elif not shaped and any(not _allowed_other(c.path) for c in commit.changes):
             shape.fail(f"commit {short} adds files that are neither records nor ruleset copies", commit=commit.sha)
+        elif any(TOMBSTONE_PATH.match(c.path) for c in others) and commit.trailers().get("Action") != "destroy":
+            shape.fail(f"commit {short} adds a tombstone but is not a destroy", commit=commit.sha)
         suspects += [(commit, text, text is not commit.message) for text in suspect_texts]
     return by_record, suspects
 

@@ -834,8 +834,11 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
             if record.get("decided.at"):
                 tomb["decided_at"] = record.get("decided.at")
         atomic_write(store.root / tomb_path, tomli_w.dumps(tomb).encode(), store.work / "tmp", mode=0o600)
-        message = (f"record {record_id}: destroyed\n\nRecord-Id: {record_id}\nAction: destroy\n")
+        message = (f"record {record_id}: destroy (destroyed)\n\nRecord-Id: {record_id}\nAction: destroy\n")
         commit = store._commit([tomb_path], message, author)
+        from isp_tui.audit import forget_verified
+
+        forget_verified(store)  # the head verified last is gone from the history by design
         store.git("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
         store.git("gc", "-q", "--prune=now")
         if store._repo is not None:  # GitPython's view of the packs is stale after gc: reopen on next use
