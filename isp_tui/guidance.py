@@ -292,14 +292,22 @@ def read_bytes(path: Path) -> bytes:
         raise InputError(f"cannot be read ({exc.strerror})", file=path) from None
 
 
+try:  # tomli is tomllib's own code compiled with mypyc: the same results, about three times faster
+    from tomli import TOMLDecodeError as _TOMLError
+    from tomli import loads as _toml_loads
+except ImportError:  # pragma: no cover - tomli is a dependency
+    _TOMLError = tomllib.TOMLDecodeError
+    _toml_loads = tomllib.loads
+
+
 def parse_toml(raw: bytes, path: object) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"is not UTF-8 text (byte {exc.start})", file=path) from None
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return _toml_loads(text)
+    except (tomllib.TOMLDecodeError, _TOMLError) as exc:
         raise InputError(f"is not valid TOML: {exc}", file=path) from None
 
 
