@@ -285,6 +285,7 @@ class Index:
                 os.chmod(self.path, 0o600)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA secure_delete=ON")  # a removed row (a destroyed record's) is overwritten
                 if not db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
                     db.execute("BEGIN IMMEDIATE")  # another process may be creating it at this moment
                     if not db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():

@@ -823,6 +823,8 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         for autosave in (store.work / "autosave").glob("*.toml"):  # the app's autosave of an edit of it
             if record_id.encode() in autosave.read_bytes():
                 autosave.unlink()
+        for derived in store.work.glob("index.sqlite*"):  # the derived index holds its row: rebuilt on next open
+            derived.unlink()
         store.git("update-index", "--force-remove", "--", path)
         tomb = {"id": record_id, "destroyed_at": now(), "authorised_by": str(author), "reason": reason.strip(),
                 "history_rewritten_from": first}

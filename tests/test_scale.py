@@ -255,3 +255,21 @@ def test_an_empty_repository_has_an_empty_index(tmp_path, guidance):
     saved = store.save(final_record(guidance), guidance, AUTHOR)
     index.refresh()
     assert [row.id for row in index.rows("test")] == [saved.id]
+
+
+def test_destroying_a_record_leaves_nothing_of_it_in_the_derived_index(tmp_path, guidance):
+    from isp_tui import sync
+
+    store = Store(tmp_path / "retention")
+    kept = store.save(final_record(guidance), guidance, AUTHOR)
+    gone = store.save(final_record(guidance, subject={"name": "Test Child Zulu", "reference": "TEST-9999"}),
+                      guidance, AUTHOR)
+    index = Index(store)
+    assert index.count("zulu") == 1
+    index.close()
+    sync.destroy(store, gone.id, "Fictional: retention period over", AUTHOR)
+    assert not any(b"Zulu" in f.read_bytes() for f in store.work.glob("index.sqlite*"))
+    index = assert_agrees(store)
+    assert [row.id for row in index.rows()] == [kept.id] and index.count("zulu") == 0
+    index.close()
+    assert not any(b"Zulu" in f.read_bytes() for f in store.work.glob("index.sqlite*"))
