@@ -301,6 +301,8 @@ def parse_toml(raw: bytes, path: object) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"is not valid TOML: {exc}", file=path) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise InputError("is not valid TOML for isp: arrays or tables nested too deeply", file=path) from None
 
 
 def _unique(items: list[Any], file: Path, where: str) -> dict[str, Any]:

@@ -156,7 +156,10 @@ def record_path(record_id: str) -> str:
         raise InputError(f"{record_id!r} is not a record id (26 characters such as 01JDB3M7Q2X8W5ZK4T9N6E1RVA)", field="id")
     from ulid import ULID
 
-    made = ULID.from_str(record_id).datetime
+    try:
+        made = ULID.from_str(record_id).datetime
+    except (ValueError, OverflowError):  # the 26 letters decode to a time beyond what a ULID or a date can hold
+        raise InputError(f"{record_id!r} is not a record id: its time part is out of range", field="id") from None
     return f"{made:%Y/%m/%d}/{record_id}.toml"
 
 
