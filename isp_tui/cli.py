@@ -87,7 +87,11 @@ def main(argv: list[str] | None = None) -> int:
 
         use_config(args.config)
         command = args.command or "tui"
-        return COMMANDS[command](args)
+        try:
+            return COMMANDS[command](args)
+        finally:  # a save completes an interrupted one first (under the lock): say so, even if this save fails
+            for store in _opened:
+                _tell(store)
     except InputError as exc:
         print(f"isp: {exc}", file=sys.stderr)
         return EXIT_INPUT
@@ -117,9 +121,18 @@ def _store(args: argparse.Namespace):
     from isp_tui.store import Store
 
     store = Store(load_config().records_path(args.records))
-    for message in store.messages:
-        print(f"isp: {message}", file=sys.stderr)
+    _opened.append(store)
+    _tell(store)
     return store
+
+
+_opened: list[Any] = []  # stores this command opened: what they learn later (a recovery) is told at exit too
+
+
+def _tell(store) -> None:
+    """Print what the store has to tell a person (a warning, a recovery), once each."""
+    while store.messages:
+        print(f"isp: {store.messages.pop(0)}", file=sys.stderr)
 
 
 def _identity(args: argparse.Namespace, store) -> Any:
