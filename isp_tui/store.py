@@ -44,6 +44,7 @@ RECORD_GLOB = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*.toml"
 RULESETS_DIR = "rulesets"
 LOCK_TIMEOUT = 60.0
 STALE_GIT_LOCK = 30.0  # seconds after which a git lock file nobody is holding is taken as left by a crash
+GIT_LOCK_RETRIES = 20  # a person's git commands may take git's own locks between our tries
 ZERO = "0" * 40
 IDENTITY = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 # Our own git commands never run hooks or an fsmonitor: a tampered repository config runs no code.
@@ -452,12 +453,12 @@ class Store:
 
     def _update_ref(self, commit: str, parent: str | None, message: str) -> None:
         subject = message.splitlines()[0]
-        for attempt in range(2):
+        for attempt in range(GIT_LOCK_RETRIES):
             try:
                 self.git("update-ref", "-m", subject, BRANCH, commit, parent or ZERO)
                 return
             except subprocess.CalledProcessError as exc:
-                if attempt == 0 and self._clear_stale_lock(self.gitdir / (BRANCH + ".lock")):
+                if attempt < GIT_LOCK_RETRIES - 1 and self._clear_stale_lock(self.gitdir / (BRANCH + ".lock")):
                     continue
                 raise StoreError(f"the branch could not be moved: {exc.stderr.decode(errors='replace').strip()}") from None
 
@@ -465,7 +466,7 @@ class Store:
         """Bring git's index up to date for the changed paths only (split index: a small write)."""
         present = [p for p in paths if (self.root / p).is_file()]
         gone = [p for p in paths if p not in present]
-        for attempt in range(2):
+        for attempt in range(GIT_LOCK_RETRIES):
             try:
                 if present:
                     self.git("update-index", "--add", "--", *present)
@@ -473,19 +474,21 @@ class Store:
                     self.git("update-index", "--force-remove", "--", *gone)
                 return
             except subprocess.CalledProcessError as exc:
-                if attempt == 0 and self._clear_stale_lock(self.gitdir / "index.lock"):
+                if attempt < GIT_LOCK_RETRIES - 1 and self._clear_stale_lock(self.gitdir / "index.lock"):
                     continue
                 raise StoreError(f"git's index could not be updated: {exc.stderr.decode(errors='replace').strip()}") from None
 
     def _clear_stale_lock(self, lock: Path, *, force: bool = False) -> bool:
-        """A git lock file nobody holds, left by a crash: remove it, and say so."""
-        try:
-            age = time.time() - lock.stat().st_mtime
-        except FileNotFoundError:
-            return True  # gone already: try again
-        if not force and age < STALE_GIT_LOCK:
-            time.sleep(0.5)  # someone may be using git right now: give them a moment, then try once more
-            return not lock.exists()
+        """A git lock file in the way. One a running git holds (a person's `git status`) goes within moments:
+        wait for it. One nobody holds, left by a crash, is removed once it is STALE_GIT_LOCK old, and we say so."""
+        while not force:
+            try:
+                age = time.time() - lock.stat().st_mtime
+            except FileNotFoundError:
+                return True  # gone: try again
+            if age >= STALE_GIT_LOCK:
+                break
+            time.sleep(0.05)
         lock.unlink(missing_ok=True)
         self.messages.append(f"recovered: removed a stale git lock {lock.relative_to(self.root)} left by an interrupted git command")
         return True
