@@ -46,6 +46,7 @@ LOCK_TIMEOUT = 60.0
 STALE_GIT_LOCK = 30.0  # seconds after which a git lock file nobody is holding is taken as left by a crash
 GIT_LOCK_RETRIES = 20  # a person's git commands may take git's own locks between our tries
 ZERO = "0" * 40
+REF_LOCKS = (BRANCH + ".lock", "HEAD.lock")  # what a killed `git update-ref` of the branch can leave behind
 IDENTITY = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 # Our own git commands never run hooks or an fsmonitor: a tampered repository config runs no code.
 SAFE_CONFIG = {"core.hooksPath": os.devnull, "core.fsmonitor": "false", "core.untrackedCache": "false"}
@@ -458,7 +459,10 @@ class Store:
                 self.git("update-ref", "-m", subject, BRANCH, commit, parent or ZERO)
                 return
             except subprocess.CalledProcessError as exc:
-                if attempt < GIT_LOCK_RETRIES - 1 and self._clear_stale_lock(self.gitdir / (BRANCH + ".lock")):
+                # moving the branch locks the branch and HEAD (a symbolic ref to it, for its reflog)
+                locks = [self.gitdir / name for name in REF_LOCKS]
+                held = next((lock for lock in locks if lock.exists()), locks[0])
+                if attempt < GIT_LOCK_RETRIES - 1 and self._clear_stale_lock(held):
                     continue
                 raise StoreError(f"the branch could not be moved: {exc.stderr.decode(errors='replace').strip()}") from None
 
@@ -501,7 +505,7 @@ class Store:
         entries = sorted(journal_dir.glob("*.toml")) if journal_dir.is_dir() else []
         if not entries:
             return []
-        for lock in (self.gitdir / "index.lock", self.gitdir / (BRANCH + ".lock")):
+        for lock in [self.gitdir / "index.lock"] + [self.gitdir / name for name in REF_LOCKS]:
             if lock.exists():  # we hold the repository lock and a save of ours was cut short: the lock is ours
                 self._clear_stale_lock(lock, force=True)
         done = []
