@@ -243,14 +243,8 @@ def cmd_amend(args: argparse.Namespace) -> int:
     guidance = _guidance()
     changes = _read_file(args.file)
     store = _store(args)
-    current = store.get(args.id, guidance)
-    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in current.data.items()}
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key].update(value)
-        else:
-            data[key] = value
-    saved = store.amend(args.id, data, args.reason, guidance, _identity(args, store), file=args.file)
+    # the changes are laid over the record under the store's lock, not over a copy read before it
+    saved = store.amend(args.id, changes, args.reason, guidance, _identity(args, store), file=args.file, partial=True)
     return _saved(args, saved)
 
 

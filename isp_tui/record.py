@@ -466,6 +466,17 @@ def apply_changes(data: dict[str, Any], changes: list[dict[str, Any]]) -> dict[s
     return out
 
 
+def merge_tables(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Lay the tables and keys of `changes` over a record's tables (an amendment file names only what changes)."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key].update(value)
+        else:
+            out[key] = value
+    return out
+
+
 def iter_changes(record: Record) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     for amendment in record.data.get("amendments", []):
         for change in amendment.get("changes", []):

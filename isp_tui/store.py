@@ -34,7 +34,7 @@ import tomli_w
 from isp_tui.dates import now, response_due
 from isp_tui.errors import InputError, StoreError
 from isp_tui.guidance import Guidance, Ruleset, parse_toml
-from isp_tui.record import FIXED, Record, check_text, diff, new_id, record_path
+from isp_tui.record import FIXED, Record, check_text, diff, merge_tables, new_id, record_path
 
 if TYPE_CHECKING:
     import git
@@ -296,13 +296,17 @@ class Store:
             return self._write(record, action, author, guidance)
 
     def amend(self, record_id: str, data: dict[str, Any], reason: str, guidance: Guidance, author: Identity,
-              *, file: object = None) -> Saved:
-        """Change a final record: who, when, why and what changed go into the record and its own commit."""
+              *, file: object = None, partial: bool = False) -> Saved:
+        """Change a final record: who, when, why and what changed go into the record and its own commit.
+        `partial`: `data` holds only the tables and keys to change, laid over the record as it stands under
+        the lock (so two people amending different fields at once never undo each other's change)."""
         if not reason or not reason.strip():
             raise InputError("an amendment needs a reason", field="--reason")
         check_text(reason, None, "--reason")
         with self.lock():
             current = self.get(record_id, guidance)
+            if partial:
+                data = merge_tables(current.data, data)
             if not current.is_final:
                 raise InputError(f"record {record_id} is a draft; save it again with `isp record FILE --draft` instead",
                                  field="id")
