@@ -165,10 +165,13 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def _read_file(path: str) -> dict[str, Any]:
+def _read_file(path: str, *, empty_ok: bool = True) -> dict[str, Any]:
     from isp_tui.guidance import read_toml
 
-    return read_toml(Path(path))
+    data = read_toml(Path(path))
+    if not data and not empty_ok:
+        raise InputError("is empty; expected the tables of a record (see the README's record file)", file=path)
+    return data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,7 +236,7 @@ def _saved(args: argparse.Namespace, saved) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     guidance = _guidance()
-    data = _read_file(args.file)
+    data = _read_file(args.file, empty_ok=False)
     store = _store(args)
     saved = store.save(data, guidance, _identity(args, store), draft=args.draft, file=args.file)
     return _saved(args, saved)
@@ -241,7 +244,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_amend(args: argparse.Namespace) -> int:
     guidance = _guidance()
-    changes = _read_file(args.file)
+    changes = _read_file(args.file, empty_ok=False)
     store = _store(args)
     # the changes are laid over the record under the store's lock, not over a copy read before it
     saved = store.amend(args.id, changes, args.reason, guidance, _identity(args, store), file=args.file, partial=True)

@@ -150,16 +150,18 @@ def is_record_id(value: str) -> bool:
     return bool(ID_PATTERN.match(value))
 
 
-def record_path(record_id: str) -> str:
+def record_path(record_id: str, *, file: object = None) -> str:
     """Where a record lives in the records repository: YYYY/MM/DD/<id>.toml, the day its id was made."""
     if not is_record_id(record_id):
-        raise InputError(f"{record_id!r} is not a record id (26 characters such as 01JDB3M7Q2X8W5ZK4T9N6E1RVA)", field="id")
+        raise InputError(f"{record_id!r} is not a record id (26 characters such as 01JDB3M7Q2X8W5ZK4T9N6E1RVA)",
+                         file=file, field="id")
     from ulid import ULID
 
     try:
         made = ULID.from_str(record_id).datetime
     except (ValueError, OverflowError):  # the 26 letters decode to a time beyond what a ULID or a date can hold
-        raise InputError(f"{record_id!r} is not a record id: its time part is out of range", field="id") from None
+        raise InputError(f"{record_id!r} is not a record id: its time part is out of range", file=file,
+                         field="id") from None
     return f"{made:%Y/%m/%d}/{record_id}.toml"
 
 
@@ -201,6 +203,8 @@ class Record:
                 raise InputError("missing; every stored record has schema, id, status and created", file=file, field=key)
         if "id" in out and not is_record_id(out["id"]):
             raise InputError(f"{out['id']!r} is not a record id", file=file, field="id")
+        if "id" in out:
+            record_path(out["id"], file=file)  # its time part must be one a date can hold
         if out.get("status", "draft") not in STATUSES:
             raise InputError(f"{out['status']!r} is not one of: {', '.join(STATUSES)}", file=file, field="status")
         for section, spec in SECTIONS.items():

@@ -229,10 +229,26 @@ class Store:
     def exists(self, record_id: str) -> bool:
         return self.path_of(record_id).is_file()
 
+    def linked(self, rel: str) -> str | None:
+        """The first part of a path inside the repository that is a symbolic link (a file or a folder that
+        could lead out of it), or None. Records are plain files in plain folders; links are never followed."""
+        here = self.root
+        for part in Path(rel).parts:
+            here = here / part
+            if here.is_symlink():
+                return str(here.relative_to(self.root))
+        return None
+
+    def _refuse_links(self, rel: str, file: object = None) -> None:
+        link = self.linked(rel)
+        if link is not None:
+            what = "is a symbolic link" if link == rel else f"is under a symbolic link ({link})"
+            raise InputError(f"{what}; records are plain files in plain folders and links are not followed",
+                             file=file or rel)
+
     def get(self, record_id: str, guidance: Guidance | None = None) -> Record:
         path = self.path_of(record_id)
-        if path.is_symlink():
-            raise InputError("is a symbolic link; records are plain files and links are not followed", file=path)
+        self._refuse_links(record_path(record_id), path)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -254,11 +270,13 @@ class Store:
         for path in self.paths():
             rel = str(path.relative_to(self.root))
             try:
-                if path.is_symlink():
-                    raise InputError("is a symbolic link; records are plain files and links are not followed", file=rel)
+                self._refuse_links(rel)
                 record = Record.from_toml(path.read_bytes(), rel, guidance=guidance)
                 if record.id != path.stem:
                     raise InputError(f"holds id {record.id!r}, but its file name says {path.stem!r}", file=rel, field="id")
+                if record.path != rel:
+                    raise InputError(f"is in the wrong folder: record {record.id} belongs at {record.path}", file=rel,
+                                     field="id")
                 yield record
             except InputError as exc:
                 yield Problem(rel, str(exc))
@@ -291,7 +309,7 @@ class Store:
                                          file=file, field="id")
             else:
                 record.data["id"] = new_id()
-            record = self._complete(record, guidance, author, final=not draft, existing=existing)
+            record = self._complete(record, guidance, author, final=not draft, existing=existing, file=file)
             action = "draft" if draft else "final"
             return self._write(record, action, author, guidance)
 
@@ -337,7 +355,7 @@ class Store:
             return self._write(record, "amend", author, guidance)
 
     def _complete(self, record: Record, guidance: Guidance, author: Identity, *, final: bool,
-                  existing: Record | None) -> Record:
+                  existing: Record | None, file: object = None) -> Record:
         data = record.data
         data["schema"] = 1
         data["status"] = "final" if final else "draft"
@@ -354,7 +372,7 @@ class Store:
             decided["at"] = now()
             missing = record.missing_for_final(guidance)
             if missing:
-                raise InputError(f"cannot be final; still missing: {', '.join(missing)}")
+                raise InputError(f"cannot be final; still missing: {', '.join(missing)}", file=file)
         return Record.from_dict(data, guidance=guidance)
 
     def _write(self, record: Record, action: str, author: Identity, guidance: Guidance) -> Saved:
@@ -366,6 +384,10 @@ class Store:
             pin = f"{RULESETS_DIR}/{ruleset.sha256}.toml"
             if not (self.root / pin).is_file():
                 files[pin] = ruleset.path.read_bytes()
+        for path in files:  # a tampered repository must not lead a record's personal data out of it
+            if self.linked(path):
+                raise StoreError(f"cannot write {path}: {self.linked(path)} in the records repository is a symbolic "
+                                 "link; records are written only to plain folders inside it")
         message = commit_message(record, action)
         journal = self.work / "journal" / f"{record.id}.toml"
         atomic_write(journal, tomli_w.dumps({"paths": list(files), "message": message, "author": str(author)}).encode(),
