@@ -18,6 +18,7 @@ can run at once without a git lock error.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -49,12 +50,47 @@ ZERO = "0" * 40
 REF_LOCKS = (BRANCH + ".lock", "HEAD.lock")  # what a killed `git update-ref` of the branch can leave behind
 IDENTITY = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 # Our own git commands never run hooks or an fsmonitor: a tampered repository config runs no code.
-SAFE_CONFIG = {"core.hooksPath": os.devnull, "core.fsmonitor": "false", "core.untrackedCache": "false"}
+SAFE_CONFIG = {"core.hooksPath": os.devnull, "core.fsmonitor": "false", "core.untrackedCache": "false",
+               "log.showSignature": "false"}
+# Programs git runs to sign or check signatures: taken from the person's own (global or system) git config
+# or git's defaults, never from the records repository's config, which a tampered repository controls.
+SIGNING_PROGRAMS = {"gpg.program": "gpg", "gpg.openpgp.program": "gpg", "gpg.x509.program": "gpgsm",
+                    "gpg.ssh.program": "ssh-keygen", "gpg.ssh.defaultkeycommand": ""}
+_OUR_CONFIG = re.compile(r"^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+|PARAMETERS)$")
+
+
+def _plain_env() -> dict[str, str]:
+    """The environment without config passed on the command line (keeps GIT_CONFIG_GLOBAL and _NOSYSTEM)."""
+    return {k: v for k, v in os.environ.items() if not _OUR_CONFIG.match(k)}
+
+
+def _users_signing_programs() -> dict[str, str]:
+    env = _plain_env()
+    key = tuple(env.get(k, "") for k in ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
+                                          "GIT_CONFIG_NOSYSTEM"))
+    if key not in _SIGNING_CACHE:
+        programs = dict(SIGNING_PROGRAMS)
+        try:
+            out = subprocess.run(["git", "config", "--show-scope", "--get-regexp", r"^gpg\..*program$|^gpg\.ssh\.defaultkeycommand$"],
+                                 cwd=Path.home() if Path.home().is_dir() else "/", env=dict(env, GIT_DIR=os.devnull),
+                                 capture_output=True, text=True).stdout
+        except OSError:
+            out = ""
+        for line in out.splitlines():  # "global<TAB>gpg.program /usr/bin/gpg": later lines win, as in git
+            scope, _, rest = line.partition("\t")
+            name, _, value = rest.partition(" ")
+            if scope in ("system", "global") and name.lower() in programs:
+                programs[name.lower()] = value
+        _SIGNING_CACHE[key] = programs
+    return _SIGNING_CACHE[key]
+
+
+_SIGNING_CACHE: dict[tuple[str, ...], dict[str, str]] = {}
 
 
 def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
-    config = dict(SAFE_CONFIG, **(extra or {}))
+    env = _plain_env()
+    config = dict(SAFE_CONFIG, **_users_signing_programs(), **(extra or {}))
     env["GIT_CONFIG_COUNT"] = str(len(config))
     for n, (key, value) in enumerate(config.items()):
         env[f"GIT_CONFIG_KEY_{n}"] = key
@@ -113,6 +149,11 @@ class Problem:
     message: str
 
 
+def blob_id(data: bytes) -> str:
+    """The id git gives a file's bytes as a blob (no filters, no attributes)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -121,10 +162,20 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def make_dirs(path: Path) -> None:
+    """mkdir -p with every folder it creates owner-only (Path.mkdir(parents=True) gives the parents the umask's mode)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
 def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600) -> None:
     """Write a file so that a crash leaves the old content or the new, never a half file."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_dirs(target.parent)
+    make_dirs(tmp_dir)
     tmp = tmp_dir / f"{target.name}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
@@ -493,13 +544,16 @@ class Store:
                 raise StoreError(f"the branch could not be moved: {exc.stderr.decode(errors='replace').strip()}") from None
 
     def _sync_index(self, paths: list[str]) -> None:
-        """Bring git's index up to date for the changed paths only (split index: a small write)."""
+        """Bring git's index up to date for the changed paths only (split index: a small write). The entries are
+        given by blob id (--cacheinfo), so git hashes nothing itself and runs no clean filter a tampered
+        repository's attributes and config could name; a person's `git status` refreshes their stat data."""
         present = [p for p in paths if (self.root / p).is_file()]
         gone = [p for p in paths if p not in present]
         for attempt in range(GIT_LOCK_RETRIES):
             try:
                 if present:
-                    self.git("update-index", "--add", "--", *present)
+                    entries = [f"100644,{blob_id((self.root / p).read_bytes())},{p}" for p in present]
+                    self.git("update-index", "--add", *[a for e in entries for a in ("--cacheinfo", e)])
                 if gone:
                     self.git("update-index", "--force-remove", "--", *gone)
                 return
@@ -563,7 +617,7 @@ class Store:
             committed = ""
         if not full.is_file():
             return bool(committed)
-        current = self.git("hash-object", "--", path).strip()
+        current = blob_id(full.read_bytes())  # hashed here: `git hash-object PATH` would run a clean filter
         return current != committed
 
 
