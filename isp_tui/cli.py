@@ -304,7 +304,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_log(args: argparse.Namespace) -> int:
     store = _store(args)
     if args.id:
-        from isp_tui.record import record_path
+        from isp_tui.record import is_personal, record_path
 
         record_path(args.id)  # validates the id
         revisions = store.history(args.id)
@@ -313,7 +313,10 @@ def cmd_log(args: argparse.Namespace) -> int:
         amendments = {}
         if store.exists(args.id):
             for a in store.get(args.id).data.get("amendments", []):
-                amendments[a["id"]] = a
+                # personal data stays in the record (`isp show`): a log names the field, not its values
+                changes = [c if not is_personal(c["field"]) else {"field": c["field"], "personal": True}
+                           for c in a["changes"]]
+                amendments[a["id"]] = {**a, "changes": changes}
         rows = [{"commit": r.commit, "author": r.author, "email": r.email, "date": r.date, "action": r.action,
                  "subject": r.subject, "trailers": r.trailers} for r in revisions]
         if args.json:
@@ -325,6 +328,9 @@ def cmd_log(args: argparse.Namespace) -> int:
         for a in amendments.values():
             console.print(f"amendment {a['id']} at {a['at']:%Y-%m-%d %H:%M} by {a['by']}: {a['reason']}")
             for change in a["changes"]:
+                if change.get("personal"):
+                    console.print(f"    {change['field']}: changed (personal data: see `isp show {args.id}`)")
+                    continue
                 console.print(f"    {change['field']}: {change.get('before', '(none)')!r} -> {change.get('after', '(none)')!r}")
         return EXIT_OK
     out = store.git("log", "--format=%H%x1f%aI%x1f%an%x1f%s", "-n", "200") if store.head() else ""

@@ -66,6 +66,14 @@ ORDER = ("schema", "id", "status", "created", "ruleset", "decided", "subject", "
 AMENDMENT = {"id": Text, "at": Moment, "by": Text, "reason": Text, "changes": list}
 CORRECTION = {"id": Text, "found_on": Day, "by": Text, "description": Text, "recipients": list}
 CORRECTION_RECIPIENT = {"agency": Text, "told_on": Day}
+# fields that are personal data about the subject: shown only by `isp show`, never in a log line
+PERSONAL = ("subject.",)
+
+
+def is_personal(field: str) -> bool:
+    return field.startswith(PERSONAL)
+
+
 # fields that are the record's identity: never changed by an amendment
 FIXED = {"schema", "id", "status", "created", "ruleset.id", "ruleset.version", "ruleset.sha256",
          "decided.by", "decided.at"}
