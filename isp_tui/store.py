@@ -35,7 +35,7 @@ import tomli_w
 from isp_tui.dates import now, response_due
 from isp_tui.errors import InputError, StoreError
 from isp_tui.guidance import Guidance, Ruleset, parse_toml
-from isp_tui.record import FIXED, Record, check_text, diff, merge_tables, new_id, record_path
+from isp_tui.record import FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, record_path
 
 if TYPE_CHECKING:
     import git
@@ -408,7 +408,7 @@ class Store:
     def _complete(self, record: Record, guidance: Guidance, author: Identity, *, final: bool,
                   existing: Record | None, file: object = None) -> Record:
         data = record.data
-        data["schema"] = 1
+        data["schema"] = SCHEMA_VERSION
         data["status"] = "final" if final else "draft"
         data["created"] = existing.data["created"] if existing else data.get("created") or now()
         ruleset = guidance.ruleset(data.get("ruleset", {}).get("id") or default_ruleset(guidance))
