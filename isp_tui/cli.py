@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from isp_tui.errors import InputError, StoreError
+from isp_tui.errors import InputError, StoreError, printable
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
@@ -93,10 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             for store in _opened:
                 _tell(store)
     except InputError as exc:
-        print(f"isp: {exc}", file=sys.stderr)
+        print(f"isp: {printable(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except StoreError as exc:
-        print(f"isp: {exc}", file=sys.stderr)
+        print(f"isp: {printable(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
@@ -132,7 +132,7 @@ _opened: list[Any] = []  # stores this command opened: what they learn later (a 
 def _tell(store) -> None:
     """Print what the store has to tell a person (a warning, a recovery), once each."""
     while store.messages:
-        print(f"isp: {store.messages.pop(0)}", file=sys.stderr)
+        print(f"isp: {printable(store.messages.pop(0))}", file=sys.stderr)
 
 
 def _identity(args: argparse.Namespace, store) -> Any:
@@ -274,7 +274,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for item in store.records():
         (problems if isinstance(item, Problem) else rows).append(item if isinstance(item, Problem) else _summary(item))
     for problem in problems:
-        print(f"isp: {problem.message}", file=sys.stderr)
+        print(f"isp: {printable(problem.message)}", file=sys.stderr)
     if args.json:
         _print_json(rows)
         return EXIT_OK

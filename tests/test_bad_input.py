@@ -233,3 +233,19 @@ def test_ids_crafted_as_paths_are_refused(isp, tmp_path, crafted):
         assert len(result.stderr.strip().splitlines()) <= 2, result.stderr  # argparse may add its usage line
         assert "Traceback" not in result.stderr
     assert not (isp.records / ".git" / "config.toml").exists()
+
+
+def test_hostile_file_names_in_the_repository_are_shown_escaped(isp, tmp_path, guidance):
+    """A tampered repository names files with terminal escapes, newlines, direction overrides or invalid
+    UTF-8: `isp list` reports each on one line with the characters escaped, never sent to the terminal."""
+    good = isp("record", str(write_toml(tmp_path / "g.toml", final_record(guidance)))).stdout.strip()
+    day = (isp.records / record_path(good)).parent
+    names = [b"\x1b[31mRED\x1b]0;owned\x07.toml", b"two\nlines.toml", "rtl\u202eg.toml".encode(), b"\xff\xfe.toml"]
+    for name in names:
+        (Path(bytes(day)) / name).write_bytes(b'schema = "x"\n')
+    result = isp("list", "--json")
+    assert [row["id"] for row in json.loads(result.stdout)] == [good]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == len(names), result.stderr
+    assert ESC not in result.stderr and "\u202e" not in result.stderr and "\x07" not in result.stderr
+    assert any("\\x1b[31mRED" in line for line in lines) and any("two\\nlines" in line for line in lines)
