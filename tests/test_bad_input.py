@@ -8,6 +8,7 @@ says what each file must produce).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tomllib
 from pathlib import Path
@@ -242,7 +243,8 @@ def test_hostile_file_names_in_the_repository_are_shown_escaped(isp, tmp_path, g
     day = (isp.records / record_path(good)).parent
     names = [b"\x1b[31mRED\x1b]0;owned\x07.toml", b"two\nlines.toml", "rtl\u202eg.toml".encode(), b"\xff\xfe.toml"]
     for name in names:
-        (Path(bytes(day)) / name).write_bytes(b'schema = "x"\n')
+        with open(os.fsencode(day) + b"/" + name, "wb") as fh:
+            fh.write(b'schema = "x"\n')
     result = isp("list", "--json")
     assert [row["id"] for row in json.loads(result.stdout)] == [good]
     lines = result.stderr.strip().splitlines()
