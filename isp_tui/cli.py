@@ -167,8 +167,9 @@ def _json_default(value: Any) -> Any:
 
 def _read_file(path: str, *, empty_ok: bool = True) -> dict[str, Any]:
     from isp_tui.guidance import read_toml
+    from isp_tui.record import MAX_FILE
 
-    data = read_toml(Path(path))
+    data = read_toml(Path(path), limit=MAX_FILE)
     if not data and not empty_ok:
         raise InputError("is empty; expected the tables of a record (see the README's record file)", file=path)
     return data

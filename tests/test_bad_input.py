@@ -251,3 +251,12 @@ def test_hostile_file_names_in_the_repository_are_shown_escaped(isp, tmp_path, g
     assert len(lines) == len(names), result.stderr
     assert ESC not in result.stderr and "\u202e" not in result.stderr and "\x07" not in result.stderr
     assert any("\\x1b[31mRED" in line for line in lines) and any("two\\nlines" in line for line in lines)
+
+
+@pytest.mark.parametrize("command", ["record", "decide"])
+def test_an_endless_or_enormous_input_file_is_refused_without_reading_it_all(isp, tmp_path, command):
+    big = tmp_path / "big.toml"
+    big.write_text('x = "' + "y" * (MAX_FILE + 10) + '"\n')
+    for path in (Path("/dev/zero"), big):
+        result = isp(command, str(path), check=2)
+        assert result.stderr == f"isp: {path}: is larger than {MAX_FILE:,} bytes, the most isp reads from one file\n"
