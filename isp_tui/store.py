@@ -105,12 +105,22 @@ class Identity:
     name: str
     email: str
 
+    def __post_init__(self) -> None:
+        # it becomes a git author line and the record's decided.by: one line of plain text, no <, >
+        for part in (self.name, self.email):
+            if not part.strip() or any(c in "<>\n\t" for c in part):
+                raise InputError(f"{str(self)!r} is not an identity; expected \"Name <email>\"", field="--as")
+            check_text(part, None, "--as")
+
     @classmethod
     def parse(cls, text: str, *, field: str = "--as") -> Identity:
         match = IDENTITY.match(text or "")
         if not match:
             raise InputError(f"{text!r} is not an identity; expected \"Name <email>\"", field=field)
-        return cls(match["name"], match["email"])
+        try:
+            return cls(match["name"], match["email"])
+        except InputError as exc:
+            raise InputError(exc.message, field=field) from None
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -443,11 +453,28 @@ class Store:
         journal = self.work / "journal" / f"{record.id}.toml"
         atomic_write(journal, tomli_w.dumps({"paths": list(files), "message": message, "author": str(author)}).encode(),
                      self.work / "tmp")
-        for path, content in files.items():
-            atomic_write(self.root / path, content, self.work / "tmp")
-        commit = self._commit(list(files), message, author)
+        parent = self.head()
+        try:
+            for path, content in files.items():
+                atomic_write(self.root / path, content, self.work / "tmp")
+            commit = self._commit(list(files), message, author)
+        except Exception:
+            if self.head() == parent:  # nothing was committed (e.g. signing failed): leave things as they were
+                self._roll_back(list(files), parent)
+                journal.unlink(missing_ok=True)
+            raise  # (once the branch has moved, the journal completes the rest on the next open)
         journal.unlink()
         return Saved(record.id, commit, rel, action, record)
+
+    def _roll_back(self, paths: list[str], commit: str | None) -> None:
+        """Put the working-tree files of a save that could not commit back to their committed content."""
+        for path in paths:
+            old = subprocess.run(["git", "cat-file", "blob", f"{commit}:{path}"], cwd=self.root, env=git_env(),
+                                 capture_output=True) if commit else None
+            if old is not None and old.returncode == 0:
+                atomic_write(self.root / path, old.stdout, self.work / "tmp")
+            else:
+                (self.root / path).unlink(missing_ok=True)
 
     def _commit(self, paths: list[str], message: str, author: Identity) -> str:
         """Commit the working-tree content of `paths` on top of the branch, without reading the index."""
