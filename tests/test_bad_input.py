@@ -260,3 +260,18 @@ def test_an_endless_or_enormous_input_file_is_refused_without_reading_it_all(isp
     for path in (Path("/dev/zero"), big):
         result = isp(command, str(path), check=2)
         assert result.stderr == f"isp: {path}: is larger than {MAX_FILE:,} bytes, the most isp reads from one file\n"
+
+
+@pytest.mark.parametrize("who", ["Test\nparent 0000 <test@example.invalid>", "Test \x1b[31mRed <test@example.invalid>",
+                                 "Test\u202eTset <test@example.invalid>", "Test <te\tst@example.invalid>",
+                                 "<test@example.invalid>", "Test Practitioner", "Test <a> <test@example.invalid>"])
+def test_a_hostile_identity_is_refused_before_anything_is_written(isp, tmp_path, guidance, who):
+    """--as becomes a git author line and the record's decided.by: a newline in it once broke the commit after
+    the record file and journal were written, and every later save failed in recovery."""
+    path = write_toml(tmp_path / "r.toml", final_record(guidance))
+    result = isp("record", str(path), identity=who, check=2)
+    assert result.stderr.startswith("isp: --as: ") and len(result.stderr.strip().splitlines()) == 1
+    assert ESC not in result.stderr
+    isp("record", str(path))  # the repository still works
+    assert len(git(isp.records, "log", "--format=%H").split()) == 1
+    assert git(isp.records, "status", "--porcelain") == ""
