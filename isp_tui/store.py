@@ -375,15 +375,20 @@ class Store:
             return self._write(record, action, author, guidance)
 
     def amend(self, record_id: str, data: dict[str, Any], reason: str, guidance: Guidance, author: Identity,
-              *, file: object = None, partial: bool = False) -> Saved:
+              *, file: object = None, partial: bool = False, based_on: Record | None = None) -> Saved:
         """Change a final record: who, when, why and what changed go into the record and its own commit.
         `partial`: `data` holds only the tables and keys to change, laid over the record as it stands under
-        the lock (so two people amending different fields at once never undo each other's change)."""
+        the lock (so two people amending different fields at once never undo each other's change).
+        `based_on`: the record as the person saw it when they began (a screen that edits the whole record):
+        if it has changed since, the amendment is refused rather than silently undoing the other change."""
         if not reason or not reason.strip():
             raise InputError("an amendment needs a reason", field="--reason")
         check_text(reason, None, "--reason")
         with self.lock():
             current = self.get(record_id, guidance)
+            if based_on is not None and based_on.data != current.data:
+                raise InputError(f"record {record_id} was changed by someone else since you opened it "
+                                 f"(now {len(current.data.get('amendments', []))} amendment(s)); open it again", field="id")
             if partial:
                 data = merge_tables(current.data, data)
             if not current.is_final:

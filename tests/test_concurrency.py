@@ -45,3 +45,27 @@ def test_the_store_lock_is_a_real_inter_process_lock(tmp_path):
     assert holder.wait(timeout=60) == 0
     with store.lock():
         pass
+
+
+def test_an_amendment_based_on_a_stale_copy_is_refused_not_silently_undone(tmp_path, guidance):
+    """A screen that edits the whole record (the TUI) passes what it opened: if someone amended it since,
+    its save is refused instead of reverting their change."""
+    from factory import final_record
+
+    from isp_tui.errors import InputError
+    from isp_tui.store import Identity
+
+    me, other = (Identity("Test Practitioner", "test.practitioner@example.invalid"),
+                 Identity("Test Team Manager", "test.manager@example.invalid"))
+    store = Store(tmp_path / "records")
+    saved = store.save(final_record(guidance), guidance, me)
+    opened = store.get(saved.id, guidance)
+    store.amend(saved.id, {"sharing": {"time_limits": "Fictional: 6 months"}}, "Fictional: first", guidance, other,
+                partial=True)
+    mine = dict(opened.data, retention={"review_on": opened.get("retention.review_on").replace(year=2029)})
+    import pytest
+
+    with pytest.raises(InputError, match="was changed by someone else since you opened it"):
+        store.amend(saved.id, mine, "Fictional: second", guidance, me, based_on=opened)
+    assert store.get(saved.id, guidance).get("sharing.time_limits") == "Fictional: 6 months"
+    assert len(store.history(saved.id)) == 2
