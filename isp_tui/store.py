@@ -613,6 +613,7 @@ class Store:
 
     def recover(self) -> list[str]:
         """Finish saves a crash interrupted. Called with the lock held, before every change."""
+        self._remove_stray_temporaries()
         journal_dir = self.work / "journal"
         entries = sorted(journal_dir.glob("*.toml")) if journal_dir.is_dir() else []
         if not entries:
@@ -639,6 +640,15 @@ class Store:
         self.messages.extend(done)
         return done
 
+    def _remove_stray_temporaries(self) -> None:
+        """A process killed inside atomic_write leaves `<name>.<pid>.tmp`: a copy of a record (personal data) that
+        nothing would ever delete, not even retention. Removed once the process that wrote it is gone."""
+        tmp_dir = self.work / "tmp"
+        for tmp in tmp_dir.glob("*.tmp") if tmp_dir.is_dir() else []:
+            pid = tmp.suffixes[-2][1:] if len(tmp.suffixes) >= 2 else ""
+            if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+                tmp.unlink(missing_ok=True)
+
     def _differs_from_commit(self, path: str, commit: str | None) -> bool:
         full = self.root / path
         if commit is None:
@@ -651,6 +661,16 @@ class Store:
             return bool(committed)
         current = blob_id(full.read_bytes())  # hashed here: `git hash-object PATH` would run a clean filter
         return current != committed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class _Lock:

@@ -108,3 +108,22 @@ def test_a_cut_short_journal_entry_is_dropped(isp, guidance):
     with Store(isp.records).lock():
         pass
     assert not list((store.work / "journal").glob("*.toml"))
+
+
+def test_a_temporary_copy_left_by_a_killed_write_is_removed(isp, tmp_path, guidance):
+    """Killed inside atomic_write: `<id>.toml.<pid>.tmp` holds a whole record (personal data) that nothing
+    else would ever delete. The next lock removes it once its process is gone; a live writer's is kept."""
+    import subprocess
+
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    store = Store(isp.records)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stray = store.work / "tmp" / f"01JDB3M7Q2X8W5ZK4T9N6E1RVA.toml.{gone.pid}.tmp"
+    live = store.work / "tmp" / f"01JDB3M7Q2X8W5ZK4T9N6E1RVB.toml.{os.getppid()}.tmp"
+    for path in (stray, live):
+        path.write_text('subject = { name = "Test Child Alpha" }\n')
+    with store.lock():
+        pass
+    assert not stray.exists() and live.exists()
+    live.unlink()

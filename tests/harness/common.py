@@ -105,6 +105,9 @@ def check_repository(repo: Path, guidance, *, fsck: bool = True) -> dict[str, An
         faults.append(f"journal entries left after recovery: {journal(repo)}")
     if git_locks(repo):
         faults.append(f"git locks left after recovery: {git_locks(repo)}")
+    strays = sorted(p.name for p in (repo / ".git" / "isp" / "tmp").glob("*")) if (repo / ".git" / "isp" / "tmp").is_dir() else []
+    if strays:
+        faults.append(f"stray temporary copies of records left after recovery: {strays}")
     status = git(repo, "status", "--porcelain", "--untracked-files=all")
     if status:
         faults.append(f"git status not clean: {status!r}")
