@@ -621,6 +621,10 @@ class Store:
         for lock in [self.gitdir / "index.lock"] + [self.gitdir / name for name in REF_LOCKS]:
             if lock.exists():  # we hold the repository lock and a save of ours was cut short: the lock is ours
                 self._clear_stale_lock(lock, force=True)
+        # a `git hash-object -w` (GitPython's object writes) killed mid-write leaves objects/xx/tmp_obj_*, part of
+        # a record's compressed content that git itself would only prune after weeks
+        for garbage in self.gitdir.glob("objects/[0-9a-f][0-9a-f]/tmp_obj_*"):
+            garbage.unlink(missing_ok=True)
         done = []
         for entry in entries:
             try:

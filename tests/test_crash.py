@@ -20,7 +20,7 @@ from conftest import PRACTITIONER, git, write_toml  # noqa: E402
 from crash import Harness  # noqa: E402
 from factory import final_record  # noqa: E402
 
-from isp_tui.record import Record  # noqa: E402
+from isp_tui.record import Record, record_path  # noqa: E402
 from isp_tui.store import STALE_GIT_LOCK, Store, atomic_write, commit_message  # noqa: E402
 
 CI_OPS = int(os.environ.get("ISP_CRASH_OPS", "30"))
@@ -127,3 +127,17 @@ def test_a_temporary_copy_left_by_a_killed_write_is_removed(isp, tmp_path, guida
         pass
     assert not stray.exists() and live.exists()
     live.unlink()
+
+
+def test_a_half_written_git_object_left_by_a_killed_save_is_removed(isp, tmp_path, guidance):
+    first = isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance)))).stdout.strip()
+    store = Store(isp.records)
+    folder = isp.records / ".git" / "objects" / "ab"
+    folder.mkdir(exist_ok=True)
+    (folder / "tmp_obj_Fict10").write_bytes(b"x\x9c")  # the start of a zlib stream
+    atomic_write(store.work / "journal" / f"{first}.toml",
+                 f'paths = ["{record_path(first)}"]\nmessage = "record {first}: final (share)"\nauthor = "{PRACTITIONER}"\n'.encode(),
+                 store.work / "tmp")
+    isp("record", str(write_toml(tmp_path / "b.toml", final_record(guidance))))
+    assert not (folder / "tmp_obj_Fict10").exists()
+    check_repository(isp.records, guidance)

@@ -111,6 +111,9 @@ def check_repository(repo: Path, guidance, *, fsck: bool = True) -> dict[str, An
     status = git(repo, "status", "--porcelain", "--untracked-files=all")
     if status:
         faults.append(f"git status not clean: {status!r}")
+    garbage = [line for line in git(repo, "count-objects", "-v").splitlines() if line.startswith("garbage:")]
+    if garbage != ["garbage: 0"]:
+        faults.append(f"git count-objects: {garbage}")
     if fsck:
         result = subprocess.run(["git", "fsck", "--strict", "--no-progress"], cwd=repo, capture_output=True, text=True)
         if result.returncode != 0 or "error" in result.stderr or "garbage" in result.stderr:
