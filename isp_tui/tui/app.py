@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from isp_tui.index import Index
     from isp_tui.store import Identity, Store
 
-THEMES = {"ansi": "textual-ansi", "terminal": "textual-ansi"}
+# The terminal's own colours: Textual 8 names the theme "ansi-dark" ("ansi-light" on a light terminal).
+THEMES = {"ansi": "ansi-dark", "terminal": "ansi-dark", "textual-ansi": "ansi-dark"}
 
 
 @dataclass
@@ -62,13 +63,13 @@ class IspApp(App):
         self.services: Services | None = None
         self.load_error: str = ""
         self.loaded = asyncio.Event()
-        theme = THEMES.get(self.config.theme, self.config.theme)
-        if theme in self.available_themes:
-            self.theme = theme
 
     # -- start-up ----------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        theme = THEMES.get(self.config.theme, self.config.theme)
+        if theme in self.available_themes:
+            self.theme = theme
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
         from isp_tui.tui.screens.home import HomeScreen

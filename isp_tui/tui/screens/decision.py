@@ -19,11 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import (Button, Footer, Header, Input, Label, OptionList, RadioButton, RadioSet,
-                             SelectionList, Static, TextArea)
+from textual.widgets import Button, Footer, Header, Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from isp_tui.errors import InputError
+from isp_tui.tui.widgets.choice import ChoiceList
 
 SHORT = {"legitimate_purpose": "Legitimate purpose?", "consent": "Consent?", "identifiable": "Identifiable?",
          "lawful_basis": "Lawful reason?"}
@@ -35,7 +35,6 @@ OUTCOME_LABELS = {"share": "SHARE", "do-not-share": "DO NOT SHARE", "seek-advice
 OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow",
                   "incomplete": "italic"}
 YES_NO = [("yes", "Yes"), ("no", "No")]
-CHECK = [("yes", "Yes"), ("no", "No"), ("not-applicable", "Not applicable")]
 STEP_TITLES = {"subject": "About the decision", "request": "The request", "recipient": "The recipient",
                "advice": "Seek advice", "decision": "Your decision", "retention": "Review and retention",
                "checklist": "Final check: the 16 questions", "review": "Review and save"}
@@ -95,7 +94,7 @@ def _response_due_hint(data: dict[str, Any]) -> str:
 
 
 def widget_named(screen, name: str):
-    return next((w for w in screen.query("Input, TextArea, RadioSet, SelectionList, OptionList") if w.name == name), None)
+    return next((w for w in screen.query("Input, TextArea, SelectionList, OptionList") if w.name == name), None)
 
 
 def autosave_dir(store) -> Path:
@@ -154,7 +153,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         self.step_id = "subject"
         self.decision = None
         self.error = ""
-        self.dirty = bool(data)
+        self.dirty = bool(data) and autosave is not None  # a resumed draft is committed already; unsaved work is not
         self.saved = None
         self.fields: dict[str, Field] = {}
         self._autosave_timer = None
@@ -304,8 +303,9 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                     guidance += f"\n\n{checklist.title}\n\n{checklist.intro}"
                 capacity = g.checklists.get("child-capacity")
                 if get(data, "context.subject_is_child") and capacity:
-                    fields.append(Field("note", f"{capacity.title} Can the child:", "note"))
-                    fields += [Field(f"checklists.child-capacity.{i.id}", i.text, "choice", CHECK) for i in capacity.items]
+                    fields.append(Field("checklists.child-capacity", f"{capacity.title} Can the child... "
+                                        "(Enter cycles yes / no / not applicable)", "checklist",
+                                        tuple((i.id, i.text) for i in capacity.items)))
                     fields.append(Field("context.child_capacity", "So: can the child give informed consent?",
                                         "choice", (("yes", "Yes"), ("no", "No"), ("unsure", "Unsure"))))
                     guidance += f"\n\n{capacity.title}\n\n{capacity.intro}"
@@ -349,10 +349,12 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                     ])
         if step == "checklist":
             checklist = g.checklists["sixteen-questions"]
-            return (STEP_TITLES[step], "A final check before you save (optional: answer what applies).",
-                    f"{checklist.title}\n\n{checklist.intro}", [
-                        Field(f"checklists.sixteen-questions.{i.id}", f"{n}. {i.text}", "choice", CHECK)
-                        for n, i in enumerate(checklist.items, 1)])
+            return (STEP_TITLES[step], "A final check before you save (optional): Enter on a question cycles "
+                    "its answer through yes, no and not applicable.",
+                    f"{checklist.title}\n\n{checklist.intro}\n\n" + "\n\n".join(
+                        f"{n}. {i.text}\n{i.guidance}" for n, i in enumerate(checklist.items, 1)), [
+                        Field("checklists.sixteen-questions", "The 16 questions", "checklist",
+                              tuple((i.id, i.text) for i in checklist.items))])
         return STEP_TITLES["review"], "", "", []
 
     def how_fields(self, how_id: str) -> list[Field]:
@@ -408,10 +410,10 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         self.update_side()
         target = None
         if focus_key:
-            target = next((w for w in form.query("Input, TextArea, RadioSet, SelectionList, OptionList")
+            target = next((w for w in form.query("Input, TextArea, SelectionList, OptionList")
                            if w.name == focus_key), None)
         if target is None:
-            target = next(iter(form.query("Input, TextArea, RadioSet, SelectionList, OptionList, Button")), None)
+            target = next(iter(form.query("Input, TextArea, SelectionList, OptionList, Button")), None)
         if target is not None:
             target.focus()
         else:
@@ -435,11 +437,9 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             out.append(area)
         elif f.kind in ("choice", "bool"):
             current = ({True: "yes", False: "no"}.get(value) if f.kind == "bool" else value)
-            radio = RadioSet(*[RadioButton(Text(label), value=ident == current, name=ident) for ident, label in f.options],
-                             name=f.key, compact=True)
-            if f.key.startswith("checklists.") or f.kind == "bool":
-                radio.add_class("inline")
-            out.append(radio)
+            out.append(ChoiceList(f.options, current, name=f.key))
+        elif f.kind == "checklist":
+            out.append(OptionList(*self.checklist_options(f), name=f.key, classes="checklist", compact=True))
         elif f.kind == "multi":
             chosen = set(value or [])
             out.append(SelectionList(*[(Text(label), ident, ident in chosen) for ident, label in f.options], name=f.key,
@@ -455,6 +455,12 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         box = Vertical(*out, classes="field")
         box.field = f  # type: ignore[attr-defined]
         return [box]
+
+    def checklist_options(self, f: Field) -> list[Option]:
+        answers = get(self.data, f.key) or {}
+        marks = {"yes": "yes", "no": "no ", "not-applicable": "n/a"}
+        return [Option(Text(f"[{marks.get(answers.get(ident), '   ')}] {n}. {label}"), id=ident)
+                for n, (ident, label) in enumerate(f.options, 1)]
 
     def basis_options(self, only: str, query: str) -> list[tuple[Text, str, bool]]:
         chosen = set(get(self.data, "when.lawful_basis") or [])
@@ -527,9 +533,9 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
 
     # -- answering -----------------------------------------------------------------------------------------
 
-    async def changed(self, key: str, value: Any, *, keep_empty: bool = False) -> None:
+    async def changed(self, key: str, value: Any, *, keep_empty: bool = False, force: bool = False) -> None:
         before = get(self.data, key)
-        if before == value:
+        if before == value and not force:
             return
         put(self.data, key, value, keep_empty=keep_empty)
         self.dirty = True
@@ -587,12 +593,12 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         if event.text_area.name in self.fields:
             await self.changed(event.text_area.name, event.text_area.text)
 
-    async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+    async def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         event.stop()
-        f = self.fields.get(event.radio_set.name or "")
-        if f is None or event.pressed is None:
+        f = self.fields.get(event.choice_list.name or "")
+        if f is None:
             return
-        value: Any = event.pressed.name
+        value: Any = event.value
         if f.kind == "bool":
             value = value == "yes"
         await self.changed(f.key, value)
@@ -611,6 +617,26 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             await self.changed(key, list(selection.selected))
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if isinstance(event.option_list, ChoiceList):
+            return
+        f = self.fields.get(event.option_list.name or "")
+        if f is not None and f.kind == "checklist":
+            event.stop()
+            item = event.option.id or ""
+            answers = dict(get(self.data, f.key) or {})
+            cycle = [None, "yes", "no", "not-applicable"]
+            answers[item] = cycle[(cycle.index(answers.get(item)) + 1) % len(cycle)]
+            answers = {k: v for k, v in answers.items() if v}
+            put(self.data, f.key, None)
+            if answers:
+                put(self.data, f.key, answers)
+            await self.changed(f.key, answers or None, force=True)
+            listing = event.option_list
+            index = listing.highlighted
+            listing.clear_options()
+            listing.add_options(self.checklist_options(f))
+            listing.highlighted = index
+            return
         if event.option_list.name != "agency":
             return
         event.stop()
@@ -623,8 +649,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         put(self.data, "recipient.agency_id", agency.id)
         statutory = widget_named(self, "context.recipient_statutory")
         if statutory is not None:
-            for button in statutory.query(RadioButton):
-                button.value = button.name == ("yes" if agency.statutory else "no")
+            statutory.set_value("yes" if agency.statutory else "no")
         await self.changed("context.recipient_statutory", agency.statutory)
         person = widget_named(self, "recipient.person")
         if person is not None:
@@ -785,7 +810,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
 
     def keep_draft(self, notify: bool = True) -> None:
         """Leaving mid-way: commit a draft (synchronously: the app may be about to exit)."""
-        if not self.dirty or (self.saved and not self.saved.action == "draft" and not self.dirty):
+        if not self.dirty:
             return
         services = self.services
         if services.identity is None:
