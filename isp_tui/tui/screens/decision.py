@@ -30,6 +30,8 @@ SHORT = {"legitimate_purpose": "Legitimate purpose?", "consent": "Consent?", "id
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "unsure": "Unsure: seek advice (golden rule 3)",
                  "given": "Consent given", "refused": "Consent refused", "not-sought": "Consent not sought",
                  "withdrawn": "Consent withdrawn"}
+HOW_SHORT = {"how-much": "how much", "fact-and-opinion": "fact and opinion", "right-person": "right person",
+             "securely": "securely", "transparent": "transparency"}
 OUTCOME_LABELS = {"share": "SHARE", "do-not-share": "DO NOT SHARE", "seek-advice": "SEEK ADVICE",
                   "incomplete": "not decided yet"}
 OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow",
@@ -37,7 +39,7 @@ OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advic
 YES_NO = [("yes", "Yes"), ("no", "No")]
 STEP_TITLES = {"subject": "About the decision", "request": "The request", "recipient": "The recipient",
                "advice": "Seek advice", "decision": "Your decision", "retention": "Review and retention",
-               "checklist": "Final check: the 16 questions", "review": "Review and save"}
+               "checklist": "The 16 questions", "review": "Review and save"}
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,9 @@ def prune(value: Any) -> Any:
         out = {k: prune(v) for k, v in value.items()}
         return {k: v for k, v in out.items() if not (isinstance(v, dict) and not v)}
     return value
+
+
+_INVALID = object()
 
 
 def _response_due_hint(data: dict[str, Any]) -> str:
@@ -349,7 +354,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                     ])
         if step == "checklist":
             checklist = g.checklists["sixteen-questions"]
-            return (STEP_TITLES[step], "A final check before you save (optional): Enter on a question cycles "
+            return ("Final check: the 16 questions", "A final check before you save (optional): Enter on a question cycles "
                     "its answer through yes, no and not applicable.",
                     f"{checklist.title}\n\n{checklist.intro}\n\n" + "\n\n".join(
                         f"{n}. {i.text}\n{i.guidance}" for n, i in enumerate(checklist.items, 1)), [
@@ -388,6 +393,8 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
     # -- drawing a step ----------------------------------------------------------------------------------
 
     async def show_step(self, step: str, focus_key: str | None = None) -> None:
+        if self.is_mounted and self.fields:
+            self.collect()
         self.step_id = step
         title, question, guidance, fields = self.spec(step)
         steps = self.steps()
@@ -395,9 +402,10 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         form = self.query_one("#form", VerticalScroll)
         await form.remove_children()
         self.fields = {f.key: f for f in fields if f.kind not in ("note", "agency")}
-        widgets: list[Any] = [Static(Text(f"{position}{title}", style="bold"), classes="step-title")]
-        if question:
-            widgets.append(Static(Text(question), classes="question"))
+        # the title and question are written last, once the step has focus: what shows is ready for keys
+        heading, asking = Static(classes="step-title"), Static(classes="question")
+        asking.display = bool(question)
+        widgets: list[Any] = [heading, asking]
         for f in fields:
             widgets += self.make_field(f)
         if step == "review":
@@ -415,10 +423,12 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         if target is None:
             target = next(iter(form.query("Input, TextArea, SelectionList, OptionList, Button")), None)
         if target is not None:
-            target.focus()
+            target.focus(scroll_visible=False)
         else:
             form.focus()
-        form.scroll_home(animate=False) if not focus_key else None
+        form.scroll_home(animate=False)
+        heading.update(Text(f"{position}{title}", style="bold"))
+        asking.update(Text(question))
 
     def make_field(self, f: Field) -> list[Any]:
         value = get(self.data, f.key)
@@ -499,8 +509,8 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             label = SHORT.get(q.id, q.question[:28])
             if q.id == current:
                 text.append(f"> {label}\n", style="bold reverse")
-                branches = ", ".join(f"{a}: {OUTCOME_LABELS.get(n, SHORT.get(n, n)).lower()}" for a, n in q.next.items())
-                text.append(f"    {branches}\n", style="dim")
+                for a, n in q.next.items():
+                    text.append(f"    {a} -> {OUTCOME_LABELS.get(n, SHORT.get(n, n)).lower()}\n", style="dim")
             elif q.id in path and answer is not None:
                 text.append(f"+ {label} ", style="")
                 text.append(f"{answer}\n", style="bold")
@@ -508,6 +518,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                 text.append(f"  {label}\n")
             else:
                 text.append(f"  {label}\n", style="dim")
+        text.no_wrap, text.overflow = True, "ellipsis"
         self.query_one("#map", Static).update(text)
         out = Text()
         out.append("Outcome: ", style="bold")
@@ -522,11 +533,15 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             title = STEP_TITLES.get(step) or SHORT.get(step.partition(":")[2]) or self._how_title(step)
             marker = ">" if step == self.step_id else " "
             steps.append(f"{marker}{n:>2} {title}\n", style="bold reverse" if step == self.step_id else "")
+        steps.no_wrap, steps.overflow = True, "ellipsis"
         self.query_one("#steps", Static).update(steps)
 
     def _how_title(self, step: str) -> str:
-        how = {s.id: s for s in self.ruleset.how}.get(step.partition(":")[2])
-        return f"How: {how.step[:22]}" if how else step
+        key = step.partition(":")[2]
+        if key in HOW_SHORT:
+            return f"How: {HOW_SHORT[key]}"
+        how = {s.id: s for s in self.ruleset.how}.get(key)
+        return f"How: {how.step}" if how else step
 
     def message(self, text: str, error: bool = False) -> None:
         self.query_one("#msg", Static).update(Text(text, style="bold red" if error else "bold"))
@@ -570,28 +585,52 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                 picker.add_options(self.basis_options(which, event.value))
             return
         f = self.fields.get(name)
-        if f is None:
-            return
-        value = event.value.strip()
+        if f is not None:
+            await self.typed(f, event.value)
+
+    async def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        f = self.fields.get(event.text_area.name or "")
+        if f is not None:
+            await self.typed(f, event.text_area.text)
+
+    async def typed(self, f: Field, raw: str) -> None:
+        value = self.parse_typed(f, raw)
+        if value is not _INVALID:
+            await self.changed(f.key, value)
+
+    def parse_typed(self, f: Field, raw: str) -> Any:
+        """What typed text means for the record: a date, text, or nothing (blank)."""
+        value = raw.strip()
         if f.kind == "date":
             if not value:
-                await self.changed(name, None)
-                return
+                return None
             try:
                 parsed = date.fromisoformat(value)
             except ValueError:
                 self.message(f"{f.label}: expected a date as YYYY-MM-DD", error=True)
-                return
+                return _INVALID
             self.message("")
-            await self.changed(name, parsed)
-        else:
-            if name == "recipient.agency" and value != get(self.data, "recipient.agency"):
-                put(self.data, "recipient.agency_id", None)
-            await self.changed(name, event.value)
+            return parsed
+        if f.key == "recipient.agency" and value != get(self.data, "recipient.agency"):
+            put(self.data, "recipient.agency_id", None)
+        return raw if value else None
 
-    async def on_text_area_changed(self, event: TextArea.Changed) -> None:
-        if event.text_area.name in self.fields:
-            await self.changed(event.text_area.name, event.text_area.text)
+    def collect(self) -> None:
+        """Take what is in the step's text fields now, so keys typed just before leaving it are never lost
+        (their Changed messages may not have arrived yet)."""
+        changed = False
+        for w in self.query_one("#form").query("Input, TextArea"):
+            f = self.fields.get(w.name or "")
+            if f is None:
+                continue
+            value = self.parse_typed(f, w.value if isinstance(w, Input) else w.text)
+            if value is not _INVALID and get(self.data, f.key) != value:
+                put(self.data, f.key, value)
+                changed = True
+        if changed:
+            self.dirty = True
+            self.evaluate()
+            self.write_autosave()
 
     async def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         event.stop()
@@ -659,6 +698,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
     # -- moving between steps --------------------------------------------------------------------------------
 
     async def action_next(self) -> None:
+        self.collect()
         steps = self.steps()
         if self.step_id == "when:lawful_basis" and get(self.data, "when.lawful_basis") is None:
             await self.changed("when.lawful_basis", [], keep_empty=True)
@@ -676,6 +716,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             await self.show_step(steps[i + 1])
 
     async def action_back(self) -> None:
+        self.collect()
         steps = self.steps()
         i = steps.index(self.step_id) if self.step_id in steps else len(steps)
         if i > 0:
@@ -732,9 +773,9 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             text.append(Record.from_dict(self.build(), guidance=g, new=True).to_toml())
         except InputError as exc:
             text.append(str(exc), style="red")
-        return [Static(text, id="review"),
-                Horizontal(Button("Save final record", id="save-final", variant="primary"),
-                           Button("Save as draft", id="save-draft"), id="save-buttons")]
+        return [Horizontal(Button("Save final record", id="save-final", variant="primary", compact=True),
+                           Button("Save as draft", id="save-draft", compact=True), id="save-buttons"),
+                Static(text, id="review")]
 
     def describe(self, target: str) -> str:
         """How this decision answers a question or a How step a rule bears on."""
@@ -769,6 +810,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         self.save(draft=True)
 
     def save(self, draft: bool) -> None:
+        self.collect()
         services = self.services
         if services.identity is None:
             self.message(services.identity_error or "who is deciding? pass --as \"Name <email>\"", error=True)
@@ -810,6 +852,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
 
     def keep_draft(self, notify: bool = True) -> None:
         """Leaving mid-way: commit a draft (synchronously: the app may be about to exit)."""
+        self.collect()
         if not self.dirty:
             return
         services = self.services

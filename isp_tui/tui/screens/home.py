@@ -16,8 +16,8 @@ MENU = [
     ("new", "New decision", "n"),
     ("drafts", "Resume a draft", "r"),
     ("browse", "Browse records", "b"),
-    ("rules", "Golden rules and myths", "g"),
-    ("checklists", "Checklists, 16 questions", "c"),
+    ("rules", "Golden rules, myths", "g"),
+    ("checklists", "Checklists", "c"),
     ("ruleset", "Switch ruleset", "s"),
 ]
 
@@ -40,7 +40,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="home"):
-            yield OptionList(*[Option(Text(f"{label}  ({key})"), id=ident) for ident, label, key in MENU],
+            yield OptionList(*[Option(Text(f"{label} ({key})"), id=ident) for ident, label, key in MENU],
                              id="home-menu")
             with VerticalScroll(id="home-side"):
                 yield Static(self._where(), id="where")
@@ -100,12 +100,12 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         text.append("\n\nWhat is due\n", style="bold underline")
         if not items:
             text.append("Nothing due in the next 14 days.\n")
+        else:
+            text.append("responses (15 working days), reviews, retention, drafts\n", style="dim")
         for item in items[:12]:
-            what = {"response": "response due", "review": "review due", "retention": "retention ends",
-                    "draft": "draft, undecided"}.get(item.kind, item.kind)
-            when = item.on.isoformat() if item.on else "          "
+            when = item.on.isoformat() if item.on else "(no date)"
             style = "bold red" if item.overdue else ""
-            text.append(f"{when}  {what:<17} {item.id}{'  OVERDUE' if item.overdue else ''}\n", style=style)
+            text.append(f"{when:<10} {item.kind:<9} {item.id}{' OVERDUE' if item.overdue else ''}\n", style=style)
         if len(items) > 12:
             text.append(f"... and {len(items) - 12} more: see Browse\n")
         due.update(text)
