@@ -258,3 +258,15 @@ async def test_themes_include_the_terminals_own_colours(records):
         app = make_app(records, config=Config(theme=name))
         async with app.run_test(size=SIZE):
             assert app.current_theme.ansi
+
+
+def test_nothing_heavy_is_imported_before_the_first_screen():
+    """GitPython, the store, the records and the bank holidays load in a worker after the first paint."""
+    import subprocess
+    import sys
+
+    code = ("import sys, isp_tui.tui.app, isp_tui.tui.screens.home; "
+            "heavy = [m for m in ('git', 'holidays', 'isp_tui.store', 'isp_tui.index', 'isp_tui.record') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

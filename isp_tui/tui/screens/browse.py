@@ -36,7 +36,7 @@ moves to the table; Enter opens a record. d shows drafts only or all records aga
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="browse"):
-            yield Input(placeholder="Search records (id, agency, reference, outcome...)", id="search")
+            yield Input(placeholder="Search records (id, agency, reference, outcome...)", id="search", compact=True)
             yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
             yield Static(id="problems")
         yield Footer()

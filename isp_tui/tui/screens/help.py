@@ -22,11 +22,15 @@ class HelpScreen(ModalScreen):
         screen = self.for_screen
         text = Text()
         text.append("Help\n\n", style="bold")
-        text.append((getattr(screen, "HELP", "") or "").strip() + "\n\n")
+        help_text = getattr(screen, "HELP", "") or ""
+        for paragraph in help_text.strip().split("\n\n"):
+            text.append(" ".join(paragraph.split()) + "\n\n")
         text.append("Keys on this screen\n", style="bold underline")
         seen = set()
         for key, active in screen.active_bindings.items():
             binding = active.binding
+            if active.node is not screen and active.node is not self.app:
+                continue  # the focused widget's own keys (arrows...) are in the footer when it has focus
             if not binding.description or binding.description in seen:
                 continue
             seen.add(binding.description)

@@ -120,7 +120,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             try:
                 menu.get_option(ident)
             except Exception:
-                menu.add_option(Option(Text(f"Resume unsaved work ({path.stem[-6:]})"), id=ident))
+                menu.add_option(Option(Text(f"Unsaved work ({path.stem[-6:]})"), id=ident))
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         ident = event.option.id or ""
