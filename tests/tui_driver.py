@@ -26,7 +26,6 @@ async def fill(pilot, name: str, text: str) -> None:
         w.value = text
     elif isinstance(w, TextArea):
         w.text = text
-    await pilot.pause()
 
 
 async def choose(pilot, name: str, value: str) -> None:
@@ -35,7 +34,6 @@ async def choose(pilot, name: str, value: str) -> None:
     choice.focus()
     choice.highlighted = [ident for ident, _ in choice.choices].index(value)
     await pilot.press("enter")
-    await pilot.pause()
 
 
 async def select(pilot, name: str, *values: str, filter_text: str = "") -> None:
@@ -72,7 +70,6 @@ async def pick_agency(pilot, query: str) -> None:
 
 async def step(pilot) -> str:
     await pilot.press("ctrl+n")
-    await pilot.pause()
     return pilot.app.screen.step_id
 
 

@@ -88,6 +88,22 @@ def prune(value: Any) -> Any:
 
 _INVALID = object()
 
+# Where each field of the record is asked for, so the review can go straight to what is missing.
+FIELD_STEPS = {"decided": "subject", "subject": "subject", "request": "request", "recipient.agency": "recipient",
+               "context.recipient_statutory": "recipient", "context.special_category": "when:lawful_basis",
+               "when.consent_not_sought_reason": "when:consent", "decision": "decision", "consent": "decision",
+               "advice": "advice", "sharing.information": "how:how-much", "sharing.data_categories": "how:how-much",
+               "sharing.purpose": "how:how-much", "sharing.fact_and_opinion": "how:fact-and-opinion",
+               "sharing.onward_sharing": "how:right-person", "sharing.method": "how:securely",
+               "sharing.shared_on": "how:securely", "transparency": "how:transparent", "retention": "retention"}
+
+
+def step_of(missing: str) -> str:
+    key = missing.split()[0]
+    if key.startswith("when.") and key not in FIELD_STEPS:
+        return f"when:{key.partition('.')[2]}"
+    return FIELD_STEPS.get(key) or FIELD_STEPS.get(key.partition(".")[0], "review")
+
 
 def _response_due_hint(data: dict[str, Any]) -> str:
     received = get(data, "request.received")
@@ -630,7 +646,6 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         if changed:
             self.dirty = True
             self.evaluate()
-            self.write_autosave()
 
     async def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
         event.stop()
@@ -657,6 +672,11 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if isinstance(event.option_list, ChoiceList):
+            return
+        if event.option_list.id == "missing":
+            event.stop()
+            if event.option.id:
+                await self.show_step(event.option.id.split(":", 2)[2])
             return
         f = self.fields.get(event.option_list.name or "")
         if f is not None and f.kind == "checklist":
@@ -755,13 +775,6 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                 text.append(f"- {r.text}\n  ({r.source})\n")
             for w in self.decision.warnings:
                 text.append(f"! {w.text}\n  ({w.source})\n", style="yellow")
-        missing = self.missing()
-        text.append("\nStill missing before it can be final\n", style="bold underline")
-        if missing:
-            for m in missing:
-                text.append(f"- {m}\n", style="red")
-        else:
-            text.append("Nothing: it can be saved as final.\n", style="green")
         text.append("\nThe golden rules and this decision\n", style="bold underline")
         for rule in rs.rules:
             text.append(f"{rule.number}. {rule.title}\n", style="bold")
@@ -773,9 +786,26 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             text.append(Record.from_dict(self.build(), guidance=g, new=True).to_toml())
         except InputError as exc:
             text.append(str(exc), style="red")
-        return [Horizontal(Button("Save final record", id="save-final", variant="primary", compact=True),
-                           Button("Save as draft", id="save-draft", compact=True), id="save-buttons"),
-                Static(text, id="review")]
+        missing = self.missing()
+        head = Text()
+        head.append("Still missing before it can be final", style="bold underline")
+        if not missing:
+            head.append("\nNothing: it can be saved as final.", style="green")
+        else:
+            head.append(" (Enter goes to the step)", style="dim")
+        widgets: list[Any] = [Horizontal(Button("Save final record", id="save-final", variant="primary", compact=True),
+                                         Button("Save as draft", id="save-draft", compact=True), id="save-buttons"),
+                              Static(head)]
+        if missing:
+            steps = self.steps()
+            options = []
+            for n, item in enumerate(missing):
+                target = step_of(item)
+                where = STEP_TITLES.get(target) or SHORT.get(target.partition(":")[2]) or self._how_title(target)
+                options.append(Option(Text(f"- {item}  ({where})", style="red"),
+                                      id=f"goto:{n}:{target}" if target in steps else None))
+            widgets.append(OptionList(*options, id="missing", compact=True))
+        return widgets + [Static(text, id="review")]
 
     def describe(self, target: str) -> str:
         """How this decision answers a question or a How step a rule bears on."""
@@ -889,6 +919,8 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
 
         from isp_tui.store import atomic_write
 
+        if self.is_mounted:
+            self.collect()
         if not self.dirty:
             return
         try:
