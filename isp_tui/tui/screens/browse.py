@@ -203,9 +203,9 @@ its own commit. Escape cancels."""
         with Vertical(id="amend"):
             yield TextArea(tomli_w.dumps(editable, multiline_strings=True), language=None, id="amend-text")
             yield Label("Reason for the amendment (required)")
-            yield Input(id="amend-reason")
+            yield Input(id="amend-reason", placeholder="Why the record is changed", compact=True)
             yield Static(id="amend-msg")
-            yield Button("Save amendment", id="amend-save", variant="primary")
+            yield Button("Save amendment", id="amend-save", variant="primary", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -872,7 +872,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         self.saved = saved
         if draft:
             self.message(f"Draft {saved.id} saved: commit {saved.commit[:12]}")
-            self.write_autosave()
+            self.discard_autosave()  # the committed draft holds it all
         else:
             self.discard_autosave()
             self.app.push_screen(SavedScreen(saved), self._after_final)
@@ -884,6 +884,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         """Leaving mid-way: commit a draft (synchronously: the app may be about to exit)."""
         self.collect()
         if not self.dirty:
+            self.discard_autosave()  # nothing since the last commit (or nothing typed at all)
             return
         services = self.services
         if services.identity is None:
