@@ -151,7 +151,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         Binding("ctrl+n", "next", "Next", id="decision.next", priority=True),
         Binding("ctrl+b", "back", "Back", id="decision.back", priority=True),
         Binding("ctrl+r", "review", "Review", id="decision.review", priority=True),
-        Binding("ctrl+s", "save_draft", "Save draft", id="decision.save_draft", priority=True),
+        Binding("ctrl+s", "save_draft", "Draft", id="decision.save_draft", priority=True),
         Binding("escape", "leave", "Leave", id="decision.leave"),
     ]
 

@@ -34,7 +34,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         Binding("b", "app.browse", "Browse", id="home.browse"),
         Binding("g", "app.rules", "Rules", id="home.rules"),
         Binding("c", "app.checklists", "Checklists", id="home.checklists"),
-        Binding("s", "app.switch_ruleset", "Ruleset", id="home.ruleset"),
+        Binding("s", "app.switch_ruleset", "Ruleset", id="home.ruleset", show=False),
     ]
 
     def compose(self) -> ComposeResult:
