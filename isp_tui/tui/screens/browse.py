@@ -19,9 +19,9 @@ def _day(value) -> str:
 
 
 class BrowseScreen(Screen):
-    HELP = """Every record in the records repository, newest first. Type in the search box to filter (words
-match the id, agencies, subject reference and name, outcome, status, who decided); Tab or Down
-moves to the table; Enter opens a record. d shows drafts only or all records again."""
+    HELP = """Every record in the records repository, newest first. ctrl+f goes to the search box: words
+match the id, agencies, subject reference and name, outcome, status and who decided; Enter goes
+back to the table, where Enter opens a record. ctrl+d shows drafts only, or all records again."""
 
     BINDINGS = [
         Binding("ctrl+f", "search", "Search", id="browse.search"),
