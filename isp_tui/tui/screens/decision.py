@@ -23,7 +23,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, OptionList, Se
 from textual.widgets.option_list import Option
 
 from isp_tui.errors import InputError
-from isp_tui.tui.widgets.choice import ChoiceList
+from isp_tui.tui.widgets.choice import ChoiceList, TickList
 
 SHORT = {"legitimate_purpose": "Legitimate purpose?", "consent": "Consent?", "identifiable": "Identifiable?",
          "lawful_basis": "Lawful reason?"}
@@ -468,11 +468,11 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             out.append(OptionList(*self.checklist_options(f), name=f.key, classes="checklist", compact=True))
         elif f.kind == "multi":
             chosen = set(value or [])
-            out.append(SelectionList(*[(Text(label), ident, ident in chosen) for ident, label in f.options], name=f.key,
-                                     compact=True))
+            out.append(TickList(*[(Text(label), ident, ident in chosen) for ident, label in f.options], name=f.key,
+                                compact=True))
         elif f.kind == "bases":
             out.append(Input(placeholder="Type to filter the legal bases", name=f"filter:{f.only}", compact=True))
-            out.append(SelectionList(*self.basis_options(f.only, ""), name=f.key, id=f"bases-{f.only}", compact=True))
+            out.append(TickList(*self.basis_options(f.only, ""), name=f.key, id=f"bases-{f.only}", compact=True))
         elif f.kind == "agency":
             out.append(Input(placeholder="Type to filter the partner register", name="filter:agency", compact=True))
             out.append(OptionList(*self.agency_options(""), name="agency", id="agencies", compact=True))
@@ -599,6 +599,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                 picker = self.query_one(f"#bases-{which}", SelectionList)
                 picker.clear_options()
                 picker.add_options(self.basis_options(which, event.value))
+                picker.highlighted = 0 if picker.option_count else None
             return
         f = self.fields.get(name)
         if f is not None:

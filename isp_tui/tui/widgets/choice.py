@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.strip import Strip
+from textual.widgets import OptionList, SelectionList
+from textual.widgets._toggle_button import ToggleButton
+from textual.widgets.option_list import Option, OptionDoesNotExist
 
 
 class ChoiceList(OptionList):
@@ -56,3 +59,19 @@ class ChoiceList(OptionList):
     def choose(self, value: str) -> None:
         self.set_value(value)
         self.post_message(self.Chosen(self, value))
+
+
+class TickList(SelectionList):
+    """A SelectionList whose boxes show x when selected and stay empty when not (not colour alone)."""
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        if len(segments) < 2 or segments[1].text != ToggleButton.BUTTON_INNER:
+            return strip
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        segments[1] = Segment("x" if selection.value in self._selected else " ", segments[1].style)
+        return Strip(segments, strip.cell_length)
