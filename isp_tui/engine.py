@@ -179,7 +179,7 @@ def decide(answers: Answers, ruleset: Ruleset, guidance: Guidance) -> Decision:
                 missing.append(f"when.{node}")
             node = INCOMPLETE
             break
-        source = f"{ruleset.id} when.{node} ({question.source})"
+        source = f"{ruleset.id} when.{node} ({question.source.split(';')[0].strip()})"
         if answer == "unsure":
             reasons.append(Finding(f"{node}-unsure", f"Unsure: {question.question} {UNSURE}",
                                    f"{source}; {_rule_source(ruleset, 3)}"))

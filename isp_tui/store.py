@@ -278,6 +278,9 @@ class Store:
              file: object = None) -> Saved:
         """Create a record, or save a draft again, or finalise a draft. A final record is never rewritten
         here: changing one is an amendment."""
+        if data.get("amendments"):
+            raise InputError("a new or draft record has no amendments; amend a final record with `isp amend`",
+                             file=file, field="amendments")
         record = Record.from_dict(data, file, guidance=guidance, new=True)
         with self.lock():
             existing = None
@@ -329,6 +332,37 @@ class Store:
             if missing:
                 raise InputError(f"after this amendment the record would be incomplete: {', '.join(missing)}", file=file)
             return self._write(record, "amend", author, guidance)
+
+    def correct(self, record_id: str, corrections: list[dict[str, Any]], guidance: Guidance, author: Identity) -> Saved:
+        """Record a correction to information already shared (000 12.2-12.3), or the date a recipient was told of
+        one, in its own commit (Action: correct). Only the record's [[corrections]] change: earlier corrections
+        keep their id, date, author and description; a recipient once told keeps the date they were told."""
+        with self.lock():
+            current = self.get(record_id, guidance)
+            if not current.is_final:
+                raise InputError(f"record {record_id} is a draft; a correction is to information already shared",
+                                 field="id")
+            before = {c["id"]: c for c in current.data.get("corrections", [])}
+            after = {c.get("id"): c for c in corrections}
+            for cid, old in before.items():
+                new = after.get(cid)
+                if new is None:
+                    raise InputError(f"correction {cid} cannot be removed", field="corrections")
+                for key in ("found_on", "by", "description"):
+                    if new.get(key) != old.get(key):
+                        raise InputError(f"correction {cid}: {key} cannot be changed once recorded",
+                                         field=f"corrections.{key}")
+                told = {r.get("agency"): r.get("told_on") for r in new.get("recipients", [])}
+                for r in old.get("recipients", []):
+                    if r.get("agency") not in told or (r.get("told_on") and told[r.get("agency")] != r.get("told_on")):
+                        raise InputError(f"correction {cid}: recipient {r.get('agency')!r} cannot be removed or have "
+                                         "its told date changed", field="corrections.recipients")
+            merged = dict(current.data)
+            merged["corrections"] = corrections
+            record = Record.from_dict(merged, guidance=guidance)
+            if record.data.get("corrections") == current.data.get("corrections"):
+                raise InputError("nothing changed: the corrections match the record as it stands", field="corrections")
+            return self._write(record, "correct", author, guidance)
 
     def _complete(self, record: Record, guidance: Guidance, author: Identity, *, final: bool,
                   existing: Record | None) -> Record:

@@ -167,3 +167,11 @@ def test_an_interrupted_save_is_completed_on_next_open(store, records, guidance)
     assert not journal.exists() and not (records / ".git" / "index.lock").exists()
     assert "Recovered: true" in git(records, "log", "-1", "--format=%B")
     assert git(records, "status", "--porcelain") == ""
+
+
+def test_a_new_record_cannot_bring_its_own_amendments(store, guidance):
+    data = final_record(guidance)
+    data["amendments"] = [{"id": "01JDB3M7Q2X8W5ZK4T9N6E1RVA", "reason": "forged", "changes": []}]
+    with pytest.raises(InputError, match="amendments"):
+        store.save(data, guidance, ME)
+    assert store.head() is None
