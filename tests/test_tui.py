@@ -270,3 +270,25 @@ def test_nothing_heavy_is_imported_before_the_first_screen():
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+async def test_sync_from_the_command_palette_pushes_to_the_organisations_repository(records, tmp_path, guidance):
+    from isp_tui.sync import add_remote
+
+    remote = tmp_path / "org.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    store = Store(records)
+    saved = store.save(final_record(guidance), guidance, Identity.parse(PRACTITIONER))
+    app = make_app(records)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await app.action_sync()  # not configured yet: says so, changes nothing
+        await app.workers.wait_for_complete()
+        add_remote(store, remote.as_uri())
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"sync", "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert git(remote, "rev-parse", "main").strip() == saved.commit

@@ -173,8 +173,35 @@ class IspApp(App):
             if hasattr(screen, "ruleset_changed"):
                 screen.ruleset_changed()
 
-    def action_sync(self) -> None:
-        self.notify("Sync is not configured for this records repository.", title="Sync", markup=False)
+    async def action_sync(self) -> None:
+        services = await self.ready()
+        if services is None:
+            return
+        self.notify("Syncing with the organisation's repository...", title="Sync", markup=False)
+        self.run_worker(self._sync, thread=True, exclusive=True, group="sync", name="sync", exit_on_error=False)
+
+    def _sync(self) -> None:
+        """Fetch, integrate, push (isp_tui.sync), in a worker: the screens keep working meanwhile."""
+        from isp_tui.errors import InputError, StoreError
+        from isp_tui.sync import sync
+
+        services = self.services
+        say = lambda message: self.call_from_thread(self.notify, message, title="Sync", markup=False)  # noqa: E731
+        try:
+            result = sync(services.store, identity=services.identity, progress=say)
+        except (InputError, StoreError) as exc:
+            self.call_from_thread(self.notify, str(exc), title="Sync", severity="warning", timeout=15, markup=False)
+            return
+        services.refresh()
+        self.call_from_thread(self._synced, result.summary(), list(result.messages))
+
+    def _synced(self, summary: str, messages: list[str]) -> None:
+        self.notify(summary, title="Sync", markup=False)
+        for message in messages:
+            self.notify(message, title="Sync", severity="warning", markup=False)
+        for screen in self.screen_stack:
+            if hasattr(screen, "refresh_view"):
+                screen.refresh_view()
 
     def action_help(self) -> None:
         from isp_tui.tui.screens.help import HelpScreen
