@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from isp_tui.errors import InputError, StoreError
+from isp_tui.errors import InputError, StoreError, printable
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
@@ -153,12 +153,16 @@ def main(argv: list[str] | None = None) -> int:
 
         use_config(args.config)
         command = args.command or "tui"
-        return COMMANDS[command](args)
+        try:
+            return COMMANDS[command](args)
+        finally:  # a save completes an interrupted one first (under the lock): say so, even if this save fails
+            for store in _opened:
+                _tell(store)
     except InputError as exc:
-        print(f"isp: {exc}", file=sys.stderr)
+        print(f"isp: {printable(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except StoreError as exc:
-        print(f"isp: {exc}", file=sys.stderr)
+        print(f"isp: {printable(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
@@ -183,9 +187,18 @@ def _store(args: argparse.Namespace, *, create: bool = True):
     from isp_tui.store import Store
 
     store = Store(load_config().records_path(args.records), create=create)
-    for message in store.messages:
-        print(f"isp: {message}", file=sys.stderr)
+    _opened.append(store)
+    _tell(store)
     return store
+
+
+_opened: list[Any] = []  # stores this command opened: what they learn later (a recovery) is told at exit too
+
+
+def _tell(store) -> None:
+    """Print what the store has to tell a person (a warning, a recovery), once each."""
+    while store.messages:
+        print(f"isp: {printable(store.messages.pop(0))}", file=sys.stderr)
 
 
 def _identity(args: argparse.Namespace, store) -> Any:
@@ -218,10 +231,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def _read_file(path: str) -> dict[str, Any]:
+def _read_file(path: str, *, empty_ok: bool = True) -> dict[str, Any]:
     from isp_tui.guidance import read_toml
+    from isp_tui.record import MAX_FILE
 
-    return read_toml(Path(path))
+    data = read_toml(Path(path), limit=MAX_FILE)
+    if not data and not empty_ok:
+        raise InputError("is empty; expected the tables of a record (see the README's record file)", file=path)
+    return data
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,7 +430,7 @@ def _saved(args: argparse.Namespace, saved) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     guidance = _guidance()
-    data = _read_file(args.file)
+    data = _read_file(args.file, empty_ok=False)
     store = _store(args)
     saved = store.save(data, guidance, _identity(args, store), draft=args.draft, file=args.file)
     return _saved(args, saved)
@@ -421,16 +438,10 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_amend(args: argparse.Namespace) -> int:
     guidance = _guidance()
-    changes = _read_file(args.file)
+    changes = _read_file(args.file, empty_ok=False)
     store = _store(args)
-    current = store.get(args.id, guidance)
-    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in current.data.items()}
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key].update(value)
-        else:
-            data[key] = value
-    saved = store.amend(args.id, data, args.reason, guidance, _identity(args, store), file=args.file)
+    # the changes are laid over the record under the store's lock, not over a copy read before it
+    saved = store.amend(args.id, changes, args.reason, guidance, _identity(args, store), file=args.file, partial=True)
     return _saved(args, saved)
 
 
@@ -453,11 +464,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     from isp_tui.index import Index
 
     store = _store(args)
-    index = Index(store)
-    index.refresh()
-    for problem in index.problems:
-        print(f"isp: {problem.message}", file=sys.stderr)
-    rows = index.summaries()
+    if store.git("status", "--porcelain", "-z", "--untracked-files=all", "--no-renames").strip("\0"):
+        # files changed by hand and not committed (or planted): read the working tree itself, file by file,
+        # so each is listed or named as it stands; the derived index describes committed records only
+        from isp_tui.store import Problem
+
+        rows, problems = [], []
+        for item in store.records():
+            if isinstance(item, Problem):
+                problems.append(item)
+            else:
+                rows.append({k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in _summary(item).items()})
+    else:
+        index = Index(store)
+        index.refresh()
+        problems, rows = index.problems, index.summaries()
+    for problem in problems:
+        print(f"isp: {printable(problem.message)}", file=sys.stderr)
     if args.json:  # one record a line: json's C encoder, fast at 100,000 records
         out = sys.stdout
         out.write("[")
@@ -522,7 +545,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     store = _store(args)
     console = _console()
     if args.id:
-        from isp_tui.record import record_path
+        from isp_tui.record import is_personal, record_path
 
         record_path(args.id)  # validates the id
         if args.diff:
@@ -539,7 +562,12 @@ def cmd_log(args: argparse.Namespace) -> int:
                 console.print("  (no field changed)")
             return EXIT_OK
         revisions = audit.history(store, args.id)
-        amendments = store.get(args.id).data.get("amendments", []) if store.exists(args.id) else []
+        amendments = []
+        for a in store.get(args.id).data.get("amendments", []) if store.exists(args.id) else []:
+            # personal data stays in the record (`isp show`): a log names the field, not its values
+            changes = [c if not is_personal(c["field"]) else {"field": c["field"], "personal": True}
+                       for c in a["changes"]]
+            amendments.append({**a, "changes": changes})
         if args.json:
             _print_json({"id": args.id, "revisions": revisions, "amendments": amendments})
             return EXIT_OK
@@ -555,6 +583,9 @@ def cmd_log(args: argparse.Namespace) -> int:
         for a in amendments:
             console.print(f"amendment {a['id']} at {a['at']:%Y-%m-%d %H:%M} by {a['by']}: {a['reason']}")
             for change in a["changes"]:
+                if change.get("personal"):
+                    console.print(f"    {change['field']}: changed (personal data: see `isp show {args.id}`)")
+                    continue
                 console.print(f"    {change['field']}: {change.get('before', '(none)')!r} -> {change.get('after', '(none)')!r}")
         console.print(f"compare two revisions: isp log {args.id} --diff 1 {len(revisions)}")
         return EXIT_OK

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 
 class InputError(Exception):
     """Bad input from a person (a file, a field, an argument). Shown as one line, never a traceback."""
@@ -19,3 +21,10 @@ class InputError(Exception):
 
 class StoreError(Exception):
     """The records repository cannot do what was asked (not a repository, locked, unwritable...)."""
+
+
+def printable(text: str) -> str:
+    """A message made safe for a terminal: control, escape, format (direction-override) and unpaired surrogate
+    characters, which may come from a file name or a file's content, are shown as escapes such as \\x1b."""
+    return "".join(char.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co") else char for char in text)

@@ -276,13 +276,20 @@ def _article(name: str) -> str:
     return ("an " if name[0] in "aeiou" else "a ") + name
 
 
-def read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, *, limit: int | None = None) -> dict[str, Any]:
     """Parse a TOML file; every way it can fail becomes an InputError naming the file."""
-    return parse_toml(read_bytes(path), path)
+    return parse_toml(read_bytes(path, limit=limit), path)
 
 
-def read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path, *, limit: int | None = None) -> bytes:
+    """A file's bytes; with `limit`, at most that many are read (an endless /dev/zero is refused, not read)."""
     try:
+        if limit is not None:
+            with path.open("rb") as fh:
+                data = fh.read(limit + 1)
+            if len(data) > limit:
+                raise InputError(f"is larger than {limit:,} bytes, the most isp reads from one file", file=path)
+            return data
         return path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
@@ -309,6 +316,8 @@ def parse_toml(raw: bytes, path: object) -> dict[str, Any]:
         return _toml_loads(text)
     except (tomllib.TOMLDecodeError, _TOMLError) as exc:
         raise InputError(f"is not valid TOML: {exc}", file=path) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise InputError("is not valid TOML for isp: arrays or tables nested too deeply", file=path) from None
 
 
 def _unique(items: list[Any], file: Path, where: str) -> dict[str, Any]:

@@ -66,6 +66,14 @@ ORDER = ("schema", "id", "status", "created", "ruleset", "decided", "subject", "
 AMENDMENT = {"id": Text, "at": Moment, "by": Text, "reason": Text, "changes": list}
 CORRECTION = {"id": Text, "found_on": Day, "by": Text, "description": Text, "recipients": list}
 CORRECTION_RECIPIENT = {"agency": Text, "told_on": Day}
+# fields that are personal data about the subject: shown only by `isp show`, never in a log line
+PERSONAL = ("subject.",)
+
+
+def is_personal(field: str) -> bool:
+    return field.startswith(PERSONAL)
+
+
 # fields that are the record's identity: never changed by an amendment
 FIXED = {"schema", "id", "status", "created", "ruleset.id", "ruleset.version", "ruleset.sha256",
          "decided.by", "decided.at"}
@@ -155,13 +163,18 @@ def is_record_id(value: str) -> bool:
     return bool(ID_PATTERN.match(value))
 
 
-def record_path(record_id: str) -> str:
+def record_path(record_id: str, *, file: object = None) -> str:
     """Where a record lives in the records repository: YYYY/MM/DD/<id>.toml, the day its id was made."""
     if not is_record_id(record_id):
-        raise InputError(f"{record_id!r} is not a record id (26 characters such as 01JDB3M7Q2X8W5ZK4T9N6E1RVA)", field="id")
+        raise InputError(f"{record_id!r} is not a record id (26 characters such as 01JDB3M7Q2X8W5ZK4T9N6E1RVA)",
+                         file=file, field="id")
     from ulid import ULID
 
-    made = ULID.from_str(record_id).datetime
+    try:
+        made = ULID.from_str(record_id).datetime
+    except (ValueError, OverflowError):  # the 26 letters decode to a time beyond what a ULID or a date can hold
+        raise InputError(f"{record_id!r} is not a record id: its time part is out of range", file=file,
+                         field="id") from None
     return f"{made:%Y/%m/%d}/{record_id}.toml"
 
 
@@ -203,6 +216,8 @@ class Record:
                 raise InputError("missing; every stored record has schema, id, status and created", file=file, field=key)
         if "id" in out and not is_record_id(out["id"]):
             raise InputError(f"{out['id']!r} is not a record id", file=file, field="id")
+        if "id" in out:
+            record_path(out["id"], file=file)  # its time part must be one a date can hold
         if out.get("status", "draft") not in STATUSES:
             raise InputError(f"{out['status']!r} is not one of: {', '.join(STATUSES)}", file=file, field="status")
         for section, spec in SECTIONS.items():
@@ -468,6 +483,17 @@ def apply_changes(data: dict[str, Any], changes: list[dict[str, Any]]) -> dict[s
     return out
 
 
+def merge_tables(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Lay the tables and keys of `changes` over a record's tables (an amendment file names only what changes)."""
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key].update(value)
+        else:
+            out[key] = value
+    return out
+
+
 def iter_changes(record: Record) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
     for amendment in record.data.get("amendments", []):
         for change in amendment.get("changes", []):
@@ -488,5 +514,16 @@ def migrate(data: dict[str, Any], file: object = None) -> dict[str, Any]:
                          "upgrade isp to read it", file=file, field="schema")
     if version < 1:
         raise InputError(f"schema {version} is not a schema version (the first is 1)", file=file, field="schema")
-    # future: `if version == 1: data = _v1_to_v2(data)` ... each step kept forever.
+    while version < SCHEMA_VERSION:  # one step at a time, each step kept for ever
+        step = MIGRATIONS.get(version)
+        if step is None:
+            raise InputError(f"schema {version} has no migration to {version + 1}", file=file, field="schema")
+        data = dict(step(dict(data)), schema=version + 1)
+        version += 1
     return data
+
+
+# MIGRATIONS[n] turns the tables of a schema-n record into schema n+1 (a pure function of the data, never
+# touching the file: the record is rewritten only by its next save, in its own commit). When schema 2 comes,
+# add `1: _v1_to_v2` here and bump SCHEMA_VERSION; tests/test_upgrade.py keeps a schema-1 repository.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}

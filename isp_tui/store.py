@@ -37,7 +37,7 @@ import tomli_w
 from isp_tui.dates import now, response_due
 from isp_tui.errors import InputError, StoreError
 from isp_tui.guidance import Guidance, Ruleset, parse_toml
-from isp_tui.record import FIXED, Record, check_text, diff, new_id, record_path
+from isp_tui.record import FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, record_path
 
 if TYPE_CHECKING:
     import git
@@ -47,16 +47,53 @@ RECORD_GLOB = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*.toml"
 RULESETS_DIR = "rulesets"
 LOCK_TIMEOUT = 60.0
 STALE_GIT_LOCK = 30.0  # seconds after which a git lock file nobody is holding is taken as left by a crash
+GIT_LOCK_RETRIES = 20  # a person's git commands may take git's own locks between our tries
 ZERO = "0" * 40
+REF_LOCKS = (BRANCH + ".lock", "HEAD.lock")  # what a killed `git update-ref` of the branch can leave behind
 IDENTITY = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 # Our own git commands never run hooks or an fsmonitor: a tampered repository config runs no code.
 _BACKGROUND: list[subprocess.Popen] = []  # commit-graph writers still running
-SAFE_CONFIG = {"core.hooksPath": os.devnull, "core.fsmonitor": "false", "core.untrackedCache": "false"}
+SAFE_CONFIG = {"core.hooksPath": os.devnull, "core.fsmonitor": "false", "core.untrackedCache": "false",
+               "log.showSignature": "false"}
+# Programs git runs to sign or check signatures: taken from the person's own (global or system) git config
+# or git's defaults, never from the records repository's config, which a tampered repository controls.
+SIGNING_PROGRAMS = {"gpg.program": "gpg", "gpg.openpgp.program": "gpg", "gpg.x509.program": "gpgsm",
+                    "gpg.ssh.program": "ssh-keygen", "gpg.ssh.defaultkeycommand": ""}
+_OUR_CONFIG = re.compile(r"^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+|PARAMETERS)$")
+
+
+def _plain_env() -> dict[str, str]:
+    """The environment without config passed on the command line (keeps GIT_CONFIG_GLOBAL and _NOSYSTEM)."""
+    return {k: v for k, v in os.environ.items() if not _OUR_CONFIG.match(k)}
+
+
+def _users_signing_programs() -> dict[str, str]:
+    env = _plain_env()
+    key = tuple(env.get(k, "") for k in ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
+                                          "GIT_CONFIG_NOSYSTEM"))
+    if key not in _SIGNING_CACHE:
+        programs = dict(SIGNING_PROGRAMS)
+        try:
+            out = subprocess.run(["git", "config", "--show-scope", "--get-regexp", r"^gpg\..*program$|^gpg\.ssh\.defaultkeycommand$"],
+                                 cwd=Path.home() if Path.home().is_dir() else "/", env=dict(env, GIT_DIR=os.devnull),
+                                 capture_output=True, text=True).stdout
+        except OSError:
+            out = ""
+        for line in out.splitlines():  # "global<TAB>gpg.program /usr/bin/gpg": later lines win, as in git
+            scope, _, rest = line.partition("\t")
+            name, _, value = rest.partition(" ")
+            if scope in ("system", "global") and name.lower() in programs:
+                programs[name.lower()] = value
+        _SIGNING_CACHE[key] = programs
+    return _SIGNING_CACHE[key]
+
+
+_SIGNING_CACHE: dict[tuple[str, ...], dict[str, str]] = {}
 
 
 def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_CONFIG_")}
-    config = dict(SAFE_CONFIG, **(extra or {}))
+    env = _plain_env()
+    config = dict(SAFE_CONFIG, **_users_signing_programs(), **(extra or {}))
     env["GIT_CONFIG_COUNT"] = str(len(config))
     for n, (key, value) in enumerate(config.items()):
         env[f"GIT_CONFIG_KEY_{n}"] = key
@@ -71,12 +108,22 @@ class Identity:
     name: str
     email: str
 
+    def __post_init__(self) -> None:
+        # it becomes a git author line and the record's decided.by: one line of plain text, no <, >
+        for part in (self.name, self.email):
+            if not part.strip() or any(c in "<>\n\t" for c in part):
+                raise InputError(f"{str(self)!r} is not an identity; expected \"Name <email>\"", field="--as")
+            check_text(part, None, "--as")
+
     @classmethod
     def parse(cls, text: str, *, field: str = "--as") -> Identity:
         match = IDENTITY.match(text or "")
         if not match:
             raise InputError(f"{text!r} is not an identity; expected \"Name <email>\"", field=field)
-        return cls(match["name"], match["email"])
+        try:
+            return cls(match["name"], match["email"])
+        except InputError as exc:
+            raise InputError(exc.message, field=field) from None
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -115,6 +162,11 @@ class Problem:
     message: str
 
 
+def blob_id(data: bytes) -> str:
+    """The id git gives a file's bytes as a blob (no filters, no attributes)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -123,10 +175,20 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def make_dirs(path: Path) -> None:
+    """mkdir -p with every folder it creates owner-only (Path.mkdir(parents=True) gives the parents the umask's mode)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
 def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600) -> None:
     """Write a file so that a crash leaves the old content or the new, never a half file."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_dirs(target.parent)
+    make_dirs(tmp_dir)
     tmp = tmp_dir / f"{target.name}.{os.getpid()}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
@@ -231,10 +293,26 @@ class Store:
     def exists(self, record_id: str) -> bool:
         return self.path_of(record_id).is_file()
 
+    def linked(self, rel: str) -> str | None:
+        """The first part of a path inside the repository that is a symbolic link (a file or a folder that
+        could lead out of it), or None. Records are plain files in plain folders; links are never followed."""
+        here = self.root
+        for part in Path(rel).parts:
+            here = here / part
+            if here.is_symlink():
+                return str(here.relative_to(self.root))
+        return None
+
+    def _refuse_links(self, rel: str, file: object = None) -> None:
+        link = self.linked(rel)
+        if link is not None:
+            what = "is a symbolic link" if link == rel else f"is under a symbolic link ({link})"
+            raise InputError(f"{what}; records are plain files in plain folders and links are not followed",
+                             file=file or rel)
+
     def get(self, record_id: str, guidance: Guidance | None = None) -> Record:
         path = self.path_of(record_id)
-        if path.is_symlink():
-            raise InputError("is a symbolic link; records are plain files and links are not followed", file=path)
+        self._refuse_links(record_path(record_id), path)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -256,11 +334,13 @@ class Store:
         for path in self.paths():
             rel = str(path.relative_to(self.root))
             try:
-                if path.is_symlink():
-                    raise InputError("is a symbolic link; records are plain files and links are not followed", file=rel)
+                self._refuse_links(rel)
                 record = Record.from_toml(path.read_bytes(), rel, guidance=guidance)
                 if record.id != path.stem:
                     raise InputError(f"holds id {record.id!r}, but its file name says {path.stem!r}", file=rel, field="id")
+                if record.path != rel:
+                    raise InputError(f"is in the wrong folder: record {record.id} belongs at {record.path}", file=rel,
+                                     field="id")
                 yield record
             except InputError as exc:
                 yield Problem(rel, str(exc))
@@ -297,10 +377,10 @@ class Store:
              file: object = None) -> Saved:
         """Create a record, or save a draft again, or finalise a draft. A final record is never rewritten
         here: changing one is an amendment."""
-        if data.get("amendments"):
+        record = Record.from_dict(data, file, guidance=guidance, new=True)
+        if record.data.get("amendments"):
             raise InputError("a new or draft record has no amendments; amend a final record with `isp amend`",
                              file=file, field="amendments")
-        record = Record.from_dict(data, file, guidance=guidance, new=True)
         with self.lock():
             existing = None
             if "id" in record.data:
@@ -311,18 +391,27 @@ class Store:
                                          file=file, field="id")
             else:
                 record.data["id"] = new_id()
-            record = self._complete(record, guidance, author, final=not draft, existing=existing)
+            record = self._complete(record, guidance, author, final=not draft, existing=existing, file=file)
             action = "draft" if draft else "final"
             return self._write(record, action, author, guidance)
 
     def amend(self, record_id: str, data: dict[str, Any], reason: str, guidance: Guidance, author: Identity,
-              *, file: object = None) -> Saved:
-        """Change a final record: who, when, why and what changed go into the record and its own commit."""
+              *, file: object = None, partial: bool = False, based_on: Record | None = None) -> Saved:
+        """Change a final record: who, when, why and what changed go into the record and its own commit.
+        `partial`: `data` holds only the tables and keys to change, laid over the record as it stands under
+        the lock (so two people amending different fields at once never undo each other's change).
+        `based_on`: the record as the person saw it when they began (a screen that edits the whole record):
+        if it has changed since, the amendment is refused rather than silently undoing the other change."""
         if not reason or not reason.strip():
             raise InputError("an amendment needs a reason", field="--reason")
         check_text(reason, None, "--reason")
         with self.lock():
             current = self.get(record_id, guidance)
+            if based_on is not None and based_on.data != current.data:
+                raise InputError(f"record {record_id} was changed by someone else since you opened it "
+                                 f"(now {len(current.data.get('amendments', []))} amendment(s)); open it again", field="id")
+            if partial:
+                data = merge_tables(current.data, data)
             if not current.is_final:
                 raise InputError(f"record {record_id} is a draft; save it again with `isp record FILE --draft` instead",
                                  field="id")
@@ -384,9 +473,9 @@ class Store:
             return self._write(record, "correct", author, guidance)
 
     def _complete(self, record: Record, guidance: Guidance, author: Identity, *, final: bool,
-                  existing: Record | None) -> Record:
+                  existing: Record | None, file: object = None) -> Record:
         data = record.data
-        data["schema"] = 1
+        data["schema"] = SCHEMA_VERSION
         data["status"] = "final" if final else "draft"
         data["created"] = existing.data["created"] if existing else data.get("created") or now()
         ruleset = guidance.ruleset(data.get("ruleset", {}).get("id") or default_ruleset(guidance))
@@ -401,7 +490,7 @@ class Store:
             decided["at"] = now()
             missing = record.missing_for_final(guidance)
             if missing:
-                raise InputError(f"cannot be final; still missing: {', '.join(missing)}")
+                raise InputError(f"cannot be final; still missing: {', '.join(missing)}", file=file)
         return Record.from_dict(data, guidance=guidance)
 
     def _write(self, record: Record, action: str, author: Identity, guidance: Guidance) -> Saved:
@@ -413,16 +502,38 @@ class Store:
             pin = f"{RULESETS_DIR}/{ruleset.sha256}.toml"
             if not (self.root / pin).is_file():
                 files[pin] = ruleset.path.read_bytes()
+        for path in files:  # a tampered repository must not lead a record's personal data out of it
+            if self.linked(path):
+                raise StoreError(f"cannot write {path}: {self.linked(path)} in the records repository is a symbolic "
+                                 "link; records are written only to plain folders inside it")
         message = commit_message(record, action)
         journal = self.work / "journal" / f"{record.id}.toml"
         atomic_write(journal, tomli_w.dumps({"paths": list(files), "message": message, "author": str(author)}).encode(),
                      self.work / "tmp")
-        for path, content in files.items():
-            atomic_write(self.root / path, content, self.work / "tmp")
-        indexing = self._index_started(list(files))  # git's index is brought up to date while the commit is made
-        commit = self._commit(list(files), message, author, indexing=indexing)
+        parent = self.head()
+        try:
+            for path, content in files.items():
+                atomic_write(self.root / path, content, self.work / "tmp")
+            indexing = self._index_started(list(files))  # git's index is brought up to date while the commit is made
+            commit = self._commit(list(files), message, author, indexing=indexing)
+        except Exception:
+            if self.head() == parent:  # nothing was committed (e.g. signing failed): leave things as they were
+                self._roll_back(list(files), parent)
+                self._sync_index(list(files))  # the index update ran beside the commit: put it back too
+                journal.unlink(missing_ok=True)
+            raise  # (once the branch has moved, the journal completes the rest on the next open)
         journal.unlink()
         return Saved(record.id, commit, rel, action, record)
+
+    def _roll_back(self, paths: list[str], commit: str | None) -> None:
+        """Put the working-tree files of a save that could not commit back to their committed content."""
+        for path in paths:
+            old = subprocess.run(["git", "cat-file", "blob", f"{commit}:{path}"], cwd=self.root, env=git_env(),
+                                 capture_output=True) if commit else None
+            if old is not None and old.returncode == 0:
+                atomic_write(self.root / path, old.stdout, self.work / "tmp")
+            else:
+                (self.root / path).unlink(missing_ok=True)
 
     def _commit(self, paths: list[str], message: str, author: Identity, *,
                 indexing: subprocess.Popen | None = None) -> str:
@@ -444,9 +555,17 @@ class Store:
         return commit
 
     def _index_started(self, paths: list[str]) -> subprocess.Popen:
-        return subprocess.Popen(["git", "update-index", "--add", "--remove", "--", *paths], cwd=self.root,
-                                env=git_env(), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        """`git update-index` for `paths`, started and not waited for. As in _sync_index, entries are given
+        by blob id (--cacheinfo): git hashes nothing itself, so no clean filter a tampered repository names runs."""
+        present = [p for p in paths if (self.root / p).is_file()]
+        gone = [p for p in paths if p not in present]
+        args = ["update-index", "--add"]
+        for p in present:
+            args += ["--cacheinfo", f"100644,{blob_id((self.root / p).read_bytes())},{p}"]
+        if gone:
+            args += ["--force-remove", "--", *gone]
+        return subprocess.Popen(["git", *args], cwd=self.root, env=git_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def _commit_objects(self, paths: list[str], message: str, author: Identity) -> str:
         """The objects and the branch move of _commit."""
@@ -548,40 +667,48 @@ class Store:
 
     def _update_ref(self, commit: str, parent: str | None, message: str) -> None:
         subject = message.splitlines()[0]
-        for attempt in range(2):
+        for attempt in range(GIT_LOCK_RETRIES):
             try:
                 self.git("update-ref", "-m", subject, BRANCH, commit, parent or ZERO)
                 return
             except subprocess.CalledProcessError as exc:
-                if attempt == 0 and self._clear_stale_lock(self.gitdir / (BRANCH + ".lock")):
+                # moving the branch locks the branch and HEAD (a symbolic ref to it, for its reflog)
+                locks = [self.gitdir / name for name in REF_LOCKS]
+                held = next((lock for lock in locks if lock.exists()), locks[0])
+                if attempt < GIT_LOCK_RETRIES - 1 and self._clear_stale_lock(held):
                     continue
                 raise StoreError(f"the branch could not be moved: {exc.stderr.decode(errors='replace').strip()}") from None
 
     def _sync_index(self, paths: list[str]) -> None:
-        """Bring git's index up to date for the changed paths only (split index: a small write)."""
+        """Bring git's index up to date for the changed paths only (split index: a small write). The entries are
+        given by blob id (--cacheinfo), so git hashes nothing itself and runs no clean filter a tampered
+        repository's attributes and config could name; a person's `git status` refreshes their stat data."""
         present = [p for p in paths if (self.root / p).is_file()]
         gone = [p for p in paths if p not in present]
-        for attempt in range(2):
+        for attempt in range(GIT_LOCK_RETRIES):
             try:
                 if present:
-                    self.git("update-index", "--add", "--", *present)
+                    entries = [f"100644,{blob_id((self.root / p).read_bytes())},{p}" for p in present]
+                    self.git("update-index", "--add", *[a for e in entries for a in ("--cacheinfo", e)])
                 if gone:
                     self.git("update-index", "--force-remove", "--", *gone)
                 return
             except subprocess.CalledProcessError as exc:
-                if attempt == 0 and self._clear_stale_lock(self.gitdir / "index.lock"):
+                if attempt < GIT_LOCK_RETRIES - 1 and self._clear_stale_lock(self.gitdir / "index.lock"):
                     continue
                 raise StoreError(f"git's index could not be updated: {exc.stderr.decode(errors='replace').strip()}") from None
 
     def _clear_stale_lock(self, lock: Path, *, force: bool = False) -> bool:
-        """A git lock file nobody holds, left by a crash: remove it, and say so."""
-        try:
-            age = time.time() - lock.stat().st_mtime
-        except FileNotFoundError:
-            return True  # gone already: try again
-        if not force and age < STALE_GIT_LOCK:
-            time.sleep(0.5)  # someone may be using git right now: give them a moment, then try once more
-            return not lock.exists()
+        """A git lock file in the way. One a running git holds (a person's `git status`) goes within moments:
+        wait for it. One nobody holds, left by a crash, is removed once it is STALE_GIT_LOCK old, and we say so."""
+        while not force:
+            try:
+                age = time.time() - lock.stat().st_mtime
+            except FileNotFoundError:
+                return True  # gone: try again
+            if age >= STALE_GIT_LOCK:
+                break
+            time.sleep(0.05)
         lock.unlink(missing_ok=True)
         self.messages.append(f"recovered: removed a stale git lock {lock.relative_to(self.root)} left by an interrupted git command")
         return True
@@ -590,13 +717,18 @@ class Store:
 
     def recover(self) -> list[str]:
         """Finish saves a crash interrupted. Called with the lock held, before every change."""
+        self._remove_stray_temporaries()
         journal_dir = self.work / "journal"
         entries = sorted(journal_dir.glob("*.toml")) if journal_dir.is_dir() else []
         if not entries:
             return []
-        for lock in (self.gitdir / "index.lock", self.gitdir / (BRANCH + ".lock")):
+        for lock in [self.gitdir / "index.lock"] + [self.gitdir / name for name in REF_LOCKS]:
             if lock.exists():  # we hold the repository lock and a save of ours was cut short: the lock is ours
                 self._clear_stale_lock(lock, force=True)
+        # a `git hash-object -w` (GitPython's object writes) killed mid-write leaves objects/xx/tmp_obj_*, part of
+        # a record's compressed content that git itself would only prune after weeks
+        for garbage in self.gitdir.glob("objects/[0-9a-f][0-9a-f]/tmp_obj_*"):
+            garbage.unlink(missing_ok=True)
         done = []
         for entry in entries:
             try:
@@ -616,6 +748,15 @@ class Store:
         self.messages.extend(done)
         return done
 
+    def _remove_stray_temporaries(self) -> None:
+        """A process killed inside atomic_write leaves `<name>.<pid>.tmp`: a copy of a record (personal data) that
+        nothing would ever delete, not even retention. Removed once the process that wrote it is gone."""
+        tmp_dir = self.work / "tmp"
+        for tmp in tmp_dir.glob("*.tmp") if tmp_dir.is_dir() else []:
+            pid = tmp.suffixes[-2][1:] if len(tmp.suffixes) >= 2 else ""
+            if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+                tmp.unlink(missing_ok=True)
+
     def _differs_from_commit(self, path: str, commit: str | None) -> bool:
         full = self.root / path
         if commit is None:
@@ -626,8 +767,18 @@ class Store:
             committed = ""
         if not full.is_file():
             return bool(committed)
-        current = self.git("hash-object", "--", path).strip()
+        current = blob_id(full.read_bytes())  # hashed here: `git hash-object PATH` would run a clean filter
         return current != committed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class _Lock:

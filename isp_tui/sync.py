@@ -42,7 +42,7 @@ from isp_tui.dates import now
 from isp_tui.errors import InputError, StoreError
 from isp_tui.guidance import Guidance
 from isp_tui.record import Record, apply_changes, check_text, is_record_id, record_path
-from isp_tui.store import BRANCH, RECORD_GLOB, ZERO, Identity, Store, atomic_write, git_env
+from isp_tui.store import BRANCH, RECORD_GLOB, ZERO, Identity, Store, atomic_write, blob_id, git_env
 
 REMOTE = "origin"
 REMOTE_REF = "refs/remotes/origin/main"
@@ -266,6 +266,7 @@ def sync(store: Store, *, identity: Identity | None = None, progress: Progress |
                                     "committed on this machine and safe; sync again when the remote can be reached")
             remote = _rev(store, REMOTE_REF)
             with store.lock():
+                _finish_move(store)
                 _refuse_rewritten(store, before_fetch, remote)
                 say("integrating")
                 _integrate(store, store.head(), remote, identity, result)
@@ -451,16 +452,70 @@ def _integrate(store: Store, local: str | None, remote: str | None, identity: Id
 
 
 def _move_to(store: Store, old: str | None, new: str) -> None:
-    """Move the working tree, git's index and the branch from `old` to `new` together. read-tree refuses
-    (changing nothing) if that would overwrite uncommitted work."""
-    args = ["read-tree", "-m", "-u", old, new] if old else ["read-tree", "-m", "-u", new]
-    try:
-        store.git(*args)
-    except subprocess.CalledProcessError as exc:
+    """Move the working tree, git's index and the branch from `old` to `new` together, refusing (changing
+    nothing) if that would overwrite uncommitted work. Files are written by us and the index is given blob
+    ids, as the store does, so no filter a tampered repository config names ever runs. A move cut short is
+    finished by the next sync (`.git/isp/moving` names it)."""
+    moving = store.work / "moving"
+    atomic_write(moving, f"{old or ZERO} {new}\n".encode(), store.work / "tmp")
+    changed = _tree_diff(store, old, new)
+    dirty = []
+    for path, (was, becomes) in changed.items():
+        full = store.root / path
+        current = blob_id(full.read_bytes()) if full.is_file() and not full.is_symlink() else None
+        if current not in (was, becomes):
+            dirty.append(path)
+    if dirty:
+        moving.unlink()
         raise SyncError("the records that came in could not be written here, because this machine has uncommitted "
-                        f"changes to the same files ({_clean(exc.stderr)}); nothing was merged and nothing is lost. "
-                        "Save or discard those changes (git status shows them), then sync again") from None
+                        f"changes to the same files ({', '.join(sorted(dirty)[:3])}); nothing was merged and nothing "
+                        "is lost. Save or discard those changes (git status shows them), then sync again")
+    for path, (_was, becomes) in changed.items():
+        full = store.root / path
+        if becomes is None:
+            full.unlink(missing_ok=True)
+        else:
+            atomic_write(full, _blob(store, becomes), store.work / "tmp")
+    store._sync_index(list(changed))
     store.git("update-ref", "-m", "isp sync", BRANCH, new, old or ZERO)
+    moving.unlink()
+
+
+def _finish_move(store: Store) -> None:
+    """A sync killed while moving the working tree: finish writing the files it had started (idempotent)."""
+    moving = store.work / "moving"
+    if not moving.is_file():
+        return
+    old, new = moving.read_text().split()
+    head = store.head()
+    old = None if old == ZERO else old
+    if head == new:  # the branch moved: only files and index may lag behind
+        for path, (_was, becomes) in _tree_diff(store, old, new).items():
+            full = store.root / path
+            if becomes is None:
+                full.unlink(missing_ok=True)
+            else:
+                atomic_write(full, _blob(store, becomes), store.work / "tmp")
+        store._sync_index(list(_tree_diff(store, old, new)))
+        moving.unlink()
+    elif head == old:
+        _move_to(store, old, new)
+    else:
+        moving.unlink()
+
+
+def _tree_diff(store: Store, old: str | None, new: str) -> dict[str, tuple[str | None, str | None]]:
+    """path -> (blob in old, blob in new), None where absent, for every file that differs."""
+    if old is None:
+        return {path: (None, entry[1]) for path, entry in _changes(store, None, new).items() if entry}
+    out = store.git("diff-tree", "-r", "-z", "--no-renames", old, new)
+    fields = out.split("\0")
+    changed: dict[str, tuple[str | None, str | None]] = {}
+    for meta, path in zip(fields[0::2], fields[1::2]):
+        if meta:
+            _old_mode, _new_mode, was, becomes, status = meta.lstrip(":").split()
+            changed[path] = (None if status == "A" else was, None if status == "D" else becomes)
+    return changed
 
 
 def _sync_identity(store: Store) -> Identity:

@@ -530,3 +530,21 @@ def test_the_readme_signed_commit_hook_with_signing_machines(tmp_path, bare, gui
     assert result.merged == [rid] and result.pushed
     assert "Good" in subprocess.run(["git", "-c", f"gpg.ssh.allowedSignersFile={signers}", "verify-commit",
                                      result.merge_commit], cwd=b.root, capture_output=True, text=True).stderr
+
+
+def test_a_sync_killed_while_writing_the_incoming_records_is_finished_by_the_next(tmp_path, bare, guidance):
+    a = machine(tmp_path, "a", str(bare))
+    b = machine(tmp_path, "b", str(bare))
+    first, second = create(a, guidance), create(a, guidance)
+    sync.sync(a, identity=ME)
+    # b fetches, starts moving to a's head, writes one of the two files, and is killed
+    git(b.root, "fetch", "-q", "origin", "+refs/heads/main:refs/remotes/origin/main")
+    new = git(b.root, "rev-parse", "refs/remotes/origin/main").strip()
+    old = b.head()
+    (b.work / "moving").write_text(f"{old} {new}\n")
+    (b.root / record_path(first)).parent.mkdir(parents=True, exist_ok=True)
+    (b.root / record_path(first)).write_bytes(git(b.root, "show", f"{new}:{record_path(first)}").encode())
+    sync.sync(b, identity=ME)
+    assert set(contents(b)) == {first, second}
+    assert not (b.work / "moving").exists()
+    assert_healthy(b)

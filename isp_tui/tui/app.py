@@ -1,38 +1,233 @@
-"""The full-screen app (presentation only: every decision is the core's)."""
+"""The full-screen app (presentation only: every decision is the core's).
+
+Nothing heavy is imported before the first screen paints: the guidance, the records repository
+(GitPython, the store) and the index are loaded in a worker thread once the home screen is up.
+"""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from isp_tui.config import Config, load_config
+
+if TYPE_CHECKING:
+    from isp_tui.guidance import Guidance
+    from isp_tui.index import Index
+    from isp_tui.store import Identity, Store
+
+# The terminal's own colours: Textual 8 names the theme "ansi-dark" ("ansi-light" on a light terminal).
+THEMES = {"ansi": "ansi-dark", "terminal": "ansi-dark", "textual-ansi": "ansi-dark"}
+
+
+@dataclass
+class Services:
+    """What the screens work with, loaded after the first paint."""
+
+    guidance: Guidance
+    store: Store
+    index: Index
+    identity: Identity | None
+    identity_error: str = ""
+    messages: list[str] = field(default_factory=list)
+
+    def refresh(self) -> None:
+        self.index.refresh()
 
 
 class IspApp(App):
-    TITLE = "isp: information sharing decisions"
-    BINDINGS = [("q", "quit", "Quit")]
+    TITLE = "isp"
+    SUB_TITLE = "information sharing decisions"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
 
-    def __init__(self, records: str | None = None, identity: str | None = None):
+    def __init__(self, records: str | None = None, identity: str | None = None, *,
+                 config: Config | None = None, today: date | None = None):
         super().__init__()
-        self.records = records
-        self.identity = identity
+        self.config = config or load_config()
+        self.records_given = records
+        self.records_path: Path = self.config.records_path(records)
+        self.identity_given = identity
+        self.ruleset_id = self.config.ruleset
+        self.fixed_today = today
+        self.services: Services | None = None
+        self.load_error: str = ""
+        self.loaded = asyncio.Event()
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(id="rules")
-        yield Footer()
+    # -- start-up ----------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        from rich.text import Text
+        theme = THEMES.get(self.config.theme, self.config.theme)
+        if theme in self.available_themes:
+            self.theme = theme
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
+        from isp_tui.tui.screens.home import HomeScreen
 
-        from isp_tui.guidance import load_guidance
-        from isp_tui.store import default_ruleset
+        self.push_screen(HomeScreen())
+        self.run_worker(self._load, thread=True, name="load", exit_on_error=False)
 
-        guidance = load_guidance()
-        ruleset = guidance.rulesets[default_ruleset(guidance)]
-        text = Text(f"{ruleset.title}\n\n", style="bold")
-        for rule in ruleset.rules:
-            text.append(f"{rule.number}. {rule.title}\n", style="bold")
-            text.append(f"{rule.text}\n\n")
-        self.query_one("#rules", Static).update(text)
+    def _load(self) -> None:
+        from isp_tui.errors import InputError, StoreError
+
+        try:
+            from isp_tui.guidance import load_guidance
+            from isp_tui.index import Index
+            from isp_tui.store import Store
+
+            guidance = load_guidance()
+            if self.ruleset_id not in guidance.rulesets:
+                self.ruleset_id = sorted(guidance.rulesets)[-1]
+            store = Store(self.records_path)
+            with store.lock():  # completes any save interrupted by a crash
+                pass
+            index = Index(store)
+            index.refresh()
+            identity, error = None, ""
+            try:
+                from argparse import Namespace
+
+                from isp_tui.cli import _identity
+
+                identity = _identity(Namespace(identity=self.identity_given), store)
+            except InputError as exc:
+                error = str(exc)
+            self.services = Services(guidance, store, index, identity, error, list(store.messages))
+        except (InputError, StoreError, OSError) as exc:
+            self.load_error = str(exc)
+        finally:
+            self.call_from_thread(self._loaded)
+
+    def _loaded(self) -> None:
+        self.loaded.set()
+        if self.load_error:
+            self.notify(self.load_error, title="Cannot open the records repository", severity="error", timeout=30,
+                        markup=False)
+        elif self.services:
+            for message in self.services.messages:
+                self.notify(message, severity="warning", markup=False)
+        for screen in self.screen_stack:
+            if hasattr(screen, "services_ready"):
+                screen.services_ready()
+
+    async def ready(self) -> Services | None:
+        await self.loaded.wait()
+        return self.services
+
+    def today(self) -> date:
+        if self.fixed_today:
+            return self.fixed_today
+        from isp_tui.dates import today
+
+        return today()
+
+    # -- actions (also in the command palette) -------------------------------------------------------
+
+    async def action_new_decision(self, data: dict[str, Any] | None = None, autosave: str | None = None) -> None:
+        services = await self.ready()
+        if services is None:
+            return
+        from isp_tui.tui.screens.decision import DecisionScreen
+
+        await self.push_screen(DecisionScreen(data=data, autosave=autosave))
+
+    async def action_browse(self, status: str | None = None) -> None:
+        if await self.ready() is None:
+            return
+        from isp_tui.tui.screens.browse import BrowseScreen
+
+        await self.push_screen(BrowseScreen(status=status))
+
+    async def action_rules(self) -> None:
+        if await self.ready() is None:
+            return
+        from isp_tui.tui.screens.guide import RulesScreen
+
+        await self.push_screen(RulesScreen())
+
+    async def action_checklists(self, checklist: str | None = None) -> None:
+        if await self.ready() is None:
+            return
+        from isp_tui.tui.screens.guide import ChecklistsScreen
+
+        await self.push_screen(ChecklistsScreen(checklist))
+
+    async def action_switch_ruleset(self) -> None:
+        services = await self.ready()
+        if services is None:
+            return
+        ids = sorted(services.guidance.rulesets)
+        self.ruleset_id = ids[(ids.index(self.ruleset_id) + 1) % len(ids)] if self.ruleset_id in ids else ids[0]
+        self.notify(f"Ruleset for new decisions: {services.guidance.rulesets[self.ruleset_id].title}", markup=False)
+        for screen in self.screen_stack:
+            if hasattr(screen, "ruleset_changed"):
+                screen.ruleset_changed()
+
+    async def action_sync(self) -> None:
+        services = await self.ready()
+        if services is None:
+            return
+        self.notify("Syncing with the organisation's repository...", title="Sync", markup=False)
+        self.run_worker(self._sync, thread=True, exclusive=True, group="sync", name="sync", exit_on_error=False)
+
+    def _sync(self) -> None:
+        """Fetch, integrate, push (isp_tui.sync), in a worker: the screens keep working meanwhile."""
+        from isp_tui.errors import InputError, StoreError
+        from isp_tui.sync import sync
+
+        services = self.services
+        say = lambda message: self.call_from_thread(self.notify, message, title="Sync", markup=False)  # noqa: E731
+        try:
+            result = sync(services.store, identity=services.identity, progress=say)
+        except (InputError, StoreError) as exc:
+            self.call_from_thread(self.notify, str(exc), title="Sync", severity="warning", timeout=15, markup=False)
+            return
+        services.refresh()
+        self.call_from_thread(self._synced, result.summary(), list(result.messages))
+
+    def _synced(self, summary: str, messages: list[str]) -> None:
+        self.notify(summary, title="Sync", markup=False)
+        for message in messages:
+            self.notify(message, title="Sync", severity="warning", markup=False)
+        for screen in self.screen_stack:
+            if hasattr(screen, "refresh_view"):
+                screen.refresh_view()
+
+    def action_help(self) -> None:
+        from isp_tui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        from isp_tui.tui.screens.decision import DecisionScreen
+
+        for screen in self.screen_stack:  # leaving mid-way keeps a draft
+            if isinstance(screen, DecisionScreen):
+                screen.keep_draft(notify=False)
+        self.exit()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("New decision", "Start a new information sharing decision", self.action_new_decision)
+        yield SystemCommand("Browse records", "List, search and open the records", self.action_browse)
+        yield SystemCommand("Resume a draft", "Browse the draft decisions", lambda: self.action_browse("draft"))
+        yield SystemCommand("Golden rules", "Read the seven golden rules, principles and myths", self.action_rules)
+        yield SystemCommand("Checklists", "The 16 questions and the other checklists", self.action_checklists)
+        yield SystemCommand("Switch ruleset", "Use the other wording of the golden rules for new decisions",
+                            self.action_switch_ruleset)
+        yield SystemCommand("Sync", "Sync the records repository with the organisation's server", self.action_sync)
+        yield SystemCommand("Help", "Help for this screen", self.action_help)
+        yield from super().get_system_commands(screen)
 
 
 def run(records: str | None = None, identity: str | None = None) -> int:

@@ -1,0 +1,241 @@
+"""Browse the records: a table with search; one record read-only with its history; amend it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static, TextArea
+
+from isp_tui.errors import InputError
+
+COLUMNS = ("Date", "Id", "Status", "Outcome", "Decision", "Recipient", "Response due", "Review")
+
+
+def _day(value) -> str:
+    return value.isoformat()[:10] if value else ""
+
+
+class BrowseScreen(Screen):
+    HELP = """Every record in the records repository, newest first. ctrl+f goes to the search box: words
+match the id, agencies, subject reference and name, outcome, status and who decided; Enter goes
+back to the table, where Enter opens a record. ctrl+d shows drafts only, or all records again."""
+
+    BINDINGS = [
+        Binding("ctrl+f", "search", "Search", id="browse.search"),
+        Binding("ctrl+d", "drafts", "Drafts/all", id="browse.drafts"),
+        Binding("escape", "app.pop_screen", "Back", id="browse.back"),
+    ]
+
+    def __init__(self, status: str | None = None):
+        super().__init__()
+        self.status = status
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="browse"):
+            yield Input(placeholder="Search records (id, agency, reference, outcome...)", id="search", compact=True)
+            yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="problems")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#table", DataTable)
+        table.add_columns(*COLUMNS)
+        self.fill()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.fill()
+
+    def fill(self) -> None:
+        services = self.app.services
+        query = self.query_one("#search", Input).value
+        rows = services.index.rows(query, status=self.status)
+        rows.sort(key=lambda r: r.created, reverse=True)
+        table = self.query_one("#table", DataTable)
+        table.clear()
+        for r in rows:
+            table.add_row(*[Text(v) for v in (_day(r.created), r.id, r.status, r.outcome, r.decision, r.recipient,
+                                               _day(r.response_due), _day(r.review_on))], key=r.id)
+        self.sub_title = f"{'drafts' if self.status == 'draft' else 'records'}: {len(rows)}"
+        problems = services.index.problems
+        text = Text()
+        if not rows:
+            text.append("No records match." if query or self.status else
+                        "No records yet: start a new decision from Home (n).")
+        for p in problems:
+            text.append(f"\n{p.message}", style="red")
+        self.query_one("#problems", Static).update(text)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#table").focus()
+
+    def action_search(self) -> None:
+        self.query_one("#search").focus()
+
+    def action_drafts(self) -> None:
+        self.status = None if self.status == "draft" else "draft"
+        self.fill()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(RecordScreen(event.row_key.value))
+
+
+class RecordScreen(Screen):
+    HELP = """One record, read-only, exactly as stored, with its history: every commit (who, when, what
+changed between revisions) and every amendment with its reason. a amends a final record (a
+reason is required); e resumes a draft decision. Escape goes back."""
+
+    BINDINGS = [
+        Binding("a", "amend", "Amend", id="record.amend"),
+        Binding("e", "resume", "Resume draft", id="record.resume"),
+        Binding("escape", "app.pop_screen", "Back", id="record.back"),
+    ]
+
+    def __init__(self, record_id: str):
+        super().__init__()
+        self.record_id = record_id
+        self.record = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="record-pane"):
+            yield Static(id="record")
+            yield Static(Text("History: loading...", style="italic"), id="history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.record_id
+        self.load()
+        self.query_one("#record-pane").focus()
+
+    def on_screen_resume(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        services = self.app.services
+        try:
+            self.record = services.store.get(self.record_id, services.guidance)
+        except InputError as exc:
+            self.query_one("#record", Static).update(Text(str(exc), style="red"))
+            return
+        text = Text()
+        text.append(f"{self.record.status.upper()} record {self.record.id}\n\n", style="bold")
+        text.append(self.record.to_toml())
+        self.query_one("#record", Static).update(text)
+        self.refresh_bindings()
+        self.run_worker(self._history, thread=True, exclusive=True, name="history", exit_on_error=False)
+
+    def _history(self) -> None:
+        from isp_tui.record import diff
+
+        services = self.app.services
+        store, record = services.store, self.record
+        revisions = store.history(self.record_id)
+        text = Text()
+        text.append("History (newest first)\n", style="bold underline")
+        for n, rev in enumerate(revisions):
+            text.append(f"{rev.date:%Y-%m-%d %H:%M}  {rev.author} <{rev.email}>  {rev.subject}\n", style="bold")
+            text.append(f"  commit {rev.commit}\n", style="dim")
+            if n + 1 < len(revisions):
+                try:
+                    changes = diff(store.record_at(self.record_id, revisions[n + 1].commit),
+                                   store.record_at(self.record_id, rev.commit))
+                except Exception:
+                    changes = []
+                fields = [c["field"] for c in changes if not c["field"].startswith("outcome.")]
+                if fields:
+                    text.append(f"  changed: {', '.join(fields)}\n")
+        amendments = record.data.get("amendments", [])
+        if amendments:
+            text.append("\nAmendments\n", style="bold underline")
+            for a in amendments:
+                text.append(f"{a['at']:%Y-%m-%d %H:%M}  {a['by']}\n", style="bold")
+                text.append(f"  reason: {a['reason']}\n")
+                for c in a.get("changes", []):
+                    text.append(f"  {c['field']}: {c.get('before', '(none)')!s} -> {c.get('after', '(none)')!s}\n")
+        self.app.call_from_thread(self.query_one("#history", Static).update, text)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "amend":
+            return bool(self.record and self.record.is_final)
+        if action == "resume":
+            return bool(self.record and not self.record.is_final)
+        return True
+
+    def action_amend(self) -> None:
+        if self.record and self.record.is_final:
+            self.app.push_screen(AmendScreen(self.record))
+
+    async def action_resume(self) -> None:
+        if self.record and not self.record.is_final:
+            self.app.pop_screen()
+            await self.app.action_new_decision(dict(self.record.data))
+
+
+class AmendScreen(Screen):
+    HELP = """Amend a final record: edit its tables below (TOML, as in the record file; the record's
+identity, its outcome and its earlier amendments are kept by isp), give the reason, and save with
+ctrl+s. The amendment records who, when, why and exactly which fields changed, in the record and in
+its own commit. Escape cancels."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save amendment", id="amend.save", priority=True),
+        Binding("escape", "app.pop_screen", "Cancel", id="amend.cancel"),
+    ]
+
+    def __init__(self, record):
+        super().__init__()
+        self.record = record
+
+    def compose(self) -> ComposeResult:
+        import tomli_w
+
+        editable = {k: v for k, v in self.record.data.items()
+                    if k not in ("schema", "id", "status", "created", "ruleset", "outcome", "amendments", "corrections")}
+        yield Header()
+        with Vertical(id="amend"):
+            yield TextArea(tomli_w.dumps(editable, multiline_strings=True), language=None, id="amend-text")
+            yield Label("Reason for the amendment (required)")
+            yield Input(id="amend-reason", placeholder="Why the record is changed", compact=True)
+            yield Static(id="amend-msg")
+            yield Button("Save amendment", id="amend-save", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"amend {self.record.id}"
+        self.query_one("#amend-text").focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_save()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        from isp_tui.guidance import parse_toml
+
+        services = self.app.services
+        msg = self.query_one("#amend-msg", Static)
+        reason = self.query_one("#amend-reason", Input).value
+        if not reason.strip():
+            msg.update(Text("A reason is required.", style="bold red"))
+            return
+        if services.identity is None:
+            msg.update(Text(services.identity_error, style="bold red"))
+            return
+        try:
+            data = parse_toml(self.query_one("#amend-text", TextArea).text.encode("utf-8"), "the amendment")
+            saved = services.store.amend(self.record.id, data, reason, services.guidance, services.identity)
+        except InputError as exc:
+            msg.update(Text(str(exc), style="bold red"))
+            return
+        services.refresh()
+        self.app.notify(f"Amended {saved.id}: commit {saved.commit[:12]}", markup=False)
+        self.app.pop_screen()

@@ -1,0 +1,145 @@
+"""Home: start, resume, browse, read; what is due; which repository and ruleset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+MENU = [
+    ("new", "New decision", "n"),
+    ("drafts", "Resume a draft", "r"),
+    ("browse", "Browse records", "b"),
+    ("rules", "Golden rules, myths", "g"),
+    ("checklists", "Checklists", "c"),
+    ("ruleset", "Switch ruleset", "s"),
+]
+
+
+class HomeScreen(Screen):
+    HELP = """Home. Choose with the arrow keys and Enter, or press the letter shown beside each item.
+A new decision walks you through the golden rules and the flowchart, question by question, and
+ends with a record committed to the records repository. Drafts are kept when you leave mid-way.
+ctrl+p opens the command palette; F1 shows this help on every screen."""
+
+    BINDINGS = [
+        Binding("n", "app.new_decision", "New decision", id="home.new"),
+        Binding("r", "app.browse('draft')", "Drafts", id="home.drafts"),
+        Binding("b", "app.browse", "Browse", id="home.browse"),
+        Binding("g", "app.rules", "Rules", id="home.rules"),
+        Binding("c", "app.checklists", "Checklists", id="home.checklists"),
+        Binding("s", "app.switch_ruleset", "Ruleset", id="home.ruleset", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="home"):
+            yield OptionList(*[Option(Text(f"{label} ({key})"), id=ident) for ident, label, key in MENU],
+                             id="home-menu")
+            with VerticalScroll(id="home-side"):
+                yield Static(self._where(), id="where")
+                yield Static(Text("What is due: loading the records...", style="italic"), id="due")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#home-menu").focus()
+
+    def _where(self) -> Text:
+        app = self.app
+        text = Text()
+        text.append("Records repository  ", style="bold")
+        text.append(str(app.records_given or app.records_path) + "\n")
+        text.append("Ruleset             ", style="bold")
+        services = app.services
+        if services and app.ruleset_id in services.guidance.rulesets:
+            ruleset = services.guidance.rulesets[app.ruleset_id]
+            text.append(f"{ruleset.title} ({ruleset.id} {ruleset.version})\n")
+        else:
+            text.append(f"{app.ruleset_id}\n")
+        text.append("Deciding as         ", style="bold")
+        if services and services.identity:
+            text.append(str(services.identity))
+        elif services:
+            text.append("not known yet: pass --as \"Name <email>\" or set name and email in the config file")
+        else:
+            text.append("...")
+        return text
+
+    def services_ready(self) -> None:
+        self.refresh_view()
+
+    def ruleset_changed(self) -> None:
+        self.query_one("#where", Static).update(self._where())
+
+    def on_screen_resume(self) -> None:
+        if self.app.services:
+            self.refresh_view()
+
+    def refresh_view(self) -> None:
+        app = self.app
+        self.query_one("#where", Static).update(self._where())
+        services = app.services
+        due = self.query_one("#due", Static)
+        if services is None:
+            due.update(Text(f"The records repository could not be opened: {app.load_error}", style="bold red"))
+            return
+        from isp_tui.index import due as due_items
+
+        rows = services.index.rows()
+        items = due_items(rows, app.today())
+        text = Text()
+        text.append(f"{len(rows)} record(s)", style="bold")
+        if services.index.problems:
+            text.append(f", {len(services.index.problems)} unreadable file(s): see Browse", style="bold red")
+        text.append("\n\nWhat is due\n", style="bold underline")
+        if not items:
+            text.append("Nothing due in the next 14 days.\n")
+        else:
+            text.append("responses (15 working days), reviews, retention, drafts\n", style="dim")
+        for item in items[:12]:
+            when = item.on.isoformat() if item.on else "(no date)"
+            style = "bold red" if item.overdue else ""
+            text.append(f"{when:<10} {item.kind:<9} {item.id}{' OVERDUE' if item.overdue else ''}\n", style=style)
+        if len(items) > 12:
+            text.append(f"... and {len(items) - 12} more: see Browse\n")
+        due.update(text)
+        self._offer_autosaves()
+
+    def _offer_autosaves(self) -> None:
+        from isp_tui.tui.screens.decision import autosaves
+
+        menu = self.query_one("#home-menu", OptionList)
+        for path in autosaves(self.app.services.store):
+            ident = f"autosave:{path}"
+            try:
+                menu.get_option(ident)
+            except Exception:
+                menu.add_option(Option(Text(f"Unsaved work ({path.stem[-6:]})"), id=ident))
+
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        ident = event.option.id or ""
+        app = self.app
+        if ident == "new":
+            await app.action_new_decision()
+        elif ident == "drafts":
+            await app.action_browse("draft")
+        elif ident == "browse":
+            await app.action_browse()
+        elif ident == "rules":
+            await app.action_rules()
+        elif ident == "checklists":
+            await app.action_checklists()
+        elif ident == "ruleset":
+            await app.action_switch_ruleset()
+        elif ident.startswith("autosave:"):
+            from isp_tui.tui.screens.decision import read_autosave
+
+            path = Path(ident.partition(":")[2])
+            event.option_list.remove_option(ident)
+            await app.action_new_decision(read_autosave(path), str(path))

@@ -1,0 +1,143 @@
+"""Crashes: SIGKILL the real CLI mid-save and mid-amendment; nothing is lost, nothing is half-written.
+
+The CI-sized run of tests/harness/crash.py (the full-size run and its figures are in the README,
+"Reliability and security"), and the stale git locks a crash can leave, each recovered with a message.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "harness"))
+
+from common import check_repository, isp_command, isp_env  # noqa: E402
+from conftest import PRACTITIONER, git, write_toml  # noqa: E402
+from crash import Harness  # noqa: E402
+from factory import final_record  # noqa: E402
+
+from isp_tui.record import Record, record_path  # noqa: E402
+from isp_tui.store import STALE_GIT_LOCK, Store, atomic_write, commit_message  # noqa: E402
+
+CI_OPS = int(os.environ.get("ISP_CRASH_OPS", "30"))
+
+
+def test_killed_saves_and_amendments_lose_nothing(tmp_path):
+    harness = Harness(tmp_path / "records", tmp_path, seed=20261121, check_every=10)
+    figures = harness.go(CI_OPS)  # raises on a half-written file, a lost change, a fsck error ...
+    assert figures.corruptions == 0 and figures.half_written_found == 0
+    assert figures.killed_mid_run >= CI_OPS // 2, "the kills must land while isp is running"
+    assert figures.journal_left >= 1, "some kills must land inside the save's write window"
+    assert figures.commits == sum(1 for op in harness.ops if op.returncode == 0) + figures.present_after_kill
+
+
+@pytest.mark.parametrize("lock", ["index.lock", "HEAD.lock", "refs/heads/main.lock"])
+def test_git_locks_left_by_a_killed_save_are_recovered_with_a_message(isp, tmp_path, guidance, lock):
+    """A save killed inside git leaves its journal and git's lock: the next `isp` completes the save,
+    removes the lock (ours: we hold the repository lock) and says so."""
+    first = isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance)))).stdout.strip()
+    store = Store(isp.records)
+    record = store.get(first, guidance)
+    changed = Record.from_dict(dict(record.data, decision={**record.data["decision"], "reasons": "Fictional: changed"}))
+    atomic_write(store.work / "journal" / f"{first}.toml",
+                 f'paths = ["{changed.path}"]\nmessage = """{commit_message(changed, "amend")}"""\nauthor = "{PRACTITIONER}"\n'.encode(),
+                 store.work / "tmp")
+    atomic_write(isp.records / changed.path, changed.to_toml().encode(), store.work / "tmp")
+    (isp.records / ".git" / lock).write_text("")
+    result = isp("record", str(write_toml(tmp_path / "b.toml", final_record(guidance))))
+    assert "isp: recovered: completed an interrupted save of record" in result.stderr
+    assert f"removed a stale git lock .git/{lock}" in result.stderr
+    assert "Recovered: true" in git(isp.records, "log", "-2", "--format=%B")
+    assert "Fictional: changed" in git(isp.records, "show", f"HEAD~1:{changed.path}")
+    check_repository(isp.records, guidance)
+
+
+def test_a_git_lock_a_crashed_git_left_long_ago_is_removed_with_a_message(isp, tmp_path, guidance):
+    """No journal: someone's own git command died holding index.lock. Once it is old it is taken as stale."""
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    lock = isp.records / ".git" / "index.lock"
+    lock.write_text("")
+    old = time.time() - STALE_GIT_LOCK - 5
+    os.utime(lock, (old, old))
+    result = isp("record", str(write_toml(tmp_path / "b.toml", final_record(guidance))))
+    assert "removed a stale git lock .git/index.lock" in result.stderr
+    assert not lock.exists()
+    check_repository(isp.records, guidance)
+
+
+def test_a_fresh_git_lock_is_waited_for_not_reported(isp, tmp_path, guidance):
+    """A live git (a person's `git status`) holds index.lock for a moment: the save waits, no git error shows."""
+    import subprocess
+
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    lock = isp.records / ".git" / "index.lock"
+    lock.write_text("")
+    proc = subprocess.Popen(isp_command(isp.records, "record", str(write_toml(tmp_path / "b.toml", final_record(guidance)))),
+                            env=isp_env(tmp_path / "home2"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)  # not a timing assertion: only gives the save time to meet the lock
+    lock.unlink()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "lock" not in err
+    assert len(Store(isp.records).history(out.strip())) == 1
+    check_repository(isp.records, guidance)
+
+
+def test_an_interrupted_save_of_a_new_record_before_its_file_leaves_the_old_state(isp, tmp_path, guidance):
+    """Killed after the journal, before the record file: nothing to complete, the journal is dropped."""
+    store = Store(isp.records)
+    record_id = "01JDB3M7Q2X8W5ZK4T9N6E1RVA"
+    atomic_write(store.work / "journal" / f"{record_id}.toml",
+                 f'paths = ["2024/11/21/{record_id}.toml"]\nmessage = "record {record_id}: final (share)"\nauthor = "{PRACTITIONER}"\n'.encode(),
+                 store.work / "tmp")
+    with Store(isp.records).lock():
+        pass
+    assert store.head() is None
+    assert not list((store.work / "journal").glob("*.toml"))
+    assert git(isp.records, "status", "--porcelain") == ""
+
+
+def test_a_cut_short_journal_entry_is_dropped(isp, guidance):
+    store = Store(isp.records)
+    (store.work / "journal").mkdir(parents=True)
+    (store.work / "journal" / "01JDB3M7Q2X8W5ZK4T9N6E1RVA.toml").write_bytes(b'paths = ["2024/11')
+    with Store(isp.records).lock():
+        pass
+    assert not list((store.work / "journal").glob("*.toml"))
+
+
+def test_a_temporary_copy_left_by_a_killed_write_is_removed(isp, tmp_path, guidance):
+    """Killed inside atomic_write: `<id>.toml.<pid>.tmp` holds a whole record (personal data) that nothing
+    else would ever delete. The next lock removes it once its process is gone; a live writer's is kept."""
+    import subprocess
+
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    store = Store(isp.records)
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stray = store.work / "tmp" / f"01JDB3M7Q2X8W5ZK4T9N6E1RVA.toml.{gone.pid}.tmp"
+    live = store.work / "tmp" / f"01JDB3M7Q2X8W5ZK4T9N6E1RVB.toml.{os.getppid()}.tmp"
+    for path in (stray, live):
+        path.write_text('subject = { name = "Test Child Alpha" }\n')
+    with store.lock():
+        pass
+    assert not stray.exists() and live.exists()
+    live.unlink()
+
+
+def test_a_half_written_git_object_left_by_a_killed_save_is_removed(isp, tmp_path, guidance):
+    first = isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance)))).stdout.strip()
+    store = Store(isp.records)
+    folder = isp.records / ".git" / "objects" / "ab"
+    folder.mkdir(exist_ok=True)
+    (folder / "tmp_obj_Fict10").write_bytes(b"x\x9c")  # the start of a zlib stream
+    atomic_write(store.work / "journal" / f"{first}.toml",
+                 f'paths = ["{record_path(first)}"]\nmessage = "record {first}: final (share)"\nauthor = "{PRACTITIONER}"\n'.encode(),
+                 store.work / "tmp")
+    isp("record", str(write_toml(tmp_path / "b.toml", final_record(guidance))))
+    assert not (folder / "tmp_obj_Fict10").exists()
+    check_repository(isp.records, guidance)

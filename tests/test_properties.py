@@ -1,0 +1,220 @@
+"""Property-based tests (hypothesis): the record round trip, diff and apply_changes, and the engine's invariants.
+
+Generated records are fictional by construction (random text, example ids); the engine is exercised over
+every combination of answers hypothesis cares to try, for every ruleset.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from isp_tui.engine import OUTCOMES, Answers, decide
+from isp_tui.guidance import ANSWERS, load_guidance
+from isp_tui.record import (AMENDMENT, CHECKLIST_ANSWERS, RECORDED, SECTIONS, Record, _BIDI, apply_changes, diff,
+                            new_id)
+
+GUIDANCE = load_guidance()
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# -- generated records ---------------------------------------------------------------------------------------
+
+# text a person may type: anything but control, format, surrogate, private-use and direction-override
+# characters, which check_text refuses; newlines and tabs are allowed, and so are TOML's own quote marks
+TEXT = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Co"), blacklist_characters=sorted(_BIDI),
+                          whitelist_characters="\n\t"), max_size=40),
+    st.sampled_from(['"""', "'''", "\\", "\\n", '"', "'", "[bold red]x[/]", "[link=https://example.invalid]x[/link]",
+                     "line\nline", "trailing\\", "\t", "# not a comment", "key = value", "Test Child Ω ☃ 𝔘"]),
+)
+DAY = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
+MOMENT = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(timezone.utc))
+VALUE = {str: TEXT, bool: st.booleans(), date: DAY, datetime: MOMENT, list: st.lists(TEXT, max_size=3)}
+
+
+def table(spec: dict[str, type]) -> st.SearchStrategy[dict]:
+    return st.fixed_dictionaries({}, optional={key: VALUE[kind] for key, kind in spec.items()})
+
+
+def sections() -> st.SearchStrategy[dict]:
+    optional = {name: table(spec) for name, spec in SECTIONS.items()
+                if name not in ("ruleset", "decision", "sharing")}
+    optional["decision"] = table(SECTIONS["decision"]).flatmap(
+        lambda d: st.sampled_from(RECORDED).map(lambda r: {**d, "recorded": r}) if "recorded" in d else st.just(d))
+    sharing = {k: v for k, v in SECTIONS["sharing"].items() if k not in ("method", "data_categories")}
+    optional["sharing"] = st.tuples(table(sharing), st.none() | st.sampled_from(sorted(GUIDANCE.methods)),
+                                    st.lists(st.sampled_from(sorted(GUIDANCE.categories)), unique=True, max_size=3)).map(
+        lambda t: {**t[0], **({"method": t[1]} if t[1] else {}), "data_categories": t[2]})
+    return st.fixed_dictionaries({}, optional=optional)
+
+
+WHEN = st.fixed_dictionaries({}, optional={
+    "legitimate_purpose": st.sampled_from(ANSWERS["legitimate_purpose"]),
+    "consent": st.sampled_from(ANSWERS["consent"]),
+    "consent_not_sought_reason": st.sampled_from(GUIDANCE.consent_not_sought_reasons()),
+    "identifiable": st.sampled_from(ANSWERS["identifiable"]),
+    "lawful_basis": st.lists(st.sampled_from(sorted(GUIDANCE.bases)), unique=True, max_size=4),
+})
+CONTEXT = st.fixed_dictionaries({}, optional={
+    key: st.booleans() for key in ("special_category", "recipient_statutory", "subject_is_child", "early_help")
+} | {"child_capacity": st.sampled_from(("yes", "no", "unsure"))})
+CHECKLISTS = st.dictionaries(
+    st.sampled_from(sorted(GUIDANCE.checklists)), st.just(None), max_size=2).flatmap(
+    lambda chosen: st.fixed_dictionaries({
+        cid: st.dictionaries(st.sampled_from([i.id for i in GUIDANCE.checklists[cid].items]),
+                             st.sampled_from(CHECKLIST_ANSWERS), max_size=4) for cid in chosen}))
+CHANGE_VALUE = st.one_of(TEXT, st.booleans(), DAY, st.lists(TEXT, max_size=2))
+CHANGE = st.fixed_dictionaries({"field": st.sampled_from(["sharing.time_limits", "retention.review_on", "decision.reasons"])},
+                               optional={"before": CHANGE_VALUE, "after": CHANGE_VALUE})
+AMENDMENTS = st.lists(st.fixed_dictionaries({
+    "id": st.builds(new_id), "at": MOMENT, "by": TEXT, "reason": TEXT, "changes": st.lists(CHANGE, max_size=3)}),
+    max_size=2)
+
+
+@st.composite
+def records(draw, *, final: bool | None = None) -> Record:
+    data = draw(sections())
+    data.update(schema=1, id=new_id(), status=draw(st.sampled_from(("draft", "final"))) if final is None else
+                ("final" if final else "draft"), created=draw(MOMENT))
+    ruleset = GUIDANCE.rulesets[draw(st.sampled_from(sorted(GUIDANCE.rulesets)))]
+    data["ruleset"] = ruleset.pin()
+    data["when"], data["context"] = draw(WHEN), draw(CONTEXT)
+    checklists = draw(CHECKLISTS)
+    if checklists:
+        data["checklists"] = checklists
+    record = Record.from_dict(data, guidance=GUIDANCE)
+    decision = record.decide(GUIDANCE)
+    record.data["outcome"] = {"engine": decision.outcome, "path": list(decision.path),
+                              "reasons": [r.as_dict() for r in decision.reasons],
+                              "warnings": [w.as_dict() for w in decision.warnings]}
+    amendments = draw(AMENDMENTS)
+    if amendments:
+        record.data["amendments"] = amendments
+    return Record.from_dict(record.data, guidance=GUIDANCE)
+
+
+@SETTINGS
+@given(records())
+def test_record_round_trip(record):
+    """Any valid record written as TOML reads back equal, and writing it again gives the same bytes."""
+    text = record.to_toml()
+    again = Record.from_toml(text.encode("utf-8"), "generated.toml", guidance=GUIDANCE)
+    assert again.data == record.data
+    assert again.to_toml() == text
+
+
+@SETTINGS
+@given(records(), records())
+def test_diff_then_apply_gives_the_other_record(a, b):
+    changes = diff(a, b)
+    assert Record(apply_changes(a.data, changes)).flat() == b.flat()
+    # and the changes run backwards give the first again
+    backwards = [{"field": c["field"], **({"before": c["after"]} if "after" in c else {}),
+                  **({"after": c["before"]} if "before" in c else {})} for c in changes]
+    assert Record(apply_changes(b.data, backwards)).flat() == a.flat()
+
+
+@SETTINGS
+@given(records())
+def test_diff_with_itself_is_empty_and_diff_names_each_field_once(a):
+    assert diff(a, a) == []
+    assert apply_changes(a.data, []) == a.data
+
+
+@SETTINGS
+@given(records(), records())
+def test_diff_names_each_changed_field_once(a, b):
+    fields = [c["field"] for c in diff(a, b)]
+    assert len(fields) == len(set(fields))
+    assert set(fields) == {k for k in set(a.flat()) | set(b.flat()) if a.flat().get(k) != b.flat().get(k)}
+
+
+def test_amendment_spec_is_what_the_generator_makes():
+    assert set(AMENDMENT) == {"id", "at", "by", "reason", "changes"}
+
+
+# -- the engine ------------------------------------------------------------------------------------------------
+
+MAYBE = lambda values: st.sampled_from((None, *values))  # noqa: E731 - None: not yet answered
+ENGINE_ANSWERS = st.builds(
+    Answers,
+    legitimate_purpose=MAYBE(ANSWERS["legitimate_purpose"]),
+    consent=MAYBE(ANSWERS["consent"]),
+    consent_not_sought_reason=MAYBE(GUIDANCE.consent_not_sought_reasons()),
+    identifiable=MAYBE(ANSWERS["identifiable"]),
+    lawful_basis=st.none() | st.lists(st.sampled_from(sorted(GUIDANCE.bases)), unique=True, max_size=5).map(tuple),
+    special_category=st.none() | st.booleans(),
+    recipient_statutory=st.none() | st.booleans(),
+    subject_is_child=st.none() | st.booleans(),
+    child_capacity=MAYBE(("yes", "no", "unsure")),
+    early_help=st.booleans(),
+)
+
+
+# the same, but down to the last question (a lawful reason without consent), where the seeds' rules bite
+WITHOUT_CONSENT = st.builds(
+    Answers, legitimate_purpose=st.just("yes"), consent=st.sampled_from(("refused", "withdrawn", "not-sought")),
+    consent_not_sought_reason=MAYBE(GUIDANCE.consent_not_sought_reasons()), identifiable=st.just("yes"),
+    lawful_basis=st.lists(st.sampled_from(sorted(GUIDANCE.bases)), unique=True, max_size=5).map(tuple),
+    special_category=st.none() | st.booleans(), recipient_statutory=st.none() | st.booleans(),
+    subject_is_child=st.none() | st.booleans(), child_capacity=MAYBE(("yes", "no", "unsure")), early_help=st.booleans(),
+)
+
+
+@pytest.mark.parametrize("ruleset_id", sorted(GUIDANCE.rulesets))
+@settings(max_examples=300, deadline=None)
+@given(answers=st.one_of(ENGINE_ANSWERS, WITHOUT_CONSENT))
+def test_engine_invariants(ruleset_id, answers):
+    ruleset = GUIDANCE.rulesets[ruleset_id]
+    decision = decide(answers, ruleset, GUIDANCE)
+    # total: always one of the four outcomes, and the same one every time (a pure function)
+    assert decision.outcome in OUTCOMES
+    assert decide(answers, ruleset, GUIDANCE) == decision
+    # the path starts where the flowchart starts and follows it without repeating a question
+    assert decision.path[0] == "legitimate_purpose" == ruleset.first_question
+    assert len(set(decision.path)) == len(decision.path)
+    for here, there in zip(decision.path, decision.path[1:]):
+        assert there in ruleset.question(here).next.values()
+    answered = {q: getattr(answers, q) for q in ("legitimate_purpose", "consent", "identifiable")}
+    # unsure anywhere on the path: seek advice (golden rule 3), and nothing follows it
+    if any(answered.get(q) == "unsure" for q in decision.path):
+        assert decision.outcome == "seek-advice"
+        assert answered.get(decision.path[-1]) == "unsure"
+    if decision.outcome == "seek-advice":
+        assert answered.get(decision.path[-1]) == "unsure"
+    # no legitimate purpose: never share
+    if answers.legitimate_purpose == "no":
+        assert decision.outcome == "do-not-share" and decision.path == ("legitimate_purpose",)
+    # incomplete exactly when a question on the path is unanswered; what is missing is named
+    if decision.outcome == "incomplete":
+        assert decision.missing
+        last = decision.path[-1]
+        assert answered.get(last) is None if last != "lawful_basis" else True
+    else:
+        assert set(decision.missing) <= {"when.consent_not_sought_reason"}
+        assert all(answered[q] is not None for q in decision.path if q in answered)
+    if decision.missing == ("when.consent_not_sought_reason",) or "when.consent_not_sought_reason" in decision.missing:
+        assert answers.consent == "not-sought" and not answers.consent_not_sought_reason
+    # sharing without consent of identifiable information needs a usable general basis; with special
+    # category data also a special-category condition (000 A 7.2; UK GDPR Art 9)
+    if decision.outcome == "share" and decision.path[-1] == "lawful_basis":
+        usable = [GUIDANCE.bases[b] for b in answers.lawful_basis if GUIDANCE.bases[b].fits_era(ruleset.era)
+                  and (not GUIDANCE.bases[b].statutory_bodies_only or answers.recipient_statutory)]
+        assert any(not b.special_category for b in usable)
+        if answers.special_category:
+            assert any(b.special_category for b in usable)
+        assert answers.consent != "given"
+    # special category data without a condition never yields share without consent
+    if answers.special_category and answers.consent != "given" and answers.identifiable == "yes" and not any(
+            GUIDANCE.bases[b].special_category and GUIDANCE.bases[b].fits_era(ruleset.era)
+            for b in answers.lawful_basis or ()):
+        assert decision.outcome != "share"
+    # s115 (statutory bodies only) is no gateway to a non-statutory recipient
+    if answers.recipient_statutory is False and decision.outcome == "share" and decision.path[-1] == "lawful_basis":
+        assert any(not GUIDANCE.bases[b].statutory_bodies_only and not GUIDANCE.bases[b].special_category
+                   and GUIDANCE.bases[b].fits_era(ruleset.era) for b in answers.lawful_basis)
+    # every reason names where it comes from
+    assert all(f.source for f in decision.reasons + decision.warnings)
