@@ -460,13 +460,38 @@ def _summary(record) -> dict[str, Any]:
     }
 
 
+def _edited_since_commit(store) -> bool:
+    """Whether a record file was written after the branch's last commit (a hand edit not committed): its
+    modification time says so, without hashing anything (so no filter a tampered repository names runs)."""
+    import os
+
+    head = store.head()
+    if not head:
+        return False
+    since = int(store.git("log", "-1", "--format=%ct", head).strip() or 0) + 2  # commit times are whole seconds
+    stack = [str(store.root)]
+    depth = {str(store.root): 0}
+    while stack:
+        folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if depth[folder] < 3 and entry.name.isdigit() and entry.is_dir(follow_symlinks=False):
+                    depth[entry.path] = depth[folder] + 1
+                    stack.append(entry.path)
+                elif depth[folder] == 3 and entry.name.endswith(".toml") and \
+                        entry.stat(follow_symlinks=False).st_mtime > since:
+                    return True
+    return False
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from isp_tui.index import Index
 
     store = _store(args)
-    if store.git("status", "--porcelain", "-z", "--untracked-files=all", "--no-renames").strip("\0"):
-        # files changed by hand and not committed (or planted): read the working tree itself, file by file,
-        # so each is listed or named as it stands; the derived index describes committed records only
+    if store.git("ls-files", "-z", "--others", "--exclude-standard").strip("\0") or _edited_since_commit(store):
+        # files put there by hand and not committed (planted, copied in): read the working tree itself, file
+        # by file, so each is listed or named as it stands; the derived index describes committed records.
+        # (`git ls-files --others` hashes nothing, so no filter a tampered repository names can run.)
         from isp_tui.store import Problem
 
         rows, problems = [], []
