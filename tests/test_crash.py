@@ -20,7 +20,8 @@ from conftest import PRACTITIONER, git, write_toml  # noqa: E402
 from crash import Harness  # noqa: E402
 from factory import final_record  # noqa: E402
 
-from isp_tui.record import Record, record_path  # noqa: E402
+from isp_tui.dates import now  # noqa: E402
+from isp_tui.record import Record, new_id, record_path  # noqa: E402
 from isp_tui.store import STALE_GIT_LOCK, Store, atomic_write, commit_message  # noqa: E402
 
 CI_OPS = int(os.environ.get("ISP_CRASH_OPS", "30"))
@@ -42,7 +43,11 @@ def test_git_locks_left_by_a_killed_save_are_recovered_with_a_message(isp, tmp_p
     first = isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance)))).stdout.strip()
     store = Store(isp.records)
     record = store.get(first, guidance)
-    changed = Record.from_dict(dict(record.data, decision={**record.data["decision"], "reasons": "Fictional: changed"}))
+    amendment = {"id": new_id(), "at": now(), "by": PRACTITIONER, "reason": "Fictional: an amendment cut short",
+                 "changes": [{"field": "decision.reasons", "before": record.get("decision.reasons"),
+                              "after": "Fictional: changed"}]}
+    changed = Record.from_dict(dict(record.data, decision={**record.data["decision"], "reasons": "Fictional: changed"},
+                                    amendments=[amendment]))
     atomic_write(store.work / "journal" / f"{first}.toml",
                  f'paths = ["{changed.path}"]\nmessage = """{commit_message(changed, "amend")}"""\nauthor = "{PRACTITIONER}"\n'.encode(),
                  store.work / "tmp")

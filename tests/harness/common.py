@@ -137,6 +137,12 @@ def check_repository(repo: Path, guidance, *, fsck: bool = True) -> dict[str, An
         touched = [n for n in names.split() if not n.startswith("rulesets/")]
         if not record_id or touched != [record_path(record_id)]:
             faults.append(f"commit {commit[:12]} ({record_id} {action}) touches {touched}")
+    # and what an auditor would run: isp verify (every check but signatures, which are not set up here)
+    from isp_tui.audit import verify
+
+    for check in verify(store, guidance, full=fsck).checks:
+        if not check.ok:
+            faults.append(f"isp verify: {check.name} failed: {check.failures[:3]}")
     if faults:
         raise AssertionError("\n".join(faults))
     return {"records": records, "commits": commits}
