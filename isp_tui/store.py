@@ -508,19 +508,26 @@ class Store:
                                  "link; records are written only to plain folders inside it")
         message = commit_message(record, action)
         journal = self.work / "journal" / f"{record.id}.toml"
-        atomic_write(journal, tomli_w.dumps({"paths": list(files), "message": message, "author": str(author)}).encode(),
-                     self.work / "tmp")
         parent = self.head()
         try:
+            atomic_write(journal, tomli_w.dumps({"paths": list(files), "message": message,
+                                                 "author": str(author)}).encode(), self.work / "tmp")
             for path, content in files.items():
                 atomic_write(self.root / path, content, self.work / "tmp")
             indexing = self._index_started(list(files))  # git's index is brought up to date while the commit is made
             commit = self._commit(list(files), message, author, indexing=indexing)
-        except Exception:
-            if self.head() == parent:  # nothing was committed (e.g. signing failed): leave things as they were
-                self._roll_back(list(files), parent)
-                self._sync_index(list(files))  # the index update ran beside the commit: put it back too
+        except Exception as exc:
+            committed = self.head() != parent
+            if not committed:  # nothing was committed (e.g. signing failed, a folder not writable): undo
+                try:
+                    self._roll_back(list(files), parent)
+                    self._sync_index(list(files))  # the index update ran beside the commit: put it back too
+                except (OSError, StoreError):
+                    pass  # what could not be written could not be left behind either
                 journal.unlink(missing_ok=True)
+            if isinstance(exc, OSError) and not committed:
+                raise StoreError(f"the records repository {self.root} cannot be written here "
+                                 f"({exc.strerror or exc}); nothing was saved") from None
             raise  # (once the branch has moved, the journal completes the rest on the next open)
         journal.unlink()
         return Saved(record.id, commit, rel, action, record)

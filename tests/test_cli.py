@@ -111,14 +111,53 @@ def test_records_path_not_a_repository(isp, tmp_path, guidance):
     assert sorted(p.name for p in isp.records.iterdir()) == ["something.txt"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only directories")
-def test_read_only_directory(isp, tmp_path, guidance):
-    parent = tmp_path / "ro"
-    parent.mkdir(mode=0o500)
-    isp.records = parent / "records"
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """A directory nobody may write in: mode 0500, and for root (who ignores modes) the immutable flag."""
+    import shutil
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir(mode=0o500)
+    immutable = False
+    if os.geteuid() == 0:
+        if not shutil.which("chattr") or subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+            pytest.skip("running as root and the filesystem has no immutable flag: root writes anywhere")
+        immutable = True
+    yield folder
+    if immutable:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("where", ["records", "records-existing"])
+def test_read_only_directory(isp, tmp_path, guidance, read_only_dir, where):
+    """A records path that cannot be created, or an existing repository that cannot be written."""
     path = write_toml(tmp_path / "r.toml", final_record(guidance))
-    result = isp("record", str(path), check=2)
-    assert "permission denied" in result.stderr
+    if where == "records":
+        isp.records = read_only_dir / "records"
+        result = isp("record", str(path), check=2)
+        assert "permission denied" in result.stderr.lower()
+        assert not isp.records.exists()
+    else:
+        import subprocess
+
+        isp.records = tmp_path / "existing"
+        isp("record", str(path))
+        before = git(isp.records, "rev-parse", "HEAD")
+        day = next(isp.records.glob("[0-9]*/*/*"))
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "+i", str(day), str(isp.records / ".git" / "objects")], check=True)
+        else:
+            os.chmod(day, 0o500)
+        try:
+            result = isp("record", str(path), check=None)
+        finally:
+            if os.geteuid() == 0:
+                subprocess.run(["chattr", "-i", str(day), str(isp.records / ".git" / "objects")], check=True)
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert result.stderr.startswith("isp: ") and len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert git(isp.records, "rev-parse", "HEAD") == before
+        assert git(isp.records, "status", "--porcelain") == ""
 
 
 def test_identity_is_required(isp, tmp_path, guidance):
