@@ -68,7 +68,7 @@ def use_config(path: str | None) -> None:
 
 
 def load_config() -> Config:
-    from isp_tui.guidance import read_toml
+    from isp_tui.tomlfile import read_toml
 
     path = config_path()
     if not path.is_file():

@@ -66,15 +66,23 @@ class IspApp(App):
 
     # -- start-up ----------------------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen:
+        """Home is the first screen (one screen to compose and draw before the first frame, not two)."""
+        from isp_tui.tui.screens.home import HomeScreen
+
+        return HomeScreen()
+
     def on_mount(self) -> None:
         theme = THEMES.get(self.config.theme, self.config.theme)
         if theme in self.available_themes:
             self.theme = theme
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
-        from isp_tui.tui.screens.home import HomeScreen
+        # After the first frame: the worker's imports (git, the store, the index, the guidance) would
+        # otherwise hold the interpreter while the home screen is laid out and drawn.
+        self.call_after_refresh(self._start_loading)
 
-        self.push_screen(HomeScreen())
+    def _start_loading(self) -> None:
         self.run_worker(self._load, thread=True, name="load", exit_on_error=False)
 
     def _load(self) -> None:
