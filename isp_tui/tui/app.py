@@ -7,6 +7,7 @@ Nothing heavy is imported before the first screen paints: the guidance, the reco
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -63,6 +64,7 @@ class IspApp(App):
         self.services: Services | None = None
         self.load_error: str = ""
         self.loaded = asyncio.Event()
+        self._progress_at = 0.0
 
     # -- start-up ----------------------------------------------------------------------------------
 
@@ -100,7 +102,7 @@ class IspApp(App):
             with store.lock():  # completes any save interrupted by a crash
                 pass
             index = Index(store)
-            index.refresh()
+            index.refresh(progress=self._index_progress)  # a first build reads every record file
             identity, error = None, ""
             try:
                 from argparse import Namespace
@@ -115,6 +117,19 @@ class IspApp(App):
             self.load_error = str(exc)
         finally:
             self.call_from_thread(self._loaded)
+
+    def _index_progress(self, done: int, total: int) -> None:
+        """From the load worker: say how far a build of the derived index is, a few times a second at most."""
+        now = time.monotonic()
+        if total < 500 or (done < total and now - self._progress_at < 0.25):  # a few files: nothing to show
+            return
+        self._progress_at = now
+        self.call_from_thread(self._show_index_progress, done, total)
+
+    def _show_index_progress(self, done: int, total: int) -> None:
+        for screen in self.screen_stack:
+            if hasattr(screen, "index_progress"):
+                screen.index_progress(done, total)
 
     def _loaded(self) -> None:
         self.loaded.set()
