@@ -68,11 +68,11 @@ def use_config(path: str | None) -> None:
 
 
 def load_config() -> Config:
-    from isp_tui.guidance import read_toml
-
     path = config_path()
     if not path.is_file():
         return Config(path=None)
+    from isp_tui.tomlfile import read_toml
+
     data = read_toml(path)
     extra = sorted(set(data) - set(KEYS))
     if extra:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
 from isp_tui.errors import InputError
+from isp_tui.tomlfile import parse_toml, read_bytes, read_toml  # noqa: F401 - re-exported
 
 OUTCOMES = ("share", "do-not-share", "seek-advice")
 QUESTION_IDS = ("legitimate_purpose", "consent", "identifiable", "lawful_basis")
@@ -274,50 +274,6 @@ def _article(name: str) -> str:
     words = {"str": "string", "bool": "boolean (true or false)", "int": "integer", "list": "array", "dict": "table"}
     name = words.get(name, name)
     return ("an " if name[0] in "aeiou" else "a ") + name
-
-
-def read_toml(path: Path, *, limit: int | None = None) -> dict[str, Any]:
-    """Parse a TOML file; every way it can fail becomes an InputError naming the file."""
-    return parse_toml(read_bytes(path, limit=limit), path)
-
-
-def read_bytes(path: Path, *, limit: int | None = None) -> bytes:
-    """A file's bytes; with `limit`, at most that many are read (an endless /dev/zero is refused, not read)."""
-    try:
-        if limit is not None:
-            with path.open("rb") as fh:
-                data = fh.read(limit + 1)
-            if len(data) > limit:
-                raise InputError(f"is larger than {limit:,} bytes, the most isp reads from one file", file=path)
-            return data
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("file not found", file=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, expected a TOML file", file=path) from None
-    except OSError as exc:
-        raise InputError(f"cannot be read ({exc.strerror})", file=path) from None
-
-
-try:  # tomli is tomllib's own code compiled with mypyc: the same results, about three times faster
-    from tomli import TOMLDecodeError as _TOMLError
-    from tomli import loads as _toml_loads
-except ImportError:  # pragma: no cover - tomli is a dependency
-    _TOMLError = tomllib.TOMLDecodeError
-    _toml_loads = tomllib.loads
-
-
-def parse_toml(raw: bytes, path: object) -> dict[str, Any]:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"is not UTF-8 text (byte {exc.start})", file=path) from None
-    try:
-        return _toml_loads(text)
-    except (tomllib.TOMLDecodeError, _TOMLError) as exc:
-        raise InputError(f"is not valid TOML: {exc}", file=path) from None
-    except RecursionError:  # tomllib recurses once per nested array or inline table
-        raise InputError("is not valid TOML for isp: arrays or tables nested too deeply", file=path) from None
 
 
 def _unique(items: list[Any], file: Path, where: str) -> dict[str, Any]:

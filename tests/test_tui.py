@@ -156,6 +156,38 @@ async def test_nothing_typed_is_lost_on_a_crash(records):
     assert tomllib.loads(path.read_text())["subject"]["name"] == "Test Child Beta"
 
 
+async def test_browse_more_records_than_a_page_shows_the_count_and_reaches_the_last(records, guidance):
+    """The table is filled a page at a time: the count is of every record, and the cursor reaches the oldest."""
+    from isp_tui.tui.screens.browse import PAGE
+
+    store = Store(records)
+    author = Identity.parse(PRACTITIONER)
+    total = 2 * PAGE + 30
+    ids = [store.save(final_record(guidance, subject={"reference": f"TEST-{n:04d}"}), guidance, author).id
+           for n in range(total)]
+    app = make_app(records)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await pilot.pause()
+        await pilot.press("b")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert app.screen.sub_title == f"records: {total}"
+        assert table.row_count < total  # the first page only
+        for _ in range(total // 10):
+            if table.cursor_row == total - 1:
+                break
+            await pilot.press("ctrl+end")  # the last row loaded: the next page is added as it is reached
+            await pilot.pause()
+        assert table.row_count == total
+        assert table.cursor_row == total - 1
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == ids[0]  # newest first
+        await pilot.press("ctrl+f", *"TEST-0007")
+        await pilot.pause()
+        assert app.screen.sub_title == "records: 1"
+        assert table.row_count == 1
+
+
 async def test_browse_search_open_history_and_amend(records, guidance):
     store = Store(records)
     author = Identity.parse(PRACTITIONER)

@@ -7,6 +7,7 @@ Nothing heavy is imported before the first screen paints: the guidance, the reco
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -63,8 +64,15 @@ class IspApp(App):
         self.services: Services | None = None
         self.load_error: str = ""
         self.loaded = asyncio.Event()
+        self._progress_at = 0.0
 
     # -- start-up ----------------------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        """Home is the first screen (one screen to compose and draw before the first frame, not two)."""
+        from isp_tui.tui.screens.home import HomeScreen
+
+        return HomeScreen()
 
     def on_mount(self) -> None:
         theme = THEMES.get(self.config.theme, self.config.theme)
@@ -72,9 +80,11 @@ class IspApp(App):
             self.theme = theme
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
-        from isp_tui.tui.screens.home import HomeScreen
+        # After the first frame: the worker's imports (git, the store, the index, the guidance) would
+        # otherwise hold the interpreter while the home screen is laid out and drawn.
+        self.call_after_refresh(self._start_loading)
 
-        self.push_screen(HomeScreen())
+    def _start_loading(self) -> None:
         self.run_worker(self._load, thread=True, name="load", exit_on_error=False)
 
     def _load(self) -> None:
@@ -92,7 +102,7 @@ class IspApp(App):
             with store.lock():  # completes any save interrupted by a crash
                 pass
             index = Index(store)
-            index.refresh()
+            index.refresh(progress=self._index_progress)  # a first build reads every record file
             identity, error = None, ""
             try:
                 from argparse import Namespace
@@ -107,6 +117,19 @@ class IspApp(App):
             self.load_error = str(exc)
         finally:
             self.call_from_thread(self._loaded)
+
+    def _index_progress(self, done: int, total: int) -> None:
+        """From the load worker: say how far a build of the derived index is, a few times a second at most."""
+        now = time.monotonic()
+        if total < 500 or (done < total and now - self._progress_at < 0.25):  # a few files: nothing to show
+            return
+        self._progress_at = now
+        self.call_from_thread(self._show_index_progress, done, total)
+
+    def _show_index_progress(self, done: int, total: int) -> None:
+        for screen in self.screen_stack:
+            if hasattr(screen, "index_progress"):
+                screen.index_progress(done, total)
 
     def _loaded(self) -> None:
         self.loaded.set()

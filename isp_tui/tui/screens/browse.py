@@ -11,6 +11,8 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Sta
 
 from isp_tui.errors import InputError
 
+PAGE = 100  # rows added to the table at a time: the first page on open, the next as the cursor nears the end
+MORE_WITHIN = 20  # rows from the end of the table at which the next page is added
 COLUMNS = ("Date", "Id", "Status", "Outcome", "Decision", "Recipient", "Response due", "Review")
 
 
@@ -32,6 +34,7 @@ back to the table, where Enter opens a record. ctrl+d shows drafts only, or all 
     def __init__(self, status: str | None = None):
         super().__init__()
         self.status = status
+        self.total = 0  # records matching the search and the filter (the table holds the first pages of them)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -46,29 +49,44 @@ back to the table, where Enter opens a record. ctrl+d shows drafts only, or all 
         table.add_columns(*COLUMNS)
         self.fill()
         table.focus()
+        # the search columns into memory now, beside the table, so the first keystroke is fast
+        self.run_worker(self.app.services.index.prepare, thread=True, name="prepare", exit_on_error=False)
 
     def on_screen_resume(self) -> None:
         self.fill()
 
     def fill(self) -> None:
+        """The count and the first page of matching records; more pages as the cursor nears the end."""
         services = self.app.services
         query = self.query_one("#search", Input).value
-        rows = services.index.rows(query, status=self.status)
-        rows.sort(key=lambda r: r.created, reverse=True)
+        self.total = services.index.count(query, status=self.status)
         table = self.query_one("#table", DataTable)
         table.clear()
-        for r in rows:
-            table.add_row(*[Text(v) for v in (_day(r.created), r.id, r.status, r.outcome, r.decision, r.recipient,
-                                               _day(r.response_due), _day(r.review_on))], key=r.id)
-        self.sub_title = f"{'drafts' if self.status == 'draft' else 'records'}: {len(rows)}"
+        self._more(query)
+        self.sub_title = f"{'drafts' if self.status == 'draft' else 'records'}: {self.total}"
         problems = services.index.problems
         text = Text()
-        if not rows:
+        if not self.total:
             text.append("No records match." if query or self.status else
                         "No records yet: start a new decision from Home (n).")
         for p in problems:
             text.append(f"\n{p.message}", style="red")
         self.query_one("#problems", Static).update(text)
+
+    def _more(self, query: str | None = None) -> None:
+        """Add the next page of matching records (newest first) to the table."""
+        table = self.query_one("#table", DataTable)
+        if query is None:
+            query = self.query_one("#search", Input).value
+        rows = self.app.services.index.page(query, offset=table.row_count, limit=PAGE, status=self.status)
+        for r in rows:
+            table.add_row(*[Text(v) for v in (_day(r.created), r.id, r.status, r.outcome, r.decision, r.recipient,
+                                               _day(r.response_due), _day(r.review_on))], key=r.id)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if table.row_count < self.total and event.cursor_row >= table.row_count - MORE_WITHIN:
+            self._more()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.fill()
