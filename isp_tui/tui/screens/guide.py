@@ -11,15 +11,8 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 
-class RulesScreen(Screen):
-    HELP = """The seven golden rules, one at a time, with what each asks of you and the questions of the
-decision it bears on; then the principles and the myth-busting guide. Up and down choose; s shows
-the other ruleset (the 1998 or the 2018 wording; new decisions use the one shown); Escape goes back."""
-
-    BINDINGS = [
-        Binding("s", "app.switch_ruleset", "Other ruleset", id="rules.switch"),
-        Binding("escape", "app.pop_screen", "Back", id="rules.back"),
-    ]
+class GuideScreen(Screen):
+    """A list of guidance items on the left, the chosen one's text on the right."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -28,6 +21,17 @@ the other ruleset (the 1998 or the 2018 wording; new decisions use the one shown
             with VerticalScroll(id="guide-pane"):
                 yield Static(id="guide-text")
         yield Footer()
+
+
+class RulesScreen(GuideScreen):
+    HELP = """The seven golden rules, one at a time, with what each asks of you and the questions of the
+decision it bears on; then the principles and the myth-busting guide. Up and down choose; s shows
+the other ruleset (the 1998 or the 2018 wording; new decisions use the one shown); Escape goes back."""
+
+    BINDINGS = [
+        Binding("s", "app.switch_ruleset", "Other ruleset", id="rules.switch"),
+        Binding("escape", "app.pop_screen", "Back", id="rules.back"),
+    ]
 
     def on_mount(self) -> None:
         self.fill()
@@ -88,7 +92,7 @@ the other ruleset (the 1998 or the 2018 wording; new decisions use the one shown
         self.query_one("#guide-pane").scroll_home(animate=False)
 
 
-class ChecklistsScreen(Screen):
+class ChecklistsScreen(GuideScreen):
     HELP = """The checklists from the protocols: the 16 questions (004), the "need to know" and "pressing
 need" factors, when consent should not be sought, a child's capacity to consent, and more. Up and
 down choose a checklist; its questions and guidance show beside it. Escape goes back."""
@@ -98,14 +102,6 @@ down choose a checklist; its questions and guidance show beside it. Escape goes 
     def __init__(self, checklist: str | None = None):
         super().__init__()
         self.first = checklist
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(classes="guide"):
-            yield OptionList(id="guide-list")
-            with VerticalScroll(id="guide-pane"):
-                yield Static(id="guide-text")
-        yield Footer()
 
     def on_mount(self) -> None:
         checklists = self.app.services.guidance.checklists
