@@ -79,6 +79,8 @@ def test_main_screens(snap_compare, fixed_repo, screen, size):
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.1)  # a loaded machine may still be laying out what the workers produced
         await pilot.app.workers.wait_for_complete()
+        pilot.app.screen.refresh(layout=True)  # scrollbars sized from the settled content, not a first guess
+        await pilot.pause()
         await pilot.pause()
 
     assert snap_compare(app_for(fixed_repo), terminal_size=SIZES[size], run_before=run_before)
