@@ -163,19 +163,27 @@ def is_record_id(value: str) -> bool:
     return bool(ID_PATTERN.match(value))
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+_CROCKFORD = str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZ", "0123456789abcdefghijklmnopqrstuv")
+
+
 def record_path(record_id: str, *, file: object = None) -> str:
-    """Where a record lives in the records repository: YYYY/MM/DD/<id>.toml, the day its id was made."""
+    """Where a record lives in the records repository: YYYY/MM/DD/<id>.toml, the day its id was made.
+
+    The day is the ULID's first ten letters (milliseconds since 1970 in Crockford's base 32), read with
+    int() and a translation table: verify and sync ask this of every record, 100,000 times at scale."""
     if not is_record_id(record_id):
         raise InputError(f"{record_id!r} is not a record id (26 characters such as 01JDB3M7Q2X8W5ZK4T9N6E1RVA)",
                          file=file, field="id")
-    from ulid import ULID
-
+    days = int(record_id[:10].translate(_CROCKFORD), 32) // 86_400_000
     try:
-        made = ULID.from_str(record_id).datetime
-    except (ValueError, OverflowError):  # the 26 letters decode to a time beyond what a ULID or a date can hold
+        if record_id[0] > "7":  # beyond 48 bits: not a ULID
+            raise ValueError
+        made = date.fromordinal(_EPOCH + days)
+    except (ValueError, OverflowError):  # the letters decode to a time beyond what a ULID or a date can hold
         raise InputError(f"{record_id!r} is not a record id: its time part is out of range", file=file,
                          field="id") from None
-    return f"{made:%Y/%m/%d}/{record_id}.toml"
+    return f"{made.year:04d}/{made.month:02d}/{made.day:02d}/{record_id}.toml"
 
 
 def new_id() -> str:

@@ -227,14 +227,29 @@ def test_ruleset_copy_altered(isp, built, records):
 
 
 def test_git_fsck_errors(isp, built, records):
-    """A missing object (a corrupted or pruned object store): git fsck names it."""
+    """A missing object (a corrupted or pruned object store): git fsck names it. A default run walks the
+    objects of the commits since the last passing run; --full, or a run with nothing verified before, all."""
     store, first, _ = built
     blob = git(records, "rev-parse", f"HEAD~1:{store.get(first).path}").strip()  # an older revision's blob
     obj = records / ".git" / "objects" / blob[:2] / blob[2:]
     obj.chmod(0o600)
     obj.unlink()
-    assert "fsck" in failed(isp)
     assert "fsck" in failed(isp, "--full")
+    audit.forget_verified(store)
+    assert "fsck" in failed(isp)
+
+
+def test_an_object_of_a_commit_since_the_last_run_missing(isp, built, records, guidance):
+    """The default run's cheaper walk still finds what the new commits lost."""
+    store, _, _ = built
+    saved = store.save(final_record(guidance, subject={"name": "Test Child Gamma", "reference": "TEST-0009",
+                                                       "date_of_birth": date(2017, 3, 4)}), guidance, ME)
+    blob = git(records, "rev-parse", f"HEAD:{store.get(saved.id).path}").strip()
+    obj = records / ".git" / "objects" / blob[:2] / blob[2:]
+    obj.chmod(0o600)
+    obj.unlink()
+    fsck = failed(isp)["fsck"]
+    assert any(blob in f["message"] and "missing" in f["message"] for f in fsck)
 
 
 # -- signing -------------------------------------------------------------------------------------
