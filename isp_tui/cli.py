@@ -24,20 +24,38 @@ class Parser(argparse.ArgumentParser):
         raise InputError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    def options(default: Any) -> argparse.ArgumentParser:
-        # the same options before or after the command; after it they must not reset what came before
-        common = argparse.ArgumentParser(add_help=False)
-        common.add_argument("--records", metavar="PATH", default=default,
-                            help="the records repository (default: ISP_RECORDS, the config file, or ./records)")
-        common.add_argument("--config", metavar="FILE", default=default,
-                            help="the config file to use (default: ISP_CONFIG or the user config dir)")
-        common.add_argument("--as", dest="identity", metavar='"NAME <EMAIL>"', default=default,
-                            help="who is deciding (default: the config file, or git config user.name/email)")
-        return common
+class _Quiet(argparse.ArgumentParser):
+    def error(self, message: str) -> None:
+        raise ValueError(message)
 
-    common = options(argparse.SUPPRESS)
-    parser = Parser(prog="isp", parents=[options(None)],
+
+def _options(default: Any) -> argparse.ArgumentParser:
+    # the same options before or after the command; after it they must not reset what came before
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--records", metavar="PATH", default=default,
+                        help="the records repository (default: ISP_RECORDS, the config file, or ./records)")
+    common.add_argument("--config", metavar="FILE", default=default,
+                        help="the config file to use (default: ISP_CONFIG or the user config dir)")
+    common.add_argument("--as", dest="identity", metavar='"NAME <EMAIL>"', default=default,
+                        help="who is deciding (default: the config file, or git config user.name/email)")
+    return common
+
+
+def _app_args(argv: list[str] | None) -> argparse.Namespace | None:
+    """`isp` or `isp tui` with the common options only (the way the app is started every time): parsed
+    without building every command's parser, so nothing delays the first screen. None for anything else."""
+    quick = _Quiet(prog="isp", add_help=False, parents=[_options(None)])
+    quick.add_argument("command", nargs="?", choices=["tui"])
+    try:
+        args, rest = quick.parse_known_args(argv)
+    except ValueError:  # anything else: the full parser parses it, and says what is wrong
+        return None
+    return None if rest else args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _options(argparse.SUPPRESS)
+    parser = Parser(prog="isp", parents=[_options(None)],
                     description="Information sharing decisions for safeguarding children, recorded in git. "
                                 "With no command, opens the full-screen app.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
@@ -146,9 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _app_args(argv) or build_parser().parse_args(argv)
         from isp_tui.config import use_config
 
         use_config(args.config)

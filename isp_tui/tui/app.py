@@ -80,11 +80,10 @@ class IspApp(App):
             self.theme = theme
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
-        # After the first frame: the worker's imports (git, the store, the index, the guidance) would
-        # otherwise hold the interpreter while the home screen is laid out and drawn.
-        self.call_after_refresh(self._start_loading)
 
-    def _start_loading(self) -> None:
+    def on_ready(self) -> None:
+        """Textual posts Ready once the first frame is drawn: only then load the guidance, the store and the
+        index in a worker thread (its imports would otherwise hold the interpreter while home is drawn)."""
         self.run_worker(self._load, thread=True, name="load", exit_on_error=False)
 
     def _load(self) -> None:
