@@ -53,6 +53,15 @@ def _app_args(argv: list[str] | None) -> argparse.Namespace | None:
     return None if rest else args
 
 
+TABLE_ROWS = 50  # a report's rows on a terminal: the first of them, then how many more and where to get them
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of rows (0 for all)")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = _options(argparse.SUPPRESS)
     parser = Parser(prog="isp", parents=[_options(None)],
@@ -114,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--csv", action="store_true")
     fmt.add_argument("--html", action="store_true")
     p.add_argument("--as-of", metavar="DATE", help="what was overdue on this date (default: today)")
+    p.add_argument("--rows", metavar="N", type=_count, default=TABLE_ROWS,
+                   help=f"rows a table shows per report (default {TABLE_ROWS}; 0: all); --json, --csv and --html "
+                        "always hold every row")
     p = command("export", "one record as Markdown or self-contained HTML, signed and dated")
     p.add_argument("id")
     p.add_argument("--format", choices=("md", "html"), default="md")
@@ -299,6 +311,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def _progress(message: str) -> None:
     print(f"isp: {message}", file=sys.stderr)
+
+
+def _index_progress() -> Callable[[int, int], None] | None:
+    """On a terminal, how far a first build of the derived index has got (every record file is read once)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\risp: indexing the records: {done:,} of {total:,}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def cmd_remote(args: argparse.Namespace) -> int:
@@ -519,7 +543,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 rows.append({k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in _summary(item).items()})
     else:
         index = Index(store)
-        index.refresh()
+        index.refresh(progress=_index_progress())
         problems, rows = index.problems, index.summaries()
     for problem in problems:
         print(f"isp: {printable(problem.message)}", file=sys.stderr)
@@ -679,10 +703,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     store = _store(args, create=False)
     guidance = _guidance()
     as_of = _date_arg(args.as_of, "--as-of") or today()
-    records, problems = audit.load_records(store)
-    for problem in problems:
+    from isp_tui.index import Index
+
+    index = Index(store)
+    index.refresh(progress=_index_progress())
+    for problem in index.problems:
         print(f"isp: {problem.message}", file=sys.stderr)
-    reports = audit.reports(store, guidance, as_of, [args.name] if args.name else None, records=records)
+    reports = audit.reports(store, guidance, as_of, [args.name] if args.name else None, index=index)
     if args.json:
         _print_json({"as_of": as_of, "reports": {r.name: r.as_dict() for r in reports}})
         return EXIT_OK
@@ -706,11 +733,15 @@ def cmd_report(args: argparse.Namespace) -> int:
         table = Table(title=f"{report.title} ({report.source}) as of {as_of}")
         for column in report.columns:  # ids in full: an auditor looks them up
             table.add_column(column, min_width=26 if column in ("id", "correction") else None, overflow="fold")
-        for row in report.rows:
+        shown = report.rows if not args.rows else report.rows[:args.rows]
+        for row in shown:
             table.add_row(*(_cell(row.get(c)) for c in report.columns))
         console.print(table)
         if not report.rows:
             console.print("  none")
+        elif len(shown) < len(report.rows):
+            console.print(f"  ... and {len(report.rows) - len(shown):,} more ({len(report.rows):,} in all): "
+                          f"--rows 0 shows them all; --csv, --json or --html writes them all")
     return EXIT_OK
 
 

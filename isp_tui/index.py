@@ -30,7 +30,7 @@ from isp_tui.record import MAX_FILE, Record
 from isp_tui.store import Problem, Store, git_env
 
 DUE_SOON_DAYS = 14
-SCHEMA = 5  # bump when the table changes: an older file is rebuilt, never migrated
+SCHEMA = 7  # bump when the table changes: an older file is rebuilt, never migrated
 FILE = "index.sqlite"
 GRAPH_EVERY = 50  # commits since the commit-graph was last written before it is written again
 RECORD_DEPTH = 4  # YYYY/MM/DD/<id>.toml
@@ -97,14 +97,6 @@ class Due:
 COLUMNS = ("id", "created", "status", "outcome", "decision", "recipient", "requester_agency", "ruleset",
            "decided_by", "response_due", "responded", "review_on", "retain_until", "amendments", "search_text")
 DATES = {"response_due", "responded", "review_on", "retain_until"}
-DDL = f"""
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE rows (path TEXT PRIMARY KEY, blob TEXT NOT NULL, {", ".join(f"{c} {'INTEGER' if c == 'amendments' else 'TEXT'}" for c in COLUMNS)}) WITHOUT ROWID;
-CREATE INDEX rows_id ON rows (id);
-CREATE INDEX rows_status ON rows (status);
-CREATE INDEX rows_created ON rows (created);
-CREATE TABLE problems (path TEXT PRIMARY KEY, blob TEXT NOT NULL, message TEXT NOT NULL);
-"""
 
 SELECT = ", ".join(COLUMNS)
 
@@ -124,6 +116,56 @@ def _row(values: tuple) -> Row:
     return Row(id_, datetime.fromisoformat(created), status, outcome, decision, recipient, agency, ruleset, by,
                response_due and day(response_due), responded and day(responded), review_on and day(review_on),
                retain_until and day(retain_until), amendments, text)
+
+
+# What the auditors' reports read (audit.reports), one column each, kept beside each row: a report at
+# 100,000 records is a few queries here and parses no record file. Dates are ISO text (they sort as dates).
+REPORTED = ("id", "status", "engine", "recorded", "created", "decided", "agency", "bases", "consent",
+            "why_not_sought", "explanation", "reasons", "has_reasons", "received", "response_due", "responded",
+            "request_agency", "review_on", "retain_until", "corrections")
+REPORTED_DDL = f"CREATE TABLE reported (path TEXT PRIMARY KEY, {', '.join(REPORTED)}) WITHOUT ROWID"
+DDL = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE rows (path TEXT PRIMARY KEY, blob TEXT NOT NULL, {", ".join(f"{c} {'INTEGER' if c == 'amendments' else 'TEXT'}" for c in COLUMNS)}) WITHOUT ROWID;
+CREATE INDEX rows_id ON rows (id);
+CREATE INDEX rows_status ON rows (status);
+CREATE INDEX rows_created ON rows (created);
+CREATE TABLE problems (path TEXT PRIMARY KEY, blob TEXT NOT NULL, message TEXT NOT NULL);
+{REPORTED_DDL};
+"""
+
+
+def _iso(value: object) -> object:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def reported_values(record: Record) -> tuple:
+    """A record's REPORTED columns. `decided` is the day of decided.at; `responded` is when the request
+    was answered: request.responded, else the day shared, else the day decided (000 13.2)."""
+    import json
+
+    at = record.get("decided.at")
+    decided = at.date() if isinstance(at, datetime) else None
+    responded = record.get("request.responded") or record.get("sharing.shared_on") or decided
+    reasons = record.get("decision.reasons") or ""
+    corrections = record.data.get("corrections")
+    return (record.id, record.status, record.engine_outcome or "", record.recorded or "",
+            _iso(record.get("created")), _iso(decided), record.get("recipient.agency") or "",
+            "\n".join(record.get("when.lawful_basis") or []), record.get("when.consent") or "",
+            record.get("when.consent_not_sought_reason") or "", record.get("consent.explanation") or "", reasons,
+            int(bool(reasons.strip())), _iso(record.get("request.received")), _iso(record.get("request.response_due")),
+            _iso(responded), record.get("request.agency") or "", _iso(record.get("retention.review_on")),
+            _iso(record.get("retention.retain_until")),
+            json.dumps(corrections, default=_iso, ensure_ascii=False) if corrections else None)
+
+
+def reported_db(records: Iterable[Record]) -> sqlite3.Connection:
+    """The REPORTED table of these records, in memory: reports on records that are not (all) committed."""
+    db = sqlite3.connect(":memory:")
+    db.execute(REPORTED_DDL)
+    db.executemany(f"INSERT OR REPLACE INTO reported VALUES (?, {', '.join('?' * len(REPORTED))})",
+                   ((record.path, *reported_values(record)) for record in records))
+    return db
 
 
 def is_record_path(path: str) -> bool:
@@ -148,8 +190,9 @@ def _record(path: str, raw: bytes) -> Record:
     return Record.from_dict(data, path)
 
 
-def parse(path: str, raw: bytes | None, mode: str = "100644") -> Row | Problem:
-    """One record file, as committed, to a Row; a file that is not a readable record to a Problem."""
+def parse(path: str, raw: bytes | None, mode: str = "100644") -> tuple[Row, tuple] | Problem:
+    """One record file, as committed, to its Row and its REPORTED values; a file that is not a readable
+    record to a Problem."""
     try:
         if mode == "120000":
             raise InputError("is a symbolic link; records are plain files and links are not followed", file=path)
@@ -159,7 +202,7 @@ def parse(path: str, raw: bytes | None, mode: str = "100644") -> Row | Problem:
         stem = path.rsplit("/", 1)[-1][:-5]
         if record.id != stem:
             raise InputError(f"holds id {record.id!r}, but its file name says {stem!r}", file=path, field="id")
-        return Row.of(record)
+        return Row.of(record), reported_values(record)
     except InputError as exc:
         return Problem(path, str(exc))
 
@@ -206,7 +249,8 @@ def parse_many(root: Path, wanted: list[tuple[str, str, str]]) -> tuple[list[tup
         if isinstance(item, Problem):
             problems.append((path, sha, item.message))
         else:
-            rows.append((path, sha, *_row_values(item)))
+            row, reported = item
+            rows.append((path, sha, *_row_values(row), reported))
     return rows, problems
 
 
@@ -380,6 +424,7 @@ class Index:
         db = self._connect()
         db.execute("DELETE FROM rows")
         db.execute("DELETE FROM problems")
+        db.execute("DELETE FROM reported")
         if not head:
             return 0
         out = subprocess.run(["git", "ls-tree", "-r", "-z", "--full-tree", head], cwd=self.store.root, env=git_env(),
@@ -411,6 +456,7 @@ class Index:
                 continue
             db.execute("DELETE FROM rows WHERE path=?", (path,))
             db.execute("DELETE FROM problems WHERE path=?", (path,))
+            db.execute("DELETE FROM reported WHERE path=?", (path,))
             if status != b"D" and new_mode != b"160000":
                 wanted.append((path, new_sha.decode(), new_mode.decode()))
         self._store_rows(wanted)
@@ -424,7 +470,9 @@ class Index:
             done += len(rows) + len(problems)
             if self._progress is not None:
                 self._progress(done, len(wanted))
-            db.executemany(insert, rows)
+            db.executemany(insert, [row[:-1] for row in rows])
+            db.executemany(f"INSERT OR REPLACE INTO reported VALUES (?, {', '.join('?' * len(REPORTED))})",
+                           [(row[0], *row[-1]) for row in rows])
             db.executemany("INSERT OR REPLACE INTO problems VALUES (?, ?, ?)", problems)
 
     def _maintain_commit_graph(self, head: str) -> None:
@@ -532,6 +580,26 @@ class Index:
         if newest_first:
             found = found[::-1]
         return self._fetch(found[offset:offset + limit])
+
+    def reported(self) -> sqlite3.Connection:
+        """The database holding the REPORTED table of every committed record (what audit.reports queries)."""
+        return self._ready()
+
+    def records(self, ids: Iterable[str]) -> list[Record]:
+        """Whole records, as committed at the indexed commit, read from git (for the few a report lists
+        in full). A record the index holds no row for, or that no longer reads, is left out."""
+        db, wanted = self._ready(), []
+        for record_id in ids:
+            found = db.execute("SELECT path, blob FROM rows WHERE id=?", (record_id,)).fetchone()
+            if found:
+                wanted.append(found)
+        out = []
+        for (path, _), raw in zip(wanted, blobs(self.store.root, [blob for _, blob in wanted])):
+            try:
+                out.append(_record(path, raw or b""))
+            except InputError:
+                continue
+        return out
 
     def get(self, record_id: str) -> Row | None:
         values = self._ready().execute(f"SELECT {SELECT} FROM rows WHERE id=?", (record_id,)).fetchone()
