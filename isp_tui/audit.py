@@ -361,7 +361,7 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     step("git fsck" if state is None else f"the objects of the commits since {verified[:12]}")
     _check_fsck(store, checks["fsck"], full, since=verified if state is not None else "")
     step("reading the records")
-    facts, pins = _check_records(store, guidance, files, checks, use_cache=not full)
+    facts, pins = _check_records(store, guidance, files, checks, use_cache=not full, step=step)
     step(f"checking {len(commits)} commit(s)")
     by_record, suspects = _check_commits(commits, checks)
     if suspects:  # free text to scan: only now read every record's identifying details
@@ -514,9 +514,13 @@ def _save_cache(store: Store, key: str, cache: dict[str, Facts]) -> None:
 
 
 def _check_records(store: Store, guidance: Guidance, files: dict[str, str], checks: dict[str, Check], *,
-                   use_cache: bool = True) -> tuple[dict[str, Facts], dict[str, tuple[str, str]]]:
-    """Every record at the head, each read once (or not at all when its blob passed before). Returns
-    id -> Facts and ruleset sha256 -> (a record pinning it, the id@version it pins)."""
+                   use_cache: bool = True, step: Callable[[str], None] = lambda _: None,
+                   ) -> tuple[dict[str, Facts], dict[str, tuple[str, str]]]:
+    """Every record at the head, each read once (or not at all when its blob passed before; a first run
+    reads them on every core). Returns id -> Facts and ruleset sha256 -> (a record pinning it, the
+    id@version it pins)."""
+    from isp_tui.index import _parsed
+
     schema, shape = checks["schema"], checks["shape"]
     record_files = {}
     for path in files:
@@ -526,27 +530,27 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str], chec
             shape.fail("a file that is neither a record nor a ruleset copy is in the repository", path=path)
     key = _guidance_key(guidance)
     cache = _load_cache(store, key) if use_cache else {}
-    blobs = read_blobs(store, (b for b in record_files.values() if b not in cache))
-    facts: dict[str, Facts] = {}
-    pins: dict[str, tuple[str, str]] = {}
-    fresh: dict[str, Facts] = {}
+    placed = {}
     for path, blob in record_files.items():
         record_id = RECORD_PATH.match(path)["id"]  # type: ignore[index]
         if path != record_path(record_id):
             schema.fail(f"{path}: is in the wrong folder; expected {record_path(record_id)}", path=path, record=record_id)
+        else:
+            placed[path] = (record_id, blob)
+    todo = [(path, blob) for path, (_, blob) in placed.items() if blob not in cache]
+    read: dict[str, Facts | str] = {}
+    for part in _parsed(store.root, todo, "isp_tui.audit:read_facts", guidance):
+        read.update(part)
+        if len(todo) > 1000:
+            step(f"reading the records: {len(read):,} of {len(todo):,}")
+    facts: dict[str, Facts] = {}
+    pins: dict[str, tuple[str, str]] = {}
+    fresh: dict[str, Facts] = {}
+    for path, (record_id, blob) in placed.items():
+        known = cache.get(blob) or read.get(path, f"{path}: was not read")
+        if isinstance(known, str):
+            schema.fail(known, path=path, record=record_id)
             continue
-        known = cache.get(blob)
-        if known is None:
-            try:
-                record = Record.from_toml(blobs.get(blob, b""), path, guidance=guidance)
-                if record.id != record_id:
-                    raise InputError(f"holds id {record.id!r}, but its file name says {record_id!r}", file=path,
-                                     field="id")
-            except InputError as exc:
-                schema.fail(str(exc), path=path, record=record_id)
-                continue
-            known = Facts(record.status, len(record.data.get("amendments", [])), record.get("ruleset.sha256") or "",
-                          f"{record.get('ruleset.id') or ''}@{record.get('ruleset.version') or ''}")
         fresh[blob] = known
         facts[record_id] = known
         if known.ruleset:
@@ -554,6 +558,26 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str], chec
     if fresh.keys() != cache.keys():
         _save_cache(store, key, fresh)
     return facts, pins
+
+
+def read_facts(root: Any, part: list[tuple[str, str]], guidance: Guidance) -> list[tuple[str, Facts | str]]:
+    """(path, Facts), or (path, why it fails the schema), for (path, blob) entries: run by
+    isp_tui.index._parsed, in a worker interpreter too."""
+    from isp_tui.index import blobs
+
+    out: list[tuple[str, Facts | str]] = []
+    for (path, _), raw in zip(part, blobs(root, [blob for _, blob in part])):
+        record_id = RECORD_PATH.match(path)["id"]  # type: ignore[index]
+        try:
+            record = Record.from_toml(raw or b"", path, guidance=guidance)
+            if record.id != record_id:
+                raise InputError(f"holds id {record.id!r}, but its file name says {record_id!r}", file=path, field="id")
+        except InputError as exc:
+            out.append((path, str(exc)))
+            continue
+        out.append((path, Facts(record.status, len(record.data.get("amendments", [])), record.get("ruleset.sha256") or "",
+                                f"{record.get('ruleset.id') or ''}@{record.get('ruleset.version') or ''}")))
+    return out
 
 
 def _sensitive_values(store: Store, files: dict[str, str], more: Iterable[str] = ()) -> dict[str, str]:

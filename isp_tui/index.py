@@ -254,13 +254,19 @@ def parse_many(root: Path, wanted: list[tuple[str, str, str]]) -> tuple[list[tup
     return rows, problems
 
 
-def _parsed(root: Path, wanted: list[tuple[str, str, str]]) -> Iterator[tuple[list[tuple], list[tuple]]]:
-    """parse_many, on every core for a big rebuild: the other cores run worker interpreters (plain
-    subprocesses, not fork: safe beside the app's threads) while this one parses its own share."""
+def _parsed(root: Path, wanted: list, job: str = "isp_tui.index:parse_many", *extra: object) -> Iterator:
+    """`job(root, part, *extra)` over `wanted` in parts, on every core for a big one: the other cores run
+    worker interpreters (plain subprocesses, not fork: safe beside the app's threads) while this one works
+    through its own share. `job` names a module-level function ("module:name"); its results are yielded
+    part by part (a part is a list of entries, in no promised order)."""
+    from importlib import import_module
+
+    module, _, name = job.partition(":")
+    work = getattr(import_module(module), name)
     workers = min(os.cpu_count() or 1, MAX_WORKERS)
     if len(wanted) < PARALLEL_FROM or workers < 2:
         for n in range(0, len(wanted), PARALLEL_CHUNK):
-            yield parse_many(root, wanted[n:n + PARALLEL_CHUNK])
+            yield work(root, wanted[n:n + PARALLEL_CHUNK], *extra)
         return
     import pickle
     import sys
@@ -273,24 +279,27 @@ def _parsed(root: Path, wanted: list[tuple[str, str, str]]) -> Iterator[tuple[li
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
              for _ in parts[1:]]
     with ThreadPoolExecutor(len(procs)) as pool:
-        futures = [pool.submit(proc.communicate, pickle.dumps((str(root), part))) for proc, part in zip(procs, parts[1:])]
+        futures = [pool.submit(proc.communicate, pickle.dumps((str(root), part, job, extra)))
+                   for proc, part in zip(procs, parts[1:])]
         for n in range(0, len(parts[0]), PARALLEL_CHUNK):
-            yield parse_many(root, parts[0][n:n + PARALLEL_CHUNK])
+            yield work(root, parts[0][n:n + PARALLEL_CHUNK], *extra)
         for proc, part, future in zip(procs, parts[1:], futures):
             out, _ = future.result()
             if proc.returncode == 0:
                 yield pickle.loads(out)
             else:  # a worker that failed leaves its share to this process
-                yield parse_many(root, part)
+                yield work(root, part, *extra)
 
 
 def _worker() -> None:
-    """A worker interpreter for _parsed: (root, entries) pickled on stdin, (rows, problems) on stdout."""
+    """A worker interpreter for _parsed: (root, entries, job, extra) pickled on stdin, its result on stdout."""
     import pickle
     import sys
+    from importlib import import_module
 
-    root, wanted = pickle.loads(sys.stdin.buffer.read())
-    sys.stdout.buffer.write(pickle.dumps(parse_many(Path(root), wanted)))
+    root, wanted, job, extra = pickle.loads(sys.stdin.buffer.read())
+    module, _, name = job.partition(":")
+    sys.stdout.buffer.write(pickle.dumps(getattr(import_module(module), name)(Path(root), wanted, *extra)))
 
 
 @dataclass
