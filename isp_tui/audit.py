@@ -368,7 +368,7 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
         # --full also knows names from earlier revisions and deleted records
         history_blobs = [c.new_blob for c in (ch for commit in commits for ch in commit.changes)
                          if full and RECORD_PATH.match(c.path) and c.status != "D"]
-        sensitive = _sensitive_values(store, files, history_blobs)
+        sensitive = _sensitive_values(store, files, history_blobs, full=full)
         for commit, text, is_path in suspects:
             _scan(text, sensitive, checks["personal-data"], commit, is_path=is_path)
     progress = _check_finals_fast(by_record, facts, checks["finals"], state or {})
@@ -580,32 +580,60 @@ def read_facts(root: Any, part: list[tuple[str, str]], guidance: Guidance) -> li
     return out
 
 
-def _sensitive_values(store: Store, files: dict[str, str], more: Iterable[str] = ()) -> dict[str, str]:
-    """What identifies a person in the records at the head, and in the `more` blobs (earlier revisions):
-    subject name, reference, date of birth in the usual spellings; casefolded, mapped to the record id."""
-    wanted = [blob for path, blob in files.items() if RECORD_PATH.match(path)] + list(more)
+class Identifying:
+    """Digests of what identifies each subject (isp_tui.index.identifying_digests), to find in free text."""
+
+    def __init__(self) -> None:
+        self.digests: dict[str, str] = {}  # digest -> the record it identifies (the first, in path order)
+        self.lengths: set[int] = set()
+
+    def add(self, digests: Iterable[str], record_id: str) -> None:
+        for value in digests:
+            if value not in self.digests:
+                self.digests[value] = record_id
+                self.lengths.add(int(value.split(":", 1)[0]))
+
+    def find(self, text: str) -> str | None:
+        """The record whose subject's details the (casefolded) text holds, starting at a word's start."""
+        from isp_tui.index import digest
+
+        lengths = sorted(self.lengths)
+        for start, char in enumerate(text):
+            if start and text[start - 1].isalnum():
+                continue
+            for length in lengths:
+                if start + length > len(text):
+                    break
+                found = self.digests.get(digest(text[start:start + length]))
+                if found:
+                    return found
+        return None
+
+
+def _sensitive_values(store: Store, files: dict[str, str], more: Iterable[str] = (), *,
+                      full: bool = False) -> Identifying:
+    """What identifies a person in the records at the head, and in the `more` blobs (earlier revisions).
+
+    The default run takes the head's from the derived index (brought up to date first), which keeps digests
+    of them beside each row; --full reads every record file itself."""
+    from isp_tui.index import Index, identifying_digests
+
+    found = Identifying()
+    if not full:
+        index = Index(store)
+        index.refresh()
+        for id_, digests in index.reported().execute("SELECT id, identifying FROM reported ORDER BY path"):
+            found.add(digests.split(), id_)
+        index.close()
+    wanted = [blob for path, blob in files.items() if full and RECORD_PATH.match(path)] + list(more)
     blobs = read_blobs(store, wanted)
-    values: dict[str, str] = {}
     for blob in dict.fromkeys(wanted):
         try:
             record = Record.from_toml(blobs.get(blob, b""), blob)
         except InputError:
             continue
-        for value in _identifying(record):
-            values.setdefault(value, record.id)
-    return values
-
-
-def _identifying(record: Record) -> list[str]:
-    out = []
-    for key in ("subject.name", "subject.reference"):
-        value = record.get(key)
-        if isinstance(value, str) and len(value.strip()) >= 4:
-            out.append(value.strip().casefold())
-    born = record.get("subject.date_of_birth")
-    if isinstance(born, date):
-        out += [born.isoformat(), f"{born:%d/%m/%Y}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}".casefold()]
-    return out
+        found.add(identifying_digests(record), record.id)
+    return found
 
 
 def _allowed_other(path: str) -> bool:
@@ -696,15 +724,14 @@ def _check_commits(commits: list[Commit], checks: dict[str, Check]
     return by_record, suspects
 
 
-def _scan(text: str, sensitive: dict[str, str], check: Check, commit: Commit, *, is_path: bool) -> None:
+def _scan(text: str, sensitive: Identifying, check: Check, commit: Commit, *, is_path: bool) -> None:
     """Personal data in free text (a message not in the store's shape, or a path): never quoted back."""
     where = "a path it adds or changes" if is_path else "the message"
-    folded = text.casefold()
-    for value, record_id in sensitive.items():
-        if value in folded:
-            check.fail(f"commit {commit.sha[:12]}: {where} holds a subject's identifying details (record {record_id})",
-                       commit=commit.sha, record=record_id)
-            return
+    record_id = sensitive.find(text.casefold())
+    if record_id:
+        check.fail(f"commit {commit.sha[:12]}: {where} holds a subject's identifying details (record {record_id})",
+                   commit=commit.sha, record=record_id)
+        return
     if any(_long_ago(match, commit.date.date()) for match in DATE_LIKE.findall(text)):
         check.fail(f"commit {commit.sha[:12]}: {where} holds a date a year or more before the commit "
                    "(a date of birth?)", commit=commit.sha)

@@ -30,7 +30,7 @@ from isp_tui.record import MAX_FILE, Record
 from isp_tui.store import Problem, Store, git_env
 
 DUE_SOON_DAYS = 14
-SCHEMA = 7  # bump when the table changes: an older file is rebuilt, never migrated
+SCHEMA = 9  # bump when the table changes: an older file is rebuilt, never migrated
 FILE = "index.sqlite"
 GRAPH_EVERY = 50  # commits since the commit-graph was last written before it is written again
 RECORD_DEPTH = 4  # YYYY/MM/DD/<id>.toml
@@ -120,9 +120,11 @@ def _row(values: tuple) -> Row:
 
 # What the auditors' reports read (audit.reports), one column each, kept beside each row: a report at
 # 100,000 records is a few queries here and parses no record file. Dates are ISO text (they sort as dates).
+# `identifying` is for `isp verify`, which looks for a subject's details in free text: digests of them,
+# never the details themselves (see identifying_digests).
 REPORTED = ("id", "status", "engine", "recorded", "created", "decided", "agency", "bases", "consent",
             "why_not_sought", "explanation", "reasons", "has_reasons", "received", "response_due", "responded",
-            "request_agency", "review_on", "retain_until", "corrections")
+            "request_agency", "review_on", "retain_until", "corrections", "identifying")
 REPORTED_DDL = f"CREATE TABLE reported (path TEXT PRIMARY KEY, {', '.join(REPORTED)}) WITHOUT ROWID"
 DDL = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -156,7 +158,34 @@ def reported_values(record: Record) -> tuple:
             int(bool(reasons.strip())), _iso(record.get("request.received")), _iso(record.get("request.response_due")),
             _iso(responded), record.get("request.agency") or "", _iso(record.get("retention.review_on")),
             _iso(record.get("retention.retain_until")),
-            json.dumps(corrections, default=_iso, ensure_ascii=False) if corrections else None)
+            json.dumps(corrections, default=_iso, ensure_ascii=False) if corrections else None,
+            " ".join(identifying_digests(record)))
+
+
+def identifying(record: Record) -> list[str]:
+    """What identifies the subject, as it could be written in free text: name and reference (4 characters
+    or more), date of birth in the usual spellings; casefolded."""
+    out = []
+    for value in (record.get("subject.name"), record.get("subject.reference")):
+        if isinstance(value, str) and len(value.strip()) >= 4:
+            out.append(value.strip().casefold())
+    born = record.get("subject.date_of_birth")
+    if isinstance(born, date):
+        out += [born.isoformat(), f"{born:%d/%m/%Y}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}".casefold()]
+    return out
+
+
+def digest(text: str) -> str:
+    """A short keyed-by-purpose digest of a casefolded value: its length, then 16 hex digits of BLAKE2b."""
+    import hashlib
+
+    return f"{len(text)}:{hashlib.blake2b(text.encode(), digest_size=8, person=b'isp-identify').hexdigest()}"
+
+
+def identifying_digests(record: Record) -> list[str]:
+    """identifying(record) as digests: the index can say whether a text holds a subject's details (hash each
+    stretch of the text of a length it holds) without holding them."""
+    return [digest(value) for value in identifying(record)]
 
 
 def reported_db(records: Iterable[Record]) -> sqlite3.Connection:

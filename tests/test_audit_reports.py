@@ -192,6 +192,18 @@ def test_report_json_csv_html_and_table(cli):
     assert "Test GP Practice" in table and "Corrections not passed on" in table
 
 
+def test_a_long_report_on_the_terminal_shows_its_first_rows(cli):
+    """At 100,000 records a report can run to tens of thousands of rows: the table shows the first and
+    says how many more; --rows 0 shows all; the file formats always hold every row."""
+    isp, ids = cli
+    late = {ids["R2"], ids["R4"], ids["D1"]}
+    one = isp("report", "responses", "--rows", "1", "--as-of", AS_OF.isoformat()).stdout
+    assert sum(i in one for i in late) == 1 and "and 2 more (3 in all)" in one
+    every = isp("report", "responses", "--rows", "0", "--as-of", AS_OF.isoformat()).stdout
+    assert all(i in every for i in late) and "more (" not in every
+    assert "--rows" in isp("report", "--rows", "-1", check=2).stderr
+
+
 def test_report_bad_input(cli):
     isp, _ = cli
     assert "unknown report 'nonsense'" in isp("report", "nonsense", check=2).stderr

@@ -18,7 +18,7 @@ import pytest
 
 from factory import final_record
 from conftest import git
-from isp_tui.index import Index, Row
+from isp_tui.index import Index, Row, reported_values
 from isp_tui.record import record_path
 from isp_tui.store import Identity, Problem, Store
 
@@ -73,6 +73,9 @@ def assert_agrees(store: Store, index: Index | None = None) -> Index:
     assert indexed == rows
     assert [p.path for p in index.problems] == sorted(problems)
     assert index.count() == len(rows)
+    # and what the reports read, column for column
+    expected = sorted((r.path, *reported_values(r)) for r in store.records() if not isinstance(r, Problem))
+    assert index.reported().execute("SELECT * FROM reported ORDER BY path").fetchall() == expected
     return index
 
 
