@@ -8,6 +8,7 @@ generator the benchmarks use, and copied for each test.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -110,6 +111,22 @@ def test_saves_and_amendments_update_the_index_from_the_diff_and_leave_git_statu
     assert [r.id for r in index.rows("amended agency")] == [saved[0].id]
     assert_agrees(store, index)
     assert len(store.history(saved[0].id)) == 2
+
+
+def test_a_split_index_grown_by_a_status_refresh_is_folded_into_a_new_shared_one(store, guidance, monkeypatch):
+    """A `git status` after every file was touched writes fresh stat data for each entry into git's split
+    index; the next save has git write a new shared index, so later saves read and write a small one."""
+    monkeypatch.setattr("isp_tui.store.RESPLIT_FROM", 0)  # at 600 records the split index stays under it
+    for path in store.root.glob("20*/*/*/*.toml"):
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+    assert status(store) == ""
+    split = store.gitdir / "index"
+    grown = split.stat().st_size
+    assert grown > max(p.stat().st_size for p in store.gitdir.glob("sharedindex.*")) // 8
+    store.save(final_record(guidance), guidance, AUTHOR)
+    assert split.stat().st_size < grown // 2  # what stays: the new entry and the cache-tree extension
+    assert status(store) == ""
+    assert_agrees(store)
 
 
 def test_hand_edits_committed_with_plain_git_are_picked_up(store):
