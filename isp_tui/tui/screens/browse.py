@@ -21,6 +21,7 @@ def _day(value) -> str:
 
 
 class BrowseScreen(Screen):
+    CSS_PATH = "browse.tcss"  # read when first shown, not before the first frame
     HELP = """Every record in the records repository, newest first. ctrl+f goes to the search box: words
 match the id, agencies, subject reference and name, outcome, status and who decided; Enter goes
 back to the table, where Enter opens a record. ctrl+d shows drafts only, or all records again."""
@@ -106,6 +107,7 @@ back to the table, where Enter opens a record. ctrl+d shows drafts only, or all 
 
 
 class RecordScreen(Screen):
+    CSS_PATH = "browse.tcss"  # read when first shown, not before the first frame
     HELP = """One record, read-only, exactly as stored, with its history: every commit (who, when, what
 changed between revisions) and every amendment with its reason. a amends a final record (a
 reason is required); e resumes a draft decision. Escape goes back."""
@@ -198,6 +200,7 @@ reason is required); e resumes a draft decision. Escape goes back."""
 
 
 class AmendScreen(Screen):
+    CSS_PATH = "browse.tcss"  # read when first shown, not before the first frame
     HELP = """Amend a final record: edit its tables below (TOML, as in the record file; the record's
 identity, its outcome and its earlier amendments are kept by isp), give the reason, and save with
 ctrl+s. The amendment records who, when, why and exactly which fields changed, in the record and in

@@ -138,6 +138,7 @@ def read_autosave(path: Path) -> dict[str, Any]:
 
 
 class DecisionScreen(Screen):
+    CSS_PATH = "decision.tcss"  # read when first shown, not before the first frame
     HELP = """The decision, one step at a time. Answer with the arrow keys and Enter (or space); Tab moves
 between the fields of a step. ctrl+n goes to the next step and ctrl+b back; ctrl+r shows the review
 of the whole record with what is still missing; ctrl+s saves a draft (committed to the records
@@ -939,6 +940,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
 
 
 class SavedScreen(ModalScreen):
+    CSS_PATH = "decision.tcss"  # read when first shown, not before the first frame
     HELP = "The record is committed to the records repository. Enter or Escape returns home."
     BINDINGS = [Binding("escape,enter", "dismiss", "Home", id="saved.close")]
 

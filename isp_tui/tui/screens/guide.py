@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 class GuideScreen(Screen):
     """A list of guidance items on the left, the chosen one's text on the right."""
+    CSS_PATH = "guide.tcss"  # read when first shown, not before the first frame
 
     def compose(self) -> ComposeResult:
         yield Header()

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 
 class HelpScreen(ModalScreen):
+    CSS_PATH = "help.tcss"  # read when first shown, not before the first frame
     HELP = "Help. Escape, F1 or q closes it."
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help.close")]
 
