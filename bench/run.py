@@ -113,7 +113,7 @@ def measure(size: int, repeat: int, cold_repeat: int, guidance, commands_up_to: 
 
     print(f"[{size}] first paint", file=sys.stderr)
     paint, minimal = [], []
-    for _ in range(repeat):
+    for _ in range(max(3 * repeat, 15)):  # start-up times are noisy on a shared machine: three times the repeats
         minimal.append(first_paint("minimal", repo, env))
         paint.append(first_paint("isp", repo, env))
     out["paint"], out["paint_minimal"] = median(paint), median(minimal)
@@ -240,7 +240,7 @@ def table(results: list[dict], meta: dict) -> str:
 
     first = sizes[0]
     text = [f"Run {meta['when']} on {meta['machine']}; median of {meta['repeat']} runs (saves: "
-            f"{max(3 * meta['repeat'], 9)}; cold index: {meta['cold_repeat']}); load average at the end "
+            f"{max(3 * meta['repeat'], 9)}; first paint: {max(3 * meta['repeat'], 15)}; cold index: {meta['cold_repeat']}); load average at the end "
             f"{meta.get('load', '?')}; milliseconds unless marked.\n\n"]
     text.append(head + "".join([
         line("commits in the repository", lambda r: f"{r['commits']:,}"),
