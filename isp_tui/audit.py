@@ -519,7 +519,7 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str], chec
     """Every record at the head, each read once (or not at all when its blob passed before; a first run
     reads them on every core). Returns id -> Facts and ruleset sha256 -> (a record pinning it, the
     id@version it pins)."""
-    from isp_tui.index import _parsed
+    from isp_tui.index import in_parallel
 
     schema, shape = checks["schema"], checks["shape"]
     record_files = {}
@@ -539,7 +539,7 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str], chec
             placed[path] = (record_id, blob)
     todo = [(path, blob) for path, (_, blob) in placed.items() if blob not in cache]
     read: dict[str, Facts | str] = {}
-    for part in _parsed(store.root, todo, "isp_tui.audit:read_facts", guidance):
+    for part in in_parallel(store.root, todo, "isp_tui.audit:read_facts", guidance):
         read.update(part)
         if len(todo) > 1000:
             step(f"reading the records: {len(read):,} of {len(todo):,}")
@@ -562,7 +562,7 @@ def _check_records(store: Store, guidance: Guidance, files: dict[str, str], chec
 
 def read_facts(root: Any, part: list[tuple[str, str]], guidance: Guidance) -> list[tuple[str, Facts | str]]:
     """(path, Facts), or (path, why it fails the schema), for (path, blob) entries: run by
-    isp_tui.index._parsed, in a worker interpreter too."""
+    isp_tui.index.in_parallel, in a worker interpreter too."""
     from isp_tui.index import blobs
 
     out: list[tuple[str, Facts | str]] = []

@@ -283,7 +283,7 @@ def parse_many(root: Path, wanted: list[tuple[str, str, str]]) -> tuple[list[tup
     return rows, problems
 
 
-def _parsed(root: Path, wanted: list, job: str = "isp_tui.index:parse_many", *extra: object) -> Iterator:
+def in_parallel(root: Path, wanted: list, job: str = "isp_tui.index:parse_many", *extra: object) -> Iterator:
     """`job(root, part, *extra)` over `wanted` in parts, on every core for a big one: the other cores run
     worker interpreters (plain subprocesses, not fork: safe beside the app's threads) while this one works
     through its own share. `job` names a module-level function ("module:name"); its results are yielded
@@ -321,7 +321,7 @@ def _parsed(root: Path, wanted: list, job: str = "isp_tui.index:parse_many", *ex
 
 
 def _worker() -> None:
-    """A worker interpreter for _parsed: (root, entries, job, extra) pickled on stdin, its result on stdout."""
+    """A worker interpreter for in_parallel: (root, entries, job, extra) pickled on stdin, its result on stdout."""
     import pickle
     import sys
     from importlib import import_module
@@ -504,7 +504,7 @@ class Index:
         db = self._connect()
         insert = f"INSERT OR REPLACE INTO rows VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
         done = 0
-        for rows, problems in _parsed(self.store.root, wanted):
+        for rows, problems in in_parallel(self.store.root, wanted):
             done += len(rows) + len(problems)
             if self._progress is not None:
                 self._progress(done, len(wanted))

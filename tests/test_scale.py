@@ -293,3 +293,19 @@ def test_destroying_a_record_leaves_nothing_of_it_in_the_derived_index(tmp_path,
     assert [row.id for row in index.rows()] == [kept.id] and index.count("zulu") == 0
     index.close()
     assert not any(b"Zulu" in f.read_bytes() for f in store.work.glob("index.sqlite*"))
+
+
+def test_verify_reads_a_big_repository_on_every_core(store, guidance, monkeypatch):
+    """The first run (and --full) reads every record file in worker interpreters, as the index's rebuild does:
+    what a worker finds wrong is reported by name like any other."""
+    import isp_tui.index
+    from isp_tui import audit
+
+    monkeypatch.setattr(isp_tui.index, "PARALLEL_FROM", 100)
+    result = audit.verify(store, guidance)
+    assert result.ok and result.records == SIZE
+    broken = Index(store).rows()[SIZE // 2].id
+    (store.root / record_path(broken)).write_text("not = [valid TOML\n")
+    git(store.root, "commit", "-qam", "hand edit by a test administrator")
+    schema = {c.name: c for c in audit.verify(store, guidance, full=True).checks}["schema"]
+    assert [f["path"] for f in schema.failures] == [record_path(broken)]
