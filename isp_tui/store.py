@@ -587,7 +587,9 @@ class Store:
             shared = max((p.stat().st_size for p in self.gitdir.glob("sharedindex.*")), default=0)
         except OSError:
             return []
-        return ["--split-index"] if shared and split > max(shared // 8, RESPLIT_FROM) else []
+        # an index as big as a shared one is not split at all (core.splitIndex turned off by hand, old
+        # shared files left behind): leave it as the repository's owner set it
+        return ["--split-index"] if shared and max(shared // 8, RESPLIT_FROM) < split < shared else []
 
     def _commit_objects(self, paths: list[str], message: str, author: Identity) -> str:
         """The objects and the branch move of _commit."""
