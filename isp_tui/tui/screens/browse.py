@@ -59,8 +59,10 @@ back to the table, where Enter opens a record. ctrl+d shows drafts only, or all 
         table.add_column(Text(_line(tuple(title for title, _ in FIELDS))))
         self.fill()
         table.focus()
-        # the search columns into memory now, beside the table, so the first keystroke is fast
-        self.run_worker(self.app.services.index.prepare, thread=True, name="prepare", exit_on_error=False)
+        # the search columns into memory once the table is on screen (a thread beside the first draw would
+        # hold the interpreter while it is drawn), so the first keystroke is fast
+        self.call_after_refresh(self.run_worker, self.app.services.index.prepare, thread=True, name="prepare",
+                                exit_on_error=False)
 
     def on_screen_resume(self) -> None:
         self.fill()
