@@ -553,22 +553,27 @@ class Index:
         """Positions (in path order) of the rows matching the query's words and the filters."""
         cols = self._columns()
         words = query.casefold().split()
+        key = "\0".join(words)
         texts = cols.texts
-        if self._last is not None and self._last[0] == cols.commit and self._last[1] and all(
-                any(old in word for word in words) for old in self._last[1].split("\0")):
-            candidates = self._last[2]  # typing on: the new words contain the old, so only its matches can match
+        last = self._last if self._last is not None and self._last[0] == cols.commit else None
+        if last and words and last[1] == key:
+            found = last[2]  # the same words again (count, then page): the last answer stands
         else:
-            candidates = range(len(texts))
-        found = None
-        for word in words:
-            if found is None and isinstance(candidates, range):
-                found = [n for n, text in enumerate(texts) if word in text]
+            # typing on: when the new words contain the old, only the last matches can match
+            if last and last[1] and all(any(old in word for word in words) for old in last[1].split("\0")):
+                candidates: range | list[int] = last[2]
             else:
-                found = [n for n in (candidates if found is None else found) if word in texts[n]]
-        if found is None:
-            found = list(candidates)
-        if words:
-            self._last = (cols.commit, "\0".join(words), found)
+                candidates = range(len(texts))
+            found = None
+            for word in words:
+                if found is None and isinstance(candidates, range):
+                    found = [n for n, text in enumerate(texts) if word in text]
+                else:
+                    found = [n for n in (candidates if found is None else found) if word in texts[n]]
+            if found is None:
+                found = list(candidates)
+            if words:
+                self._last = (cols.commit, key, found)
         if status is not None or outcome is not None:
             if cols.kinds is None:
                 cols.kinds = self._ready().execute("SELECT status, outcome, decision FROM rows ORDER BY path").fetchall()
