@@ -19,7 +19,6 @@ import hashlib
 import json
 import re
 import subprocess
-import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -143,34 +142,11 @@ def head_files(store: Store) -> dict[str, str]:
 
 
 def read_blobs(store: Store, blobs: Iterable[str]) -> dict[str, bytes]:
-    """Many blobs through one `git cat-file --batch` (a writer thread keeps the pipes from blocking)."""
+    """Many blobs by id through one `git cat-file --batch` (isp_tui.index.blobs); a missing one is left out."""
+    from isp_tui.index import blobs as stream
+
     wanted = list(dict.fromkeys(b for b in blobs if b and b != ZERO))
-    if not wanted:
-        return {}
-    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=store.root, env=git_env(), stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE)
-    assert proc.stdin and proc.stdout
-
-    def feed() -> None:
-        try:
-            for blob in wanted:
-                proc.stdin.write(f"{blob}\n".encode())
-        finally:
-            proc.stdin.close()
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    out: dict[str, bytes] = {}
-    for blob in wanted:
-        header = proc.stdout.readline().decode().split()
-        if len(header) < 3:  # "<sha> missing"
-            continue
-        size = int(header[2])
-        out[blob] = proc.stdout.read(size)
-        proc.stdout.read(1)
-    writer.join()
-    proc.wait()
-    return out
+    return {blob: raw for blob, raw in zip(wanted, stream(store.root, wanted)) if raw is not None}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,7 +574,7 @@ class Identifying:
         from isp_tui.index import digest
 
         lengths = sorted(self.lengths)
-        for start, char in enumerate(text):
+        for start in range(len(text)):
             if start and text[start - 1].isalnum():
                 continue
             for length in lengths:
