@@ -611,7 +611,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     store = _store(args)
     console = _console()
     if args.id:
-        from isp_tui.record import is_personal, record_path
+        from isp_tui.record import record_path
 
         record_path(args.id)  # validates the id
         if args.diff:
@@ -622,20 +622,19 @@ def cmd_log(args: argparse.Namespace) -> int:
             console.print(f"record {args.id}: {result['from'][:12]} -> {result['to'][:12]}")
             for change in result["changes"]:
                 console.print(f"  {change['field']}")
+                if change.get("personal"):
+                    console.print(f"    changed (personal data: see `isp show {args.id}`)")
+                    continue
                 console.print(f"    before: {_cell(change.get('before', '(none)'))}")
                 console.print(f"    after:  {_cell(change.get('after', '(none)'))}")
             if not result["changes"]:
                 console.print("  (no field changed)")
             return EXIT_OK
-        revisions = audit.history(store, args.id)
-        amendments = []
-        for a in store.get(args.id).data.get("amendments", []) if store.exists(args.id) else []:
-            # personal data stays in the record (`isp show`): a log names the field, not its values
-            changes = [c if not is_personal(c["field"]) else {"field": c["field"], "personal": True}
-                       for c in a["changes"]]
-            amendments.append({**a, "changes": changes})
+        # personal data stays in the record (`isp show`): the history names the field, not its values
+        found = audit.history(store, args.id)
+        revisions, amendments = found.revisions, found.amendments
         if args.json:
-            _print_json({"id": args.id, "revisions": revisions, "amendments": amendments})
+            _print_json(found.as_dict())
             return EXIT_OK
         from rich.table import Table
 

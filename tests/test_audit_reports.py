@@ -12,7 +12,7 @@ import pytest
 
 from isp_tui import audit
 from isp_tui.dates import today
-from isp_tui.store import Identity, Store
+from isp_tui.store import Identity, Problem, Store
 
 from conftest import PRACTITIONER
 from factory import final_record
@@ -163,11 +163,11 @@ def test_reports_from_the_index_match_the_record_files(generated, guidance):
     """Reports read the derived index's copy of the fields they need: each gives the same rows as from the
     record files themselves (a field a report reads that the index does not keep would show here)."""
     store, _ = generated
-    records, problems = audit.load_records(store)
-    assert not problems
+    records = list(store.records())
+    assert not [r for r in records if isinstance(r, Problem)]
     for as_of in (AS_OF, date(2026, 11, 16), date(2026, 12, 1)):
         from_index = [r.as_dict() for r in audit.reports(store, guidance, as_of)]
-        assert from_index == [r.as_dict() for r in audit.reports(store, guidance, as_of, records=records)]
+        assert from_index == [r.as_dict() for r in audit.reports_of(records, guidance, as_of)]
 
 
 def test_report_json_csv_html_and_table(cli):

@@ -9,7 +9,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static, TextArea
 
-from isp_tui.errors import InputError
+from isp_tui.errors import InputError, printable
 
 PAGE = 100  # rows added to the table at a time: the first page on open, the next as the cursor nears the end
 MORE_WITHIN = 20  # rows from the end of the table at which the next page is added
@@ -27,6 +27,33 @@ def _line(values: tuple[str, ...]) -> str:
 
 def _day(value) -> str:
     return value.isoformat()[:10] if value else ""
+
+
+def history_text(found) -> Text:
+    """audit.history's revisions and amendments as text; every string from git or a record made printable."""
+    p = lambda value: printable(str(value))  # noqa: E731
+    text = Text()
+    text.append("History (newest first)\n", style="bold underline")
+    for rev in found.revisions:
+        text.append(f"{rev['date']:%Y-%m-%d %H:%M}  {p(rev['author'])} <{p(rev['email'])}>  {p(rev['subject'])}\n",
+                    style="bold")
+        text.append(f"  revision {rev['n']}, commit {p(rev['commit'])}\n", style="dim")
+        if rev["reason"]:
+            text.append(f"  reason: {p(rev['reason'])}\n")
+        fields = [p(c["field"]) for c in rev["changes"] if not c["field"].startswith("outcome.")]
+        if fields:
+            text.append(f"  changed: {', '.join(fields)}\n")
+    if found.amendments:
+        text.append("\nAmendments\n", style="bold underline")
+        for a in found.amendments:
+            text.append(f"{a['at']:%Y-%m-%d %H:%M}  {p(a['by'])}\n", style="bold")
+            text.append(f"  reason: {p(a['reason'])}\n")
+            for c in a["changes"]:
+                if c.get("personal"):
+                    text.append(f"  {p(c['field'])}: changed (personal data: shown in the record above)\n")
+                else:
+                    text.append(f"  {p(c['field'])}: {p(c.get('before', '(none)'))} -> {p(c.get('after', '(none)'))}\n")
+    return text
 
 
 class BrowseScreen(Screen):
@@ -164,33 +191,13 @@ reason is required); e resumes a draft decision. Escape goes back."""
         self.run_worker(self._history, thread=True, exclusive=True, name="history", exit_on_error=False)
 
     def _history(self) -> None:
-        from isp_tui.record import diff
+        """The record's history as the audit layer gives it (as `isp log ID` shows it): personal values hidden."""
+        from isp_tui.audit import history
 
-        services = self.app.services
-        store, record = services.store, self.record
-        revisions = store.history(self.record_id)
-        text = Text()
-        text.append("History (newest first)\n", style="bold underline")
-        for n, rev in enumerate(revisions):
-            text.append(f"{rev.date:%Y-%m-%d %H:%M}  {rev.author} <{rev.email}>  {rev.subject}\n", style="bold")
-            text.append(f"  commit {rev.commit}\n", style="dim")
-            if n + 1 < len(revisions):
-                try:
-                    changes = diff(store.record_at(self.record_id, revisions[n + 1].commit),
-                                   store.record_at(self.record_id, rev.commit))
-                except Exception:
-                    changes = []
-                fields = [c["field"] for c in changes if not c["field"].startswith("outcome.")]
-                if fields:
-                    text.append(f"  changed: {', '.join(fields)}\n")
-        amendments = record.data.get("amendments", [])
-        if amendments:
-            text.append("\nAmendments\n", style="bold underline")
-            for a in amendments:
-                text.append(f"{a['at']:%Y-%m-%d %H:%M}  {a['by']}\n", style="bold")
-                text.append(f"  reason: {a['reason']}\n")
-                for c in a.get("changes", []):
-                    text.append(f"  {c['field']}: {c.get('before', '(none)')!s} -> {c.get('after', '(none)')!s}\n")
+        try:
+            text = history_text(history(self.app.services.store, self.record_id))
+        except InputError as exc:
+            text = Text(printable(str(exc)), style="red")
         self.app.call_from_thread(self.query_one("#history", Static).update, text)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:

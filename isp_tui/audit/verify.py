@@ -1,0 +1,213 @@
+"""`isp verify`: named checks over the records repository, each pass or fail with its failures.
+
+The default run is incremental: one `git log --raw` pass over the commits since the last passing run
+(whose head must still be in the history), plus reading each record file whose content did not pass
+before; `full=True` reads everything, adds git fsck --strict and compares every revision of every final
+record. Results are plain data (`Verification`, `Check`) for the CLI and the TUI to show.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from isp_tui.audit.checks import (Check, check_commits, check_finals_fast, check_finals_full, check_rulesets,
+                                  scan_for_personal_data)
+from isp_tui.audit.gitlog import RECORD_PATH, head_files, read_log
+from isp_tui.audit.personal import sensitive_values
+from isp_tui.audit.signing import signing_required
+from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
+from isp_tui.guidance import Guidance
+from isp_tui.store import BRANCH, ZERO, Store, git_env  # merge: use gitlayer.env.run_git for the git processes
+
+CHECKS = {
+    "fsck": "git fsck finds no broken or missing objects",
+    "schema": "every record file parses and matches the schema",
+    "shape": "every commit touching records was made in the store's shape",
+    "finals": "final records were changed only by amendments (or corrections)",
+    "deletions": "no record was deleted",
+    "history": "history was not rewritten",
+    "rulesets": "every ruleset hash resolves to rulesets/<sha256>.toml with matching content",
+    "personal-data": "no personal data in commit messages or paths",
+    "signatures": "commits are signed where signing is required",
+    "worktree": "the working tree matches the last commit",
+}
+
+
+@dataclass
+class Verification:
+    checks: list[Check]
+    head: str | None
+    full: bool
+    commits: int = 0
+    records: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def check(self, name: str) -> Check:
+        return next(c for c in self.checks if c.name == name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "head": self.head, "full": self.full, "commits": self.commits, "records": self.records,
+                "checks": [c.as_dict() for c in self.checks]}
+
+
+def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool = True,
+           progress: Callable[[str], None] | None = None) -> Verification:
+    """Run every check. On a pass, remember the head (.git/isp/verified-head) so a later rewrite shows.
+
+    The default run is incremental: commits already checked at the last passing run (whose head must still
+    be in the history) are not read again, and record files whose content passed before are not parsed
+    again. `full=True` reads everything. `progress`, if given, is called with what is being done next."""
+    step = progress or (lambda _: None)
+    checks = {name: Check(name, title) for name, title in CHECKS.items()}
+    step("reading the history")
+    head = store.head()
+    required, since = signing_required(store)
+    reachable = set(store.git("rev-list", BRANCH).split()) if head else set()
+    verified = read_marker(store)
+    state = None if full or verified not in reachable else load_state(store, verified)
+    commits = read_log(store, rev=f"{verified}..{BRANCH}" if state is not None else BRANCH)
+    files = head_files(store)
+
+    step("git fsck" if state is None else f"the objects of the commits since {verified[:12]}")
+    _check_fsck(store, checks["fsck"], full, since=verified if state is not None else "")
+    step("reading the records")
+    facts, pins = check_records(store, guidance, files, checks, use_cache=not full, step=step)
+    step(f"checking {len(commits)} commit(s)")
+    by_record, suspects = check_commits(commits, checks)
+    if suspects:  # free text to scan: only now read every record's identifying details
+        # --full also knows names from earlier revisions and deleted records
+        history_blobs = [c.new_blob for c in (ch for commit in commits for ch in commit.changes)
+                         if full and RECORD_PATH.match(c.path) and c.status != "D"]
+        sensitive = sensitive_values(store, files, history_blobs, full=full)
+        for commit, text, is_path in suspects:
+            scan_for_personal_data(text, sensitive, checks["personal-data"], commit, is_path=is_path)
+    finals = check_finals_fast(by_record, facts, checks["finals"], state or {})
+    if full:
+        step("comparing every revision of every final record")
+        check_finals_full(store, by_record, checks["finals"])
+    step("rulesets, history, signatures and the working tree")
+    check_rulesets(store, files, pins, checks["rulesets"])
+    _check_history(store, reachable, verified, checks["history"])
+    _check_signatures(store, reachable, required, since, checks["signatures"], full)
+    _check_worktree_locked(store, checks["worktree"])
+
+    result = Verification(list(checks.values()), head, full, len(reachable), len(facts))
+    if mark and result.ok and head:
+        save_marker(store, head, finals)
+    return result
+
+
+def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> None:
+    """git fsck: every object of the whole history (`--full`: also each object's own form), or, with `since`
+    (the head of the last passing run, still in the history), only the commits after it and the trees and
+    files they bring: each must be in the object store. At 100,000 records the whole walk takes seconds."""
+    if store.head() is None:
+        return
+    if since:
+        _check_new_objects(store, check, since)
+        return
+    args = ["fsck", "--no-progress", "--no-dangling"] + (["--strict", "--full"] if full else ["--connectivity-only"])
+    result = subprocess.run(["git", *args], cwd=store.root, capture_output=True, text=True, env=git_env())
+    problems = [line for line in (result.stdout + result.stderr).splitlines()
+                if line.strip() and not line.startswith(("Checking", "notice:"))]
+    if result.returncode != 0 or problems:
+        for line in problems[:50] or [f"git fsck exited with {result.returncode}"]:
+            check.fail(line)
+
+
+def _check_new_objects(store: Store, check: Check, since: str) -> None:
+    """`git rev-list --objects` walks what the new commits reference; `git cat-file --batch-check` says
+    whether each is in the object store (rev-list lists a tree entry's blob without opening it)."""
+    walk = subprocess.run(["git", "rev-list", "--objects", "--missing=print", BRANCH, f"^{since}"], cwd=store.root,
+                          capture_output=True, env=git_env())
+    if walk.returncode != 0:
+        message = walk.stderr.decode("utf-8", "replace").strip().splitlines()
+        check.fail(message[-1] if message else f"git rev-list exited with {walk.returncode}")
+        return
+    ids = [line.split(b" ", 1)[0].lstrip(b"?") for line in walk.stdout.splitlines() if line.strip()]
+    if not ids:
+        return
+    found = subprocess.run(["git", "cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd=store.root,
+                           input=b"\n".join(ids) + b"\n", capture_output=True, env=git_env()).stdout
+    for line in found.decode("utf-8", "replace").splitlines():
+        if line.endswith(" missing"):
+            check.fail(f"object {line.split()[0]} is missing from the repository (referenced since {since[:12]})")
+            if len(check.failures) >= 50:
+                break
+
+
+def _check_history(store: Store, reachable: set[str], verified: str, check: Check) -> None:
+    if verified and verified not in reachable:
+        check.fail(f"the branch no longer contains {verified[:12]}, the head at the last passing verification: "
+                   "history was rewritten or reset", commit=verified)
+    reflog = store.gitdir / "logs" / BRANCH
+    if reflog.is_file():
+        for line in reflog.read_text(errors="replace").splitlines():
+            meta, _, message = line.partition("\t")
+            parts = meta.split(" ")
+            if len(parts) < 2:
+                continue
+            new = parts[1]
+            if new != ZERO and new not in reachable:
+                kind = message.split(":", 1)[0][:40] if ":" in message else "a branch move"
+                check.fail(f"the branch once pointed at {new[:12]} ({kind}), which is no longer in its history: "
+                           "history was rewritten", commit=new)
+
+
+def _check_signatures(store: Store, reachable: set[str], required: bool, since: str, check: Check,
+                      full: bool) -> None:
+    """Commits made since signing was set up must carry a good signature. Checking one costs a gpg or
+    ssh-keygen process, so the default run checks only commits after the last passing verification
+    (when that head is still in the history); --full checks them all."""
+    if not required:
+        check.skipped = "signing is not required (set it up with `isp init --sign`)"
+        return
+    if not reachable:
+        return
+    if since and since not in reachable:
+        check.fail(f"the commit signing started from ({since[:12]}) is not in the branch's history", commit=since)
+        since = ""
+    exclude = [since] if since else []
+    marker = store.work / MARKER
+    if not full and marker.is_file():
+        verified = marker.read_text().strip()
+        if verified in reachable:
+            exclude.append(verified)
+    out = store.git("log", "--format=%H %G?", BRANCH, *(f"^{sha}" for sha in exclude))
+    names = {"N": "is not signed", "B": "has a bad signature", "E": "has a signature that cannot be checked",
+             "U": "is signed by a key not in the allowed signers", "X": "has an expired signature",
+             "Y": "is signed by an expired key", "R": "is signed by a revoked key"}
+    for line in out.splitlines():
+        sha, _, status = line.partition(" ")
+        if status != "G":
+            check.fail(f"commit {sha[:12]} {names.get(status, 'is not signed by an allowed key')}", commit=sha)
+
+
+def _check_worktree_locked(store: Store, check: Check) -> None:
+    """The working tree, compared under the store's lock so a save in progress is not taken for a hand edit
+    (taking the lock also completes a save a crash interrupted). A read-only copy is checked as it is."""
+    try:
+        with store.lock():
+            _check_worktree(store, check)
+    except OSError:  # the lock file cannot be made: a read-only copy
+        check.failures.clear()
+        _check_worktree(store, check)
+
+
+def _check_worktree(store: Store, check: Check) -> None:
+    if store.head() is None:
+        return
+    out = store.git("-c", "core.quotePath=false", "status", "--porcelain=v1", "--untracked-files=all")
+    for line in out.splitlines():
+        status, path = line[:2], line[3:]
+        if status.strip() == "??":
+            check.fail("a file not committed to the repository", path=path)
+        elif "D" in status:
+            check.fail("a committed file is missing from the working tree", path=path)
+        else:
+            check.fail("a file differs from its last commit (edited outside isp?)", path=path)
