@@ -147,8 +147,22 @@ def test_past_review_or_retention(generated, guidance):
     store, ids = generated
     [row] = figures(store, guidance)["reviews"]
     assert (row["id"], row["past"]) == (ids["R5"], "review, retention")
-    assert figures(store, guidance, date(2026, 12, 1))["reviews"] == []
+    # a review date of today IS due (as `isp retention list` counts it); the day before, nothing is
+    [row] = figures(store, guidance, date(2026, 12, 1))["reviews"]
+    assert (row["id"], row["past"]) == (ids["R5"], "review")
+    assert figures(store, guidance, date(2026, 11, 30))["reviews"] == []
 
+
+
+def test_reviews_report_and_retention_list_agree_on_a_date_of_today(generated, guidance):
+    """One rule for what is due: `isp report reviews` and `isp retention list` list the same records on the
+    day before a review date, on it (a date of today IS due) and on a retention date."""
+    from isp_tui import sync  # merge: isp_tui.retention once retention is its own module
+
+    store, ids = generated
+    for day, expected in ((date(2026, 11, 30), set()), (date(2026, 12, 1), {ids["R5"]}), (date(2027, 1, 1), {ids["R5"]})):
+        assert {d.id for d in sync.retention_due(store, day)} == expected
+        assert {r["id"] for r in figures(store, guidance, day)["reviews"]} == expected
 
 @pytest.fixture
 def cli(generated, tmp_path, monkeypatch):

@@ -44,7 +44,7 @@ REPORTS = {
     "incomplete": "Records still draft or missing reasons",
     "responses": "Requests past their 15-working-day response date",
     "corrections": "Corrections not passed on to recipients within 14 days",
-    "reviews": "Records past their review or retention date",
+    "reviews": "Records due or past their review or retention date",
 }
 SHARED = ("share", "share-part")  # merge: use record.SHARING_DECISIONS
 NOT_WITH_CONSENT = ("refused", "withdrawn", "not-sought", "unsure")
@@ -222,11 +222,14 @@ def _late_corrections(q: Reported) -> Report:
 
 
 def _due_review(q: Reported) -> Report:
+    """Final records whose review or retention date is today or past: a date of today IS due, as in
+    `isp retention list` and Home."""
+    # merge: use index.due.due_state(day, today) for "due" (today) and "overdue" (before it)
     rows = []
     today = q.today.isoformat()
     for id_, review, retain in q(f"SELECT id, review_on, retain_until FROM reported WHERE {FINAL} AND "
-                                 "(review_on < ? OR retain_until < ?) ORDER BY id", today, today):
-        past = [kind for kind, when in (("review", review), ("retention", retain)) if when and when < today]
+                                 "(review_on <= ? OR retain_until <= ?) ORDER BY id", today, today):
+        past = [kind for kind, when in (("review", review), ("retention", retain)) if when and when <= today]
         rows.append({"id": id_, "review_on": _day(review), "retain_until": _day(retain), "past": ", ".join(past)})
     return Report("reviews", REPORTS["reviews"], "000 6.7.1; 002 Record",
                   ["id", "review_on", "retain_until", "past"], rows)
