@@ -132,6 +132,7 @@ def _check_new_objects(store: Store, check: Check, since: str) -> None:
     ids = [line.split(b" ", 1)[0].lstrip(b"?") for line in walk.stdout.splitlines() if line.strip()]
     if not ids:
         return
+    # merge: use gitlayer.plumbing (the cat-file batch, on GitPython) for this existence check
     found = subprocess.run(["git", "cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd=store.root,
                            input=b"\n".join(ids) + b"\n", capture_output=True, env=git_env()).stdout
     for line in found.decode("utf-8", "replace").splitlines():
