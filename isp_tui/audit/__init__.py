@@ -14,11 +14,12 @@ prints. It reads the repository through git and the store's public methods only.
 The names below are the ones the faces and the other modules import.
 """
 
+from isp_tui.audit.checks import Check
 from isp_tui.audit.corrections import mark_told, record_correction
 from isp_tui.audit.history import History, history, revision_diff, timeline
 from isp_tui.audit.reports import REPORTS, Report, reports, reports_of
 from isp_tui.audit.signing import setup_signing, signing_required
-from isp_tui.audit.verify import CHECKS, Check, Verification, verify
+from isp_tui.audit.verify import CHECKS, Verification, verify
 from isp_tui.audit.verify_state import CACHE, MARKER, STATE, forget_verified
 
 __all__ = ["CACHE", "CHECKS", "MARKER", "REPORTS", "STATE", "Check", "History", "Report", "Verification",
