@@ -76,7 +76,7 @@ def templates(guidance) -> list[dict]:
         record = Record.from_dict(data, guidance=guidance, new=True)
         # the store's own completion: schema, status, created, ruleset pin, response due, engine outcome
         done = Store._complete(None, record, guidance, author, final=False, existing=None)  # type: ignore[arg-type]
-        done.data["outcome"] = store_mod._outcome(done, guidance)
+        done.data["outcome"] = store_mod.outcome_table(done, guidance)
         if any(m.startswith("advice") for m in done.missing_for_final(guidance)):
             done.data["advice"] = {"sought": True, "from": "Test Safeguarding Lead",
                                    "summary": "Fictional advice: record the reasons and review in a year.",

@@ -248,10 +248,9 @@ def test_the_commit_graph_is_written_with_changed_paths_and_history_reads_the_sa
     assert store.history(some) == before
     index = Index(store)
     index.refresh()  # the graph is recorded as current: nothing to write
-    from isp_tui import store as store_module
+    from isp_tui.store import wait_for_background
 
-    for proc in store_module._BACKGROUND:
-        proc.wait()
+    wait_for_background()
 
 
 @pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen signs the test commits")

@@ -20,7 +20,7 @@ from isp_tui.record.schema import (AMENDMENT, CORRECTION, CORRECTION_RECIPIENT, 
                                    SHARING_DECISIONS, STATUSES, TOP, check_changes, check_checklists, check_list,
                                    check_outcome, check_references, check_table, check_value)
 
-__all__ = ["FIXED", "RECORDED", "SCHEMA_VERSION", "SHARING_DECISIONS", "Record", "summary"]
+__all__ = ["FIXED", "FIXED_TABLES", "RECORDED", "SCHEMA_VERSION", "SHARING_DECISIONS", "Record", "outcome_table", "summary"]
 
 # fields that are the record's identity: never changed by an amendment (the one list; the store refuses them)
 FIXED = frozenset({"schema", "id", "status", "created", "ruleset.id", "ruleset.version", "ruleset.sha256",
@@ -232,3 +232,10 @@ def summary(record: Record) -> dict[str, Any]:
         "review_on": record.get("retention.review_on"),
         "amendments": len(record.data.get("amendments", [])),
     }
+
+
+def outcome_table(record: Record, guidance: Guidance) -> dict[str, Any]:
+    """The record's [outcome] table: what the engine gives its answers under its ruleset (computed, never typed)."""
+    decision = record.decide(guidance)
+    return {"engine": decision.outcome, "path": list(decision.path),
+            "reasons": [r.as_dict() for r in decision.reasons], "warnings": [w.as_dict() for w in decision.warnings]}
