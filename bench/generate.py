@@ -111,8 +111,9 @@ def make_record(n: int, base: dict, rng: random.Random, when: datetime, author: 
     data["decision"] = {**data["decision"], "reasons": f"Fictional benchmark reasons {n}. " + FILLER}
     data["recipient"] = {"agency": request["agency"] if data["decision"]["recorded"] != "do-not-share"
                          else rng.choice(agencies), "person": f"Test Officer {n % 31}"}
-    data["sharing"] = {**data["sharing"], "information": f"Fictional summary {n}.",
-                       "shared_on": when.date()}
+    if "sharing" in data:  # a decision not to share holds no [sharing] (record.normalise)
+        data["sharing"] = {**data["sharing"], "information": f"Fictional summary {n}.",
+                           "shared_on": when.date()}
     data["retention"] = {"review_on": when.date() + timedelta(days=365 * rng.choice((1, 2, 6))),
                          "retain_until": when.date() + timedelta(days=365 * 7)}
     return data
