@@ -76,7 +76,7 @@ def templates(guidance) -> list[dict]:
         record = Record.from_dict(data, guidance=guidance, new=True)
         # the store's own completion: schema, status, created, ruleset pin, response due, engine outcome
         done = Store._complete(None, record, guidance, author, final=False, existing=None)  # type: ignore[arg-type]
-        done.data["outcome"] = store_mod._outcome(done, guidance)
+        done.data["outcome"] = store_mod.outcome_table(done, guidance)
         if any(m.startswith("advice") for m in done.missing_for_final(guidance)):
             done.data["advice"] = {"sought": True, "from": "Test Safeguarding Lead",
                                    "summary": "Fictional advice: record the reasons and review in a year.",
@@ -111,8 +111,9 @@ def make_record(n: int, base: dict, rng: random.Random, when: datetime, author: 
     data["decision"] = {**data["decision"], "reasons": f"Fictional benchmark reasons {n}. " + FILLER}
     data["recipient"] = {"agency": request["agency"] if data["decision"]["recorded"] != "do-not-share"
                          else rng.choice(agencies), "person": f"Test Officer {n % 31}"}
-    data["sharing"] = {**data["sharing"], "information": f"Fictional summary {n}.",
-                       "shared_on": when.date()}
+    if "sharing" in data:  # a decision not to share holds no [sharing] (record.normalise)
+        data["sharing"] = {**data["sharing"], "information": f"Fictional summary {n}.",
+                           "shared_on": when.date()}
     data["retention"] = {"review_on": when.date() + timedelta(days=365 * rng.choice((1, 2, 6))),
                          "retain_until": when.date() + timedelta(days=365 * 7)}
     return data

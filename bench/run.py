@@ -57,10 +57,9 @@ def child_env(home: Path) -> dict[str, str]:
 
 def settle() -> None:
     """Wait for background git processes the app started (commit-graph writers)."""
-    from isp_tui import store as store_module
+    from isp_tui.store import wait_for_background
 
-    for proc in store_module._BACKGROUND:
-        proc.wait()
+    wait_for_background()
 
 
 def first_paint(which: str, repo: Path, env: dict[str, str]) -> float:

@@ -429,15 +429,16 @@ def cmd_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    from isp_tui.config import load_config
     from isp_tui.engine import decide, read_answers
-    from isp_tui.store import default_ruleset
+    from isp_tui.store import default_ruleset  # merge: use isp_tui.config.default_ruleset(config, guidance)
 
     guidance = _guidance()
     data = _read_file(args.file)
     extra = sorted(set(data) - {"ruleset", "when", "context"})
     if extra:
         raise InputError(f"unknown key(s) {', '.join(extra)}; expected: ruleset, when, context", file=args.file, field=extra[0])
-    ruleset_id = data.get("ruleset", default_ruleset(guidance))
+    ruleset_id = data.get("ruleset", default_ruleset(guidance, load_config().ruleset))
     if not isinstance(ruleset_id, str):
         raise InputError("expected a ruleset id string", file=args.file, field="ruleset")
     ruleset = guidance.ruleset(ruleset_id, file=args.file)
@@ -473,7 +474,11 @@ def cmd_record(args: argparse.Namespace) -> int:
     guidance = _guidance()
     data = _read_file(args.file, empty_ok=False)
     store = _store(args)
-    saved = store.save(data, guidance, _identity(args, store), draft=args.draft, file=args.file)
+    from isp_tui.config import load_config
+
+    # merge: ruleset=isp_tui.config.default_ruleset(config, guidance), the config the CLI already read
+    saved = store.save(data, guidance, _identity(args, store), draft=args.draft, file=args.file,
+                       ruleset=load_config().ruleset)
     return _saved(args, saved)
 
 
@@ -832,10 +837,11 @@ def cmd_bases(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from isp_tui.store import default_ruleset
+    from isp_tui.config import load_config
+    from isp_tui.store import default_ruleset  # merge: use isp_tui.config.default_ruleset(config, guidance)
 
     guidance = _guidance()
-    ruleset = guidance.ruleset(args.ruleset or default_ruleset(guidance), key="--ruleset")
+    ruleset = guidance.ruleset(args.ruleset or default_ruleset(guidance, load_config().ruleset), key="--ruleset")
     if args.json:
         _print_json({"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256, "title": ruleset.title,
                      "rules": [{"id": r.id, "number": r.number, "title": r.title, "text": r.text, "source": r.source}

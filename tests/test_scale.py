@@ -116,7 +116,7 @@ def test_saves_and_amendments_update_the_index_from_the_diff_and_leave_git_statu
 def test_a_split_index_grown_by_a_status_refresh_is_folded_into_a_new_shared_one(store, guidance, monkeypatch):
     """A `git status` after every file was touched writes fresh stat data for each entry into git's split
     index; the next save has git write a new shared index, so later saves read and write a small one."""
-    monkeypatch.setattr("isp_tui.store.RESPLIT_FROM", 0)  # at 600 records the split index stays under it
+    monkeypatch.setattr("isp_tui.store.commit.RESPLIT_FROM", 0)  # at 600 records the split index stays under it
     for path in store.root.glob("20*/*/*/*.toml"):
         os.utime(path, (1_600_000_000, 1_600_000_000))
     assert status(store) == ""
@@ -248,10 +248,9 @@ def test_the_commit_graph_is_written_with_changed_paths_and_history_reads_the_sa
     assert store.history(some) == before
     index = Index(store)
     index.refresh()  # the graph is recorded as current: nothing to write
-    from isp_tui import store as store_module
+    from isp_tui.store import wait_for_background
 
-    for proc in store_module._BACKGROUND:
-        proc.wait()
+    wait_for_background()
 
 
 @pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen signs the test commits")

@@ -12,7 +12,8 @@ from itertools import count
 import pytest
 from ulid import ULID
 
-import isp_tui.store
+import isp_tui.store.commit
+import isp_tui.store.save
 from isp_tui.store import Identity, Store
 from isp_tui.tui.app import IspApp
 
@@ -33,8 +34,9 @@ def fixed_repo(tmp_path, monkeypatch, guidance):
         n = next(serial)
         return str(ULID.from_timestamp(MOMENT.replace(day=n).timestamp()))[:10] + f"{n:016d}"
 
-    monkeypatch.setattr(isp_tui.store, "new_id", fixed_id)
-    monkeypatch.setattr(isp_tui.store, "now", lambda: MOMENT)
+    monkeypatch.setattr(isp_tui.store.save, "new_id", fixed_id)
+    monkeypatch.setattr(isp_tui.store.save, "now", lambda: MOMENT)
+    monkeypatch.setattr(isp_tui.store.commit, "now", lambda: MOMENT)
     store = Store(tmp_path / "records")
     author = Identity.parse(PRACTITIONER)
     store.save(final_record(guidance, retention={"review_on": date(2026, 11, 30)}), guidance, author)

@@ -1,0 +1,71 @@
+"""What a saved record holds: the one rule, applied by the store to every save whatever face made it.
+
+A practitioner may answer a question and then change an earlier answer so that the flowchart no longer
+reaches it; a form may hold the details of sharing and then the decision becomes not to share. What is
+saved is what the decision rests on:
+
+- flowchart answers ([when]) off the path the engine follows for these answers are left out;
+- `when.consent_not_sought_reason` only when consent was not sought;
+- `context.child_capacity` and the child-capacity checklist only when the subject is a child;
+- [sharing] and [transparency] only when the decision is to share (all or part);
+- tables left empty are left out (no half-filled `[request]`).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from isp_tui.engine import decide, read_answers
+from isp_tui.guidance import QUESTION_IDS, Guidance, Ruleset
+from isp_tui.record.schema import SHARING_DECISIONS
+
+CHILD_CAPACITY_CHECKLIST = "child-capacity"
+SHARING_TABLES = ("sharing", "transparency")
+
+
+def normalise(data: dict[str, Any], guidance: Guidance, *, ruleset: Ruleset | None = None) -> dict[str, Any]:
+    """The record's tables as they are saved (a new dict; `data` is left alone).
+
+    The flowchart's path is the engine's, for the ruleset the record names (or `ruleset`, or the
+    guidance's own default when it names none). Answers the engine cannot read raise InputError,
+    as saving them would."""
+    out = copy.deepcopy(data)
+    when = out.get("when")
+    if isinstance(when, dict):
+        if ruleset is None:
+            named = (out.get("ruleset") or {}).get("id") if isinstance(out.get("ruleset"), dict) else None
+            ruleset = guidance.ruleset(named or default_ruleset_id(guidance), key="ruleset.id")
+        answers = read_answers(when, out.get("context"), guidance)
+        path = decide(answers, ruleset, guidance).path
+        for key in QUESTION_IDS:
+            if key not in path:
+                when.pop(key, None)
+        if when.get("consent") != "not-sought":
+            when.pop("consent_not_sought_reason", None)
+    context = out.get("context")
+    if not (isinstance(context, dict) and context.get("subject_is_child")):
+        if isinstance(context, dict):
+            context.pop("child_capacity", None)
+        checklists = out.get("checklists")
+        if isinstance(checklists, dict):
+            checklists.pop(CHILD_CAPACITY_CHECKLIST, None)
+    decision = out.get("decision")
+    if not (isinstance(decision, dict) and decision.get("recorded") in SHARING_DECISIONS):
+        for key in SHARING_TABLES:
+            out.pop(key, None)
+    return prune(out)
+
+
+def prune(value: Any) -> Any:
+    """Drop empty tables, so an unused [request] is not a half-filled one."""
+    if isinstance(value, dict):
+        out = {k: prune(v) for k, v in value.items()}
+        return {k: v for k, v in out.items() if not (isinstance(v, dict) and not v)}
+    return value
+
+
+def default_ruleset_id(guidance: Guidance) -> str:
+    """The guidance's own default ruleset (the newest by id): what a record naming none is decided under when
+    the caller passes no default of its own. A person's configured default is the caller's to pass."""
+    return sorted(guidance.rulesets)[-1]

@@ -1,0 +1,216 @@
+"""What each table of a record may hold, and the checks every value passes (types, lengths, characters).
+
+A record is one TOML file. Its tables, in the order they are written:
+
+    schema, id, status, created      the file itself
+    [ruleset]                        the guidance the decision was made under (id, version, sha256)
+    [decided]                        who decided, in which role and organisation, and when
+    [subject]                        who the information is about (personal data: never in a path or commit)
+    [request]                        who asked, from which agency, for what, when; the response due date
+    [when] [context]                 the flowchart answers and the facts the engine needs
+    [outcome]                        the engine's outcome, path, reasons and warnings (computed, never typed)
+    [decision]                       the practitioner's own decision and reasons (always required)
+    [recipient] [sharing]            what was shared, with whom, why, when and how
+    [consent] [transparency]         why consent was not sought or was overridden; whether the person was told
+    [advice]                         advice sought and from whom
+    [checklists.<id>]                answers to checklists such as the 16 questions (004)
+    [retention]                      review and retention dates
+    [[corrections]]                  corrections passed on to recipients (000 12.2-12.3)
+    [[amendments]]                   every change after finalising: who, when, why, what changed
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+from typing import Any, Callable
+
+from isp_tui.errors import InputError
+from isp_tui.guidance import Guidance
+
+STATUSES = ("draft", "final")
+RECORDED = ("share", "share-part", "do-not-share")
+SHARING_DECISIONS = ("share", "share-part")  # the decisions under which information is shared
+CHECKLIST_ANSWERS = ("yes", "no", "not-applicable")
+MAX_TEXT = 20_000  # characters in one field
+MAX_FILE = 1_000_000  # bytes in one record file
+
+# What each table may hold, and of which type. Anything else is an unknown key.
+Text, Flag, Day, Moment, Texts = str, bool, date, datetime, list
+SECTIONS: dict[str, dict[str, type]] = {
+    "ruleset": {"id": Text, "version": Text, "sha256": Text},
+    "decided": {"by": Text, "role": Text, "organisation": Text, "at": Moment},
+    "subject": {"name": Text, "date_of_birth": Day, "reference": Text},
+    "request": {"requester": Text, "agency": Text, "asked_for": Text, "received": Day, "response_due": Day,
+                "in_writing": Flag, "urgent": Flag, "responded": Day},
+    "decision": {"recorded": Text, "reasons": Text, "override_reason": Text, "public_interest": Text},
+    "recipient": {"agency": Text, "agency_id": Text, "person": Text},
+    "sharing": {"information": Text, "data_categories": Texts, "source": Text, "originator": Text, "purpose": Text,
+                "shared_on": Day, "method": Text, "onward_sharing": Text, "time_limits": Text,
+                "fact_and_opinion": Flag},
+    "consent": {"explanation": Text},
+    "transparency": {"told": Flag, "not_told_reason": Text},
+    "advice": {"sought": Flag, "from": Text, "summary": Text, "on": Day},
+    "retention": {"review_on": Day, "retain_until": Day},
+}
+TOP = {"schema": int, "id": Text, "status": Text, "created": Moment}
+ORDER = ("schema", "id", "status", "created", "ruleset", "decided", "subject", "request", "when", "context",
+         "outcome", "decision", "recipient", "sharing", "consent", "transparency", "advice", "checklists",
+         "retention", "corrections", "amendments")
+AMENDMENT = {"id": Text, "at": Moment, "by": Text, "reason": Text, "changes": list}
+CORRECTION = {"id": Text, "found_on": Day, "by": Text, "description": Text, "recipients": list}
+CORRECTION_RECIPIENT = {"agency": Text, "told_on": Day}
+# fields that are personal data about the subject: shown only by `isp show`, never in a log line
+PERSONAL = ("subject.",)
+
+
+def is_personal(field: str) -> bool:
+    return field.startswith(PERSONAL)
+
+BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
+
+
+_ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def check_text(value: str, file: object, key: str) -> str:
+    """Refuse what a terminal would act on rather than show: control, escape and bidi-override characters."""
+    if len(value) > MAX_TEXT:
+        raise InputError(f"is {len(value):,} characters long; at most {MAX_TEXT:,} are allowed", file=file, field=key)
+    if value.isascii() and not _ASCII_CONTROL.search(value):
+        return value  # the common case, checked in C: the only ASCII characters refused are controls
+    for n, char in enumerate(value):
+        if char in "\n\t":
+            continue
+        if char in BIDI or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co"):
+            raise InputError(f"holds a control or direction-override character (U+{ord(char):04X}) at position {n}; "
+                             "remove it", file=file, field=key)
+    return value
+
+
+def check_value(value: Any, kind: type, file: object, key: str) -> Any:
+    if kind is datetime:
+        if not isinstance(value, datetime):
+            raise InputError("expected a date and time such as 2026-11-21T09:30:00Z", file=file, field=key)
+        if value.tzinfo is None:
+            raise InputError("expected a date and time with a time zone, such as 2026-11-21T09:30:00Z", file=file, field=key)
+        return value.astimezone(timezone.utc)
+    if kind is date:
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise InputError("expected a date such as 2026-11-21", file=file, field=key)
+        return value
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise InputError("expected true or false", file=file, field=key)
+        return value
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InputError("expected a whole number", file=file, field=key)
+        return value
+    if kind is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError("expected an array of strings", file=file, field=key)
+        return [check_text(v, file, f"{key}[{n}]") for n, v in enumerate(value)]
+    if not isinstance(value, str):
+        raise InputError(f"expected a string, found {_type_name(value)}", file=file, field=key)
+    return check_text(value, file, key)
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", list: "an array", dict: "a table"}.get(
+        type(value), type(value).__name__)
+
+
+def check_table(table: Any, spec: dict[str, type], file: object, where: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise InputError("expected a table", file=file, field=where)
+    extra = sorted(set(table) - set(spec))
+    if extra:
+        raise InputError(f"unknown key(s) {', '.join(extra)}; expected: {', '.join(spec)}", file=file, field=where)
+    return {k: check_value(table[k], spec[k], file, f"{where}.{k}") for k in spec if k in table}
+
+
+def check_list(value: Any, spec: dict[str, type], file: object, where: str,
+                item: Callable[[dict[str, Any], str], dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise InputError("expected an array of tables", file=file, field=where)
+    out = []
+    for n, entry in enumerate(value):
+        key = f"{where}[{n}]"
+        if not isinstance(entry, dict):
+            raise InputError("expected a table", file=file, field=key)
+        extra = sorted(set(entry) - set(spec))
+        if extra:
+            raise InputError(f"unknown key(s) {', '.join(extra)}", file=file, field=key)
+        checked = {k: (entry[k] if spec[k] is list and item else check_value(entry[k], spec[k], file, f"{key}.{k}"))
+                   for k in spec if k in entry}
+        out.append(item(checked, key) if item else checked)
+    return out
+
+
+def check_references(out: dict[str, Any], guidance: Guidance, file: object) -> None:
+    method = out.get("sharing", {}).get("method")
+    if method and method not in guidance.methods:
+        raise InputError(f"unknown method {method!r}; expected one of: {', '.join(guidance.methods)}",
+                         file=file, field="sharing.method")
+    unknown = [c for c in out.get("sharing", {}).get("data_categories", []) if c not in guidance.categories]
+    if unknown:
+        raise InputError(f"unknown data categor(y/ies) {', '.join(unknown)}; expected ids from templates/data_categories.toml",
+                         file=file, field="sharing.data_categories")
+    ruleset = out.get("ruleset", {}).get("id")
+    if ruleset and ruleset not in guidance.rulesets:
+        guidance.ruleset(ruleset, file=file, key="ruleset.id")
+
+
+def check_outcome(value: Any, file: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InputError("expected a table", file=file, field="outcome")
+    spec = {"engine": str, "path": list, "reasons": list, "warnings": list}
+    extra = sorted(set(value) - set(spec))
+    if extra:
+        raise InputError(f"unknown key(s) {', '.join(extra)}", file=file, field="outcome")
+    out: dict[str, Any] = {}
+    if "engine" in value:
+        out["engine"] = check_value(value["engine"], str, file, "outcome.engine")
+    if "path" in value:
+        out["path"] = check_value(value["path"], list, file, "outcome.path")
+    for key in ("reasons", "warnings"):
+        if key in value:
+            out[key] = check_list(value[key], {"code": Text, "text": Text, "source": Text}, file, f"outcome.{key}")
+    return out
+
+
+def check_checklists(value: Any, guidance: Guidance | None, file: object) -> dict[str, dict[str, str]]:
+    if not isinstance(value, dict):
+        raise InputError("expected a table of checklists", file=file, field="checklists")
+    out: dict[str, dict[str, str]] = {}
+    for checklist_id, answers in value.items():
+        where = f"checklists.{checklist_id}"
+        if guidance is not None and checklist_id not in guidance.checklists:
+            raise InputError(f"unknown checklist; expected one of: {', '.join(guidance.checklists)}", file=file, field=where)
+        if not isinstance(answers, dict):
+            raise InputError("expected a table of item = answer", file=file, field=where)
+        for item, answer in answers.items():
+            if guidance is not None and guidance.checklists[checklist_id].item(item) is None:
+                raise InputError("unknown checklist item", file=file, field=f"{where}.{item}")
+            if answer not in CHECKLIST_ANSWERS:
+                raise InputError(f"{answer!r} is not one of: {', '.join(CHECKLIST_ANSWERS)}", file=file, field=f"{where}.{item}")
+        out[checklist_id] = dict(answers)
+    return out
+
+
+def check_changes(value: Any, file: object, where: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list):
+        raise InputError("expected an array of tables", file=file, field=f"{where}.changes")
+    out = []
+    for n, change in enumerate(value):
+        key = f"{where}.changes[{n}]"
+        if not isinstance(change, dict) or not isinstance(change.get("field"), str):
+            raise InputError("expected a table with a field name", file=file, field=key)
+        extra = sorted(set(change) - {"field", "before", "after"})
+        if extra:
+            raise InputError(f"unknown key(s) {', '.join(extra)}", file=file, field=key)
+        out.append(dict(change))
+    return out
+

@@ -1,0 +1,55 @@
+"""Files written so that every write is complete or fails: all bytes or an error, never a half file,
+and no temporary file left behind when it fails."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """os.write until every byte is written (a write may take fewer bytes than it was given)."""
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        if written <= 0:  # pragma: no cover - a regular file either takes bytes or raises
+            raise OSError(f"wrote nothing of {len(view)} bytes")
+        view = view[written:]
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_dirs(path: Path) -> None:
+    """mkdir -p with every folder it creates owner-only (Path.mkdir(parents=True) gives the parents the umask's mode)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
+def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600) -> None:
+    """Write a file so that a crash leaves the old content or the new, never a half file; a write that fails
+    leaves the old content and no temporary file."""
+    make_dirs(target.parent)
+    make_dirs(tmp_dir)
+    tmp = tmp_dir / f"{target.name}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)

@@ -1,0 +1,244 @@
+"""The records repository: a git repository holding one TOML file per decision. Reading it, and the lock.
+
+One inter-process lock (`.git/isp/lock`) serialises every change, so the TUI, the CLI and a sync can run at
+once without a git lock error; taking it first completes any save a crash interrupted (journal.py).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+from isp_tui.errors import InputError, StoreError
+from isp_tui.gitlayer.env import run_git, start_git
+from isp_tui.gitlayer.messages import parse_trailer_lines
+from isp_tui.gitlayer.plumbing import open_repo, resolve
+from isp_tui.guidance import Guidance
+from isp_tui.record import RECORD_GLOB, Record, record_path
+from isp_tui.store.commit import BRANCH, Committing
+from isp_tui.store.journal import Journal
+from isp_tui.store.save import Saving
+from isp_tui.store.types import Problem, Revision
+
+if TYPE_CHECKING:
+    import git
+
+LOCK_TIMEOUT = 60.0
+BACKGROUND: list[subprocess.Popen] = []  # commit-graph writers still running
+HISTORY_FORMAT = "%H%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f%(trailers:only,unfold)%x1e"
+
+
+class Store(Saving, Journal, Committing):
+    """One records repository on disk: reading it, and the lock every change takes (saving: save.py; the
+    journal: journal.py; the commit path: commit.py)."""
+
+    def __init__(self, root: Path, *, create: bool = True):
+        self.root = Path(root).expanduser().absolute()
+        self.messages: list[str] = []  # things a person should be told (recoveries, permissions)
+        self._repo: git.Repo | None = None
+        if not (self.root / ".git").exists():
+            if not create:
+                raise StoreError(f"{self.root} is not a records repository (no .git); run `isp init {self.root}`")
+            self._init()
+        self.gitdir = self.root / ".git"
+        if not self.gitdir.is_dir():
+            raise StoreError(f"{self.root} is not a records repository: .git is not a directory")
+        self.work = self.gitdir / "isp"
+        self._check_permissions()
+
+    # -- set-up ------------------------------------------------------------------------------------
+
+    def _init(self) -> None:
+        root = self.root
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"{root} is not a directory")
+        if root.is_dir():
+            others = [p.name for p in root.iterdir() if p.name not in ("README.md", ".gitkeep")]
+            if others:
+                raise StoreError(f"{root} is not a git repository and is not empty ({', '.join(sorted(others)[:3])}...); "
+                                 "choose an empty directory for the records repository")
+        try:
+            root.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.chmod(root, 0o700)
+            run_git(root.parent, "init", "-q", "-b", "main", str(root))
+        except PermissionError:
+            raise StoreError(f"cannot create the records repository at {root}: permission denied") from None
+        except subprocess.CalledProcessError as exc:
+            raise StoreError(f"cannot create the records repository at {root}: {exc.stderr.decode(errors='replace').strip()}") from None
+        for key, value in (("core.splitIndex", "true"), ("index.version", "4"), ("core.untrackedCache", "false")):
+            run_git(root, "config", key, value)
+        exclude = root / ".git" / "info" / "exclude"
+        exclude.parent.mkdir(exist_ok=True)
+        with exclude.open("a") as fh:  # a checkout's records/README.md belongs to the project, not here
+            fh.write("/README.md\n/.gitkeep\n")
+
+    def _check_permissions(self) -> None:
+        mode = stat.S_IMODE(self.root.stat().st_mode)
+        if mode & 0o077:
+            self.messages.append(f"warning: {self.root} can be read by other users (mode {mode:o}); "
+                                 f"records hold personal data: chmod 700 {self.root}")
+
+    @property
+    def repo(self) -> git.Repo:
+        if self._repo is None:
+            self._repo = open_repo(self.root)
+        return self._repo
+
+    def close_repo(self) -> None:
+        """Let go of GitPython's view (its persistent cat-file): after a gc its view of the packs is stale."""
+        if self._repo is not None:
+            self._repo.close()
+            self._repo = None
+
+    # -- running git ---------------------------------------------------------------------------------
+
+    def git(self, *args: str, input: bytes | None = None) -> str:
+        """Run git in the records repository under git_env() (hooks and fsmonitor disabled)."""
+        return run_git(self.root, *args, input=input).stdout.decode("utf-8", "replace")
+
+    # -- the lock ------------------------------------------------------------------------------------
+
+    def lock(self) -> RepositoryLock:
+        from filelock import FileLock
+
+        self.work.mkdir(exist_ok=True, mode=0o700)
+        return RepositoryLock(FileLock(str(self.work / "lock"), timeout=LOCK_TIMEOUT), self)
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def head(self) -> str | None:
+        """The commit the branch points to, or None in a repository with no commits yet."""
+        if self._repo is not None:  # GitPython's persistent cat-file is open: ask it (no new process)
+            return resolve(self._repo, BRANCH)
+        try:
+            return self.git("rev-parse", "--verify", "-q", BRANCH).strip() or None
+        except subprocess.CalledProcessError:
+            return None
+
+    def path_of(self, record_id: str) -> Path:
+        return self.root / record_path(record_id)
+
+    def exists(self, record_id: str) -> bool:
+        return self.path_of(record_id).is_file()
+
+    def linked(self, rel: str) -> str | None:
+        """The first part of a path inside the repository that is a symbolic link (a file or a folder that
+        could lead out of it), or None. Records are plain files in plain folders; links are never followed."""
+        here = self.root
+        for part in Path(rel).parts:
+            here = here / part
+            if here.is_symlink():
+                return str(here.relative_to(self.root))
+        return None
+
+    def refuse_links(self, rel: str, file: object = None) -> None:
+        link = self.linked(rel)
+        if link is not None:
+            what = "is a symbolic link" if link == rel else f"is under a symbolic link ({link})"
+            raise InputError(f"{what}; records are plain files in plain folders and links are not followed",
+                             file=file or rel)
+
+    def get(self, record_id: str, guidance: Guidance | None = None) -> Record:
+        path = self.path_of(record_id)
+        self.refuse_links(record_path(record_id), path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"no record with id {record_id} in {self.root}", field="id") from None
+        record = Record.from_toml(raw, path, guidance=guidance)
+        if record.id != record_id:
+            raise InputError(f"holds id {record.id!r}, but its file name says {record_id!r}", file=path, field="id")
+        return record
+
+    def record_at(self, record_id: str, commit: str, guidance: Guidance | None = None) -> Record:
+        raw = self.git("show", f"{commit}:{record_path(record_id)}").encode()
+        return Record.from_toml(raw, f"{commit[:12]}:{record_path(record_id)}", guidance=guidance)
+
+    def paths(self) -> Iterator[Path]:
+        return iter(sorted(self.root.glob(RECORD_GLOB)))
+
+    def records(self, guidance: Guidance | None = None) -> Iterator[Record | Problem]:
+        """Every record file in the working tree; a broken one is a Problem naming the file, not an error."""
+        for path in self.paths():
+            rel = str(path.relative_to(self.root))
+            try:
+                self.refuse_links(rel)
+                record = Record.from_toml(path.read_bytes(), rel, guidance=guidance)
+                if record.id != path.stem:
+                    raise InputError(f"holds id {record.id!r}, but its file name says {path.stem!r}", file=rel, field="id")
+                if record.path != rel:
+                    raise InputError(f"is in the wrong folder: record {record.id} belongs at {record.path}", file=rel,
+                                     field="id")
+                yield record
+            except InputError as exc:
+                yield Problem(rel, str(exc))
+            except OSError as exc:
+                yield Problem(rel, f"{rel}: cannot be read ({exc.strerror})")
+
+    def history(self, record_id: str) -> list[Revision]:
+        """Every commit that touched the record, newest first."""
+        try:
+            out = self.git("log", f"--format={HISTORY_FORMAT}", BRANCH, "--", record_path(record_id))
+        except subprocess.CalledProcessError:
+            return []
+        return [revision for chunk in out.split("\x1e") if (revision := parse_revision(chunk))]
+
+    def update_commit_graph(self, *, wait: bool = True, replace: bool = False) -> None:
+        """Write git's commit-graph with changed-path (Bloom) filters, so `git log -- <file>` (a record's
+        history) skips the commits that did not touch it. Incremental (`--split`): only new commits are
+        added, as a new layer; `replace` writes it whole (the first time, or to add filters to a graph
+        some other git wrote without them). With wait=False it runs as a background git process."""
+        args = ["commit-graph", "write", "--reachable", "--changed-paths", "--no-progress",
+                "--split=replace" if replace else "--split"]
+        if wait:
+            run_git(self.root, *args, check=False)
+            return
+        BACKGROUND[:] = [p for p in BACKGROUND if p.poll() is None]
+        BACKGROUND.append(start_git(self.root, *args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    start_new_session=True))
+
+    # -- writing -------------------------------------------------------------------------------------
+
+
+class RepositoryLock:
+    """The repository lock; on taking it, interrupted saves are completed first."""
+
+    def __init__(self, lock: Any, store: Store):
+        self._lock, self._store = lock, store
+
+    def __enter__(self) -> Store:
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise StoreError(f"the records repository {self._store.root} is busy: another isp has been saving "
+                             f"for over {LOCK_TIMEOUT:.0f} s") from None
+        try:
+            self._store.recover()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._store
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def wait_for_background() -> None:
+    """Wait for the git processes the store started in the background (commit-graph writers)."""
+    for proc in BACKGROUND:
+        proc.wait()
+
+
+def parse_revision(chunk: str) -> Revision | None:
+    """One commit of `git log --format=HISTORY_FORMAT` output."""
+    chunk = chunk.strip("\n")
+    if not chunk:
+        return None
+    commit, author, email, when, subject, trailers = chunk.split("\x1f")
+    return Revision(commit, author, email, datetime.fromisoformat(when), subject, parse_trailer_lines(trailers))

@@ -1,0 +1,199 @@
+"""Saving: a new record or a draft (save), a change to a final record (amend), a correction passed on to
+recipients (correct). Every save holds what record.normalise says a saved record holds, whatever face made
+it; each is journalled, written atomically and committed on its own (see commit.py and journal.py)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from isp_tui.dates import now, response_due
+from isp_tui.errors import InputError, StoreError
+from isp_tui.gitlayer.env import run_git
+from isp_tui.gitlayer.messages import commit_message
+from isp_tui.guidance import Guidance
+from isp_tui.record import FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, normalise
+from isp_tui.record.model import FIXED_TABLES, outcome_table
+from isp_tui.record.normalise import default_ruleset_id
+from isp_tui.store.files import atomic_write
+from isp_tui.store.types import Identity, Saved
+
+if TYPE_CHECKING:
+    from isp_tui.store.repo import Store
+
+RULESETS_DIR = "rulesets"
+
+
+class Saving:
+    """A Store's saves. The default ruleset (for a record that names none) is the caller's to pass: the store
+    never reads a person's config file; without one it is the guidance's own default."""
+
+    def save(self: Store, data: dict[str, Any], guidance: Guidance, author: Identity, *, draft: bool = False,
+             file: object = None, ruleset: str | None = None) -> Saved:
+        """Create a record, or save a draft again, or finalise a draft. A final record is never rewritten
+        here: changing one is an amendment. `ruleset`: the ruleset a record naming none is decided under."""
+        record = Record.from_dict(data, file, guidance=guidance, new=True)
+        if record.data.get("amendments"):
+            raise InputError("a new or draft record has no amendments; amend a final record with `isp amend`",
+                             file=file, field="amendments")
+        with self.lock():
+            existing = None
+            if "id" in record.data:
+                if self.exists(record.id):
+                    existing = self.get(record.id, guidance)
+                    if existing.is_final:
+                        raise InputError(f"record {record.id} is final; change it with `isp amend {record.id} FILE --reason ...`",
+                                         file=file, field="id")
+            else:
+                record.data["id"] = new_id()
+            record = self._complete(record, guidance, author, final=not draft, existing=existing, file=file,
+                                    ruleset=ruleset)
+            return self._write(record, "draft" if draft else "final", author, guidance)
+
+    def amend(self: Store, record_id: str, data: dict[str, Any], reason: str, guidance: Guidance, author: Identity,
+              *, file: object = None, partial: bool = False, based_on: Record | None = None) -> Saved:
+        """Change a final record: who, when, why and what changed go into the record and its own commit.
+        `partial`: `data` holds only the tables and keys to change, laid over the record as it stands under
+        the lock (so two people amending different fields at once never undo each other's change).
+        `based_on`: the record as the person saw it when they began (a screen that edits the whole record):
+        if it has changed since, the amendment is refused rather than silently undoing the other change."""
+        if not reason or not reason.strip():
+            raise InputError("an amendment needs a reason", field="--reason")
+        check_text(reason, None, "--reason")
+        with self.lock():
+            current = self.get(record_id, guidance)
+            if based_on is not None and based_on.data != current.data:
+                raise InputError(f"record {record_id} was changed by someone else since you opened it "
+                                 f"(now {len(current.data.get('amendments', []))} amendment(s)); open it again", field="id")
+            if partial:
+                data = merge_tables(current.data, data)
+            if not current.is_final:
+                raise InputError(f"record {record_id} is a draft; save it again with `isp record FILE --draft` instead",
+                                 field="id")
+            proposed = {k: v for k, v in data.items() if k not in ("amendments", "outcome", "corrections")}
+            for key in FIXED_TABLES:
+                if key in current.data:
+                    proposed.setdefault(key, current.data[key])
+            if proposed.get("id", record_id) != record_id:
+                raise InputError(f"the file is for record {proposed['id']}, not {record_id}", file=file, field="id")
+            Record.from_dict(proposed, file, guidance=guidance)  # named errors for what the file holds, first
+            candidate = Record.from_dict(normalise(proposed, guidance), file, guidance=guidance)
+            candidate.data["outcome"] = outcome_table(candidate, guidance)
+            changes = diff(current, candidate)
+            fixed = [c["field"] for c in changes if c["field"] in FIXED]
+            if fixed:
+                raise InputError(f"{', '.join(fixed)} cannot be amended: they are the record's identity", file=file,
+                                 field=fixed[0])
+            if not changes:
+                raise InputError("nothing changed: the file matches the record as it stands", file=file)
+            amendment = {"id": new_id(), "at": now(), "by": str(author), "reason": reason.strip(), "changes": changes}
+            merged = dict(candidate.data)
+            merged["amendments"] = list(current.data.get("amendments", [])) + [amendment]
+            if "corrections" in current.data:
+                merged["corrections"] = current.data["corrections"]
+            record = Record.from_dict(merged, file, guidance=guidance)
+            missing = record.missing_for_final(guidance)
+            if missing:
+                raise InputError(f"after this amendment the record would be incomplete: {', '.join(missing)}", file=file)
+            return self._write(record, "amend", author, guidance)
+
+    def correct(self: Store, record_id: str, corrections: list[dict[str, Any]], guidance: Guidance,
+                author: Identity) -> Saved:
+        """Record a correction to information already shared (000 12.2-12.3), or the date a recipient was told of
+        one, in its own commit (Action: correct). Only the record's [[corrections]] change: earlier corrections
+        keep their id, date, author and description; a recipient once told keeps the date they were told."""
+        with self.lock():
+            current = self.get(record_id, guidance)
+            if not current.is_final:
+                raise InputError(f"record {record_id} is a draft; a correction is to information already shared",
+                                 field="id")
+            before = {c["id"]: c for c in current.data.get("corrections", [])}
+            after = {c.get("id"): c for c in corrections}
+            for cid, old in before.items():
+                new = after.get(cid)
+                if new is None:
+                    raise InputError(f"correction {cid} cannot be removed", field="corrections")
+                for key in ("found_on", "by", "description"):
+                    if new.get(key) != old.get(key):
+                        raise InputError(f"correction {cid}: {key} cannot be changed once recorded",
+                                         field=f"corrections.{key}")
+                told = {r.get("agency"): r.get("told_on") for r in new.get("recipients", [])}
+                for r in old.get("recipients", []):
+                    if r.get("agency") not in told or (r.get("told_on") and told[r.get("agency")] != r.get("told_on")):
+                        raise InputError(f"correction {cid}: recipient {r.get('agency')!r} cannot be removed or have "
+                                         "its told date changed", field="corrections.recipients")
+            merged = dict(current.data)
+            merged["corrections"] = corrections
+            record = Record.from_dict(merged, guidance=guidance)
+            if record.data.get("corrections") == current.data.get("corrections"):
+                raise InputError("nothing changed: the corrections match the record as it stands", field="corrections")
+            return self._write(record, "correct", author, guidance)
+
+    def _complete(self: Store, record: Record, guidance: Guidance, author: Identity, *, final: bool,
+                  existing: Record | None, file: object = None, ruleset: str | None = None) -> Record:
+        data = record.data
+        data["schema"] = SCHEMA_VERSION
+        data["status"] = "final" if final else "draft"
+        data["created"] = existing.data["created"] if existing else data.get("created") or now()
+        wanted = data.get("ruleset", {}).get("id") or (ruleset if ruleset in guidance.rulesets else None)
+        data["ruleset"] = guidance.ruleset(wanted or default_ruleset_id(guidance)).pin()
+        decided = data.setdefault("decided", {})
+        decided.setdefault("by", str(author))
+        request = data.get("request")
+        if request and "received" in request and "response_due" not in request:
+            request["response_due"] = response_due(request["received"])
+        record = Record.from_dict(normalise(data, guidance), file, guidance=guidance, new=True)
+        data = record.data
+        data["outcome"] = outcome_table(record, guidance)
+        if final:
+            data.setdefault("decided", {})["at"] = now()
+            missing = record.missing_for_final(guidance)
+            if missing:
+                raise InputError(f"cannot be final; still missing: {', '.join(missing)}", file=file)
+        return Record.from_dict(data, guidance=guidance)
+
+    def _write(self: Store, record: Record, action: str, author: Identity, guidance: Guidance) -> Saved:
+        """Journal, write the file atomically, commit without the index, move the branch, sync the index."""
+        rel = record.path
+        files: dict[str, bytes] = {rel: record.to_toml().encode("utf-8")}
+        ruleset = guidance.rulesets.get(record.get("ruleset.id"))
+        if ruleset is not None:
+            pin = f"{RULESETS_DIR}/{ruleset.sha256}.toml"
+            if not (self.root / pin).is_file():
+                files[pin] = ruleset.path.read_bytes()
+        for path in files:  # a tampered repository must not lead a record's personal data out of it
+            if self.linked(path):
+                raise StoreError(f"cannot write {path}: {self.linked(path)} in the records repository is a symbolic "
+                                 "link; records are written only to plain folders inside it")
+        message = commit_message(record, action)
+        journal = self.journal_path(record.id)
+        parent = self.head()
+        try:
+            self.write_journal(record.id, list(files), message, author)
+            for path, content in files.items():
+                atomic_write(self.root / path, content, self.work / "tmp")
+            indexing = self.index_started(list(files))  # git's index is brought up to date while the commit is made
+            commit = self.commit_paths(list(files), message, author, indexing=indexing)
+        except Exception as exc:
+            committed = self.head() != parent
+            if not committed:  # nothing was committed (e.g. signing failed, a folder not writable): undo
+                try:
+                    self._roll_back(list(files), parent)
+                    self.sync_index(list(files))  # the index update ran beside the commit: put it back too
+                except (OSError, StoreError):
+                    pass  # what could not be written could not be left behind either
+                journal.unlink(missing_ok=True)
+            if isinstance(exc, OSError) and not committed:
+                raise StoreError(f"the records repository {self.root} cannot be written here "
+                                 f"({exc.strerror or exc}); nothing was saved") from None
+            raise  # (once the branch has moved, the journal completes the rest on the next open)
+        journal.unlink()
+        return Saved(record.id, commit, rel, action, record)
+
+    def _roll_back(self: Store, paths: list[str], commit: str | None) -> None:
+        """Put the working-tree files of a save that could not commit back to their committed content."""
+        for path in paths:
+            old = run_git(self.root, "cat-file", "blob", f"{commit}:{path}", check=False) if commit else None
+            if old is not None and old.returncode == 0:
+                atomic_write(self.root / path, old.stdout, self.work / "tmp")
+            else:
+                (self.root / path).unlink(missing_ok=True)

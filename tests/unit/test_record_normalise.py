@@ -1,0 +1,81 @@
+"""record.normalise: what a saved record holds, the one rule both faces' saves go through."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from factory import final_record
+from isp_tui.errors import InputError
+from isp_tui.record import normalise
+
+
+def consent_given(guidance) -> dict:
+    """Consent given: the flowchart stops at share after two questions; the rest was answered on an earlier path."""
+    data = final_record(guidance)
+    data["when"] = {"legitimate_purpose": "yes", "consent": "given", "consent_not_sought_reason": "increased-risk",
+                    "identifiable": "yes", "lawful_basis": ["ukgdpr-art6-1e"]}
+    return data
+
+
+def test_answers_off_the_flowchart_path_are_left_out(guidance):
+    out = normalise(consent_given(guidance), guidance)
+    assert out["when"] == {"legitimate_purpose": "yes", "consent": "given"}
+
+
+def test_the_reason_consent_was_not_sought_only_when_it_was_not(guidance):
+    data = final_record(guidance)
+    assert normalise(data, guidance)["when"]["consent_not_sought_reason"] == "increased-risk"
+    assert "consent_not_sought_reason" not in normalise(consent_given(guidance), guidance)["when"]
+
+
+def test_child_capacity_only_for_a_child(guidance):
+    data = final_record(guidance)
+    data["context"] = dict(data["context"], child_capacity="yes")
+    data["checklists"] = {"child-capacity": {}}
+    assert normalise(data, guidance)["context"]["child_capacity"] == "yes"
+    data["context"]["subject_is_child"] = False
+    out = normalise(data, guidance)
+    assert "child_capacity" not in out["context"] and "child-capacity" not in out.get("checklists", {})
+
+
+@pytest.mark.parametrize("recorded", ["share", "share-part"])
+def test_sharing_kept_when_sharing(guidance, recorded):
+    data = final_record(guidance, decision={"recorded": recorded})
+    out = normalise(data, guidance)
+    assert out["sharing"] == data["sharing"] and out["transparency"] == data["transparency"]
+
+
+def test_sharing_left_out_when_not_sharing(guidance):
+    out = normalise(final_record(guidance, decision={"recorded": "do-not-share"}), guidance)
+    assert "sharing" not in out and "transparency" not in out
+    assert "sharing" not in normalise(final_record(guidance, decision=None), guidance)  # not decided yet: nothing shared
+
+
+def test_empty_tables_are_left_out_and_the_input_is_not_changed(guidance):
+    data = final_record(guidance, request={}, when={"legitimate_purpose": "no", "consent": "given"})
+    data["request"] = {}
+    before = copy.deepcopy(data)
+    out = normalise(data, guidance)
+    assert "request" not in out and out["when"] == {"legitimate_purpose": "no"}
+    assert data == before
+
+
+def test_normalising_twice_changes_nothing(guidance):
+    once = normalise(consent_given(guidance), guidance)
+    assert normalise(once, guidance) == once
+
+
+def test_answers_the_engine_cannot_read_are_refused(guidance):
+    data = final_record(guidance, when={"consent": "perhaps"})
+    with pytest.raises(InputError, match="when.consent"):
+        normalise(data, guidance)
+
+
+def test_the_ruleset_named_or_given_decides_the_path(guidance):
+    data = consent_given(guidance)
+    data.pop("ruleset")
+    assert normalise(data, guidance)["when"] == {"legitimate_purpose": "yes", "consent": "given"}
+    ruleset = guidance.ruleset(sorted(guidance.rulesets)[0])
+    assert normalise(data, guidance, ruleset=ruleset)["when"]["consent"] == "given"
