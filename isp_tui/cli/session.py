@@ -39,9 +39,9 @@ class Session:
         return self._config
 
     def guidance(self) -> Guidance:
-        from isp_tui.guidance import load_guidance
+        from isp_tui.guidance import default_templates_dir, load_guidance
 
-        return load_guidance()
+        return load_guidance(default_templates_dir())  # by folder: ISP_TEMPLATES as it is for this run
 
     def default_ruleset(self, guidance: Guidance) -> str:
         from isp_tui.config import default_ruleset
