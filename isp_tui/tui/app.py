@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from isp_tui.config import Config, load_config
+from isp_tui.errors import printable
 from isp_tui.tui.messages import IndexProgress, RecordsChanged, RulesetChanged, ServicesReady
 
 if TYPE_CHECKING:
@@ -137,11 +138,11 @@ class IspApp(App):
     def _loaded(self) -> None:
         self.loaded.set()
         if self.load_error:
-            self.notify(self.load_error, title="Cannot open the records repository", severity="error", timeout=30,
+            self.notify(printable(self.load_error), title="Cannot open the records repository", severity="error", timeout=30,
                         markup=False)
         elif self.services:
             for message in self.services.messages:
-                self.notify(message, severity="warning", markup=False)
+                self.notify(printable(message), severity="warning", markup=False)
         self.tell_screens(ServicesReady)
 
     async def ready(self) -> Services | None:
@@ -208,19 +209,20 @@ class IspApp(App):
         from isp_tui.sync import sync
 
         services = self.services
-        say = lambda message: self.call_from_thread(self.notify, message, title="Sync", markup=False)  # noqa: E731
+        say = lambda message: self.call_from_thread(self.notify, printable(message), title="Sync", markup=False)  # noqa: E731
         try:
             result = sync(services.store, identity=services.identity, progress=say)
         except (InputError, StoreError) as exc:
-            self.call_from_thread(self.notify, str(exc), title="Sync", severity="warning", timeout=15, markup=False)
+            self.call_from_thread(self.notify, printable(str(exc)), title="Sync", severity="warning", timeout=15,
+                                  markup=False)
             return
         services.refresh()
         self.call_from_thread(self._synced, result.summary(), list(result.messages))
 
     def _synced(self, summary: str, messages: list[str]) -> None:
-        self.notify(summary, title="Sync", markup=False)
+        self.notify(printable(summary), title="Sync", markup=False)
         for message in messages:
-            self.notify(message, title="Sync", severity="warning", markup=False)
+            self.notify(printable(message), title="Sync", severity="warning", markup=False)
         self.tell_screens(RecordsChanged)
 
     def action_help(self) -> None:
