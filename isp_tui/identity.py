@@ -71,8 +71,9 @@ def git_user(repo_root: Path | None) -> tuple[str, str]:
     values = []
     for key in ("user.name", "user.email"):
         try:
-            values.append(subprocess.run(["git", "config", key], cwd=where or Path.home(), env=env,
-                                         capture_output=True, text=True, timeout=30).stdout.strip())
+            out = subprocess.run(["git", "config", key], cwd=where or Path.home(), env=env, capture_output=True,
+                                 timeout=30).stdout
+            values.append(out.decode("utf-8", "replace").strip())
         except (OSError, subprocess.SubprocessError):
             values.append("")
     return values[0], values[1]
