@@ -16,14 +16,17 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from isp_tui.errors import InputError
+
+if TYPE_CHECKING:
+    from isp_tui.guidance import Guidance
 
 ENV_CONFIG = "ISP_CONFIG"
 ENV_RECORDS = "ISP_RECORDS"
 KEYS = {"records": str, "ruleset": str, "name": str, "email": str, "role": str, "organisation": str,
         "theme": str, "keymap": dict}
-
-_override: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,13 @@ class Config:
         return f"{self.name} <{self.email}>" if self.name and self.email else None
 
 
-def config_path() -> Path:
-    if _override is not None:
-        return _override
+def config_path(given: str | Path | None = None) -> Path:
+    """--config (it must exist), then ISP_CONFIG, then the user config dir."""
+    if given is not None:
+        chosen = Path(given).expanduser()
+        if not chosen.is_file():
+            raise InputError("config file not found", file=chosen)
+        return chosen
     if os.environ.get(ENV_CONFIG):
         return Path(os.environ[ENV_CONFIG]).expanduser()
     from platformdirs import user_config_dir
@@ -58,17 +65,9 @@ def config_path() -> Path:
     return Path(user_config_dir("isp-tui")) / "config.toml"
 
 
-def use_config(path: str | None) -> None:
-    """--config: use this file instead of the default one (it must exist)."""
-    global _override
-    if path is not None:
-        _override = Path(path).expanduser()
-        if not _override.is_file():
-            raise InputError("config file not found", file=_override)
-
-
-def load_config() -> Config:
-    path = config_path()
+def load_config(given: str | Path | None = None) -> Config:
+    """The config file in use: `given` (--config), else ISP_CONFIG, else the user config dir's (if any)."""
+    path = config_path(given)
     if not path.is_file():
         return Config(path=None)
     from isp_tui.tomlfile import read_toml
@@ -84,3 +83,9 @@ def load_config() -> Config:
         if not isinstance(value, str):
             raise InputError("expected a string of keys such as \"ctrl+n\"", file=path, field=f"keymap.{key}")
     return Config(path=path, **data)
+
+
+def default_ruleset(config: Config, guidance: Guidance) -> str:
+    """The ruleset a new decision uses when it names none: the config's, if the guidance has it, else the
+    newest. The one rule: both faces compute it and hand it to the store."""
+    return config.ruleset if config.ruleset in guidance.rulesets else sorted(guidance.rulesets)[-1]

@@ -1,4 +1,5 @@
-"""Shared fixtures: real templates, real git repositories in tmp_path, the real CLI in a subprocess.
+"""Shared fixtures: real templates, real git repositories in tmp_path, the real CLI, in-process (`isp`)
+or in a subprocess (`isp_process`).
 
 All people, agencies' staff and cases in these tests are fictional (example.invalid addresses,
 "Test ..." names, TEST- references).
@@ -6,6 +7,8 @@ All people, agencies' staff and cases in these tests are fictional (example.inva
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -47,29 +50,63 @@ def records(tmp_path) -> Path:
 
 
 class Cli:
+    """`isp` run in-process: `isp_tui.cli.main(argv)` with stdin, stdout and stderr of its own, in `cwd`.
+    Returns what a subprocess would (the exit code, the output); `CliProcess` runs the real one."""
+
     def __init__(self, records: Path, cwd: Path):
         self.records = records
         self.cwd = cwd
 
+    def argv(self, args: tuple[str, ...], identity: str | None) -> list[str]:
+        argv = ["--records", str(self.records)]
+        if identity:
+            argv += ["--as", identity]
+        return argv + list(args)
+
     def __call__(self, *args: str, check: int | None = 0, identity: str | None = PRACTITIONER,
                  stdin: str | None = None) -> subprocess.CompletedProcess:
-        cmd = [sys.executable, "-m", "isp_tui", "--records", str(self.records)]
-        if identity:
-            cmd += ["--as", identity]
-        result = subprocess.run(cmd + list(args), cwd=self.cwd, capture_output=True, text=True, input=stdin,
-                                env=os.environ.copy(), timeout=120)
+        result = self.run(self.argv(args, identity), stdin)
         if check is not None:
             assert result.returncode == check, (result.returncode, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr, result.stderr
         return result
 
+    def run(self, argv: list[str], stdin: str | None) -> subprocess.CompletedProcess:
+        from isp_tui.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        saved = sys.stdin
+        sys.stdin = io.StringIO(stdin or "")
+        try:
+            with contextlib.chdir(self.cwd), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                try:
+                    code = main(argv)
+                except SystemExit as exc:  # argparse's --help
+                    code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 2
+        finally:
+            sys.stdin = saved
+        return subprocess.CompletedProcess(["isp", *argv], code, out.getvalue(), err.getvalue())
+
     def json(self, *args: str) -> object:
         return json.loads(self(*args, "--json").stdout)
+
+
+class CliProcess(Cli):
+    """The real `isp` in a subprocess (`python -m isp_tui`): for exit codes, signals and the console script."""
+
+    def run(self, argv: list[str], stdin: str | None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "isp_tui", *argv], cwd=self.cwd, capture_output=True, text=True,
+                              input=stdin, env=os.environ.copy(), timeout=120)
 
 
 @pytest.fixture
 def isp(records, tmp_path) -> Cli:
     return Cli(records, tmp_path)
+
+
+@pytest.fixture
+def isp_process(records, tmp_path) -> CliProcess:
+    return CliProcess(records, tmp_path)
 
 
 def write_toml(path: Path, data: dict) -> Path:

@@ -1,10 +1,16 @@
-"""The real `isp` command in a subprocess."""
+"""The `isp` command: in-process through `main(argv)` (the `isp` fixture), and the real console script and
+`python -m isp_tui` in a subprocess for the exit codes a shell sees."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+
+from isp_tui.cli import EXIT_FAIL, EXIT_INPUT, EXIT_OK, main
 
 from conftest import git, write_toml
 from factory import final_record
@@ -187,3 +193,44 @@ def test_bases_and_rules(isp):
 def test_usage_errors_exit_2(isp):
     result = isp("frobnicate", check=2)
     assert "invalid choice" in result.stderr
+
+
+def test_main_runs_in_process_and_keeps_nothing_between_runs(tmp_path, capsys, guidance, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text('ruleset = "dpa-1998"\nname = "Test Configured"\nemail = "configured@example.invalid"\n')
+    assert main(["--config", str(config), "rules", "--json"]) == EXIT_OK
+    assert '"id": "dpa-1998"' in capsys.readouterr().out
+    assert main(["rules", "--json"]) == EXIT_OK  # the --config of the run before is not kept
+    assert '"id": "gdpr-2018"' in capsys.readouterr().out
+    assert main(["--config", str(tmp_path / "missing.toml"), "bases"]) == EXIT_INPUT
+    assert "config file not found" in capsys.readouterr().err
+    path = write_toml(tmp_path / "r.toml", final_record(guidance, ruleset=None,
+                                                        decision={"override_reason": "Fictional: the 1998 wording."}))
+    assert main(["--records", str(tmp_path / "records"), "--config", str(config), "record", str(path), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"status": "final"' in out
+    record = next((tmp_path / "records").glob("*/*/*/*.toml")).read_text()
+    assert 'id = "dpa-1998"' in record  # a record naming no ruleset gets the --config's default
+    assert 'by = "Test Configured <configured@example.invalid>"' in record  # and its practitioner
+
+
+def test_the_console_script_and_python_m_give_the_exit_codes(isp_process, tmp_path):
+    script = Path(sys.executable).with_name("isp")
+    if not script.exists():
+        pytest.skip("the package is not installed in this interpreter's environment")
+    env = os.environ.copy()
+    run = lambda *args: subprocess.run([str(script), *args], capture_output=True, text=True, env=env,  # noqa: E731
+                                       cwd=tmp_path, timeout=120)
+    assert run("--help").returncode == EXIT_OK
+    bad = run("decide", str(tmp_path / "nope.toml"))
+    assert bad.returncode == EXIT_INPUT and "nope.toml: file not found" in bad.stderr
+    assert isp_process("frobnicate", check=EXIT_INPUT).stdout == ""
+    assert isp_process("verify", check=EXIT_INPUT).stderr  # verify never creates the repository it is asked about
+    isp_process("init")
+    assert isp_process("verify").returncode == EXIT_OK
+    (isp_process.records / "2026").mkdir()
+    (isp_process.records / "2026" / "planted.toml").write_text("not a record")
+    git(isp_process.records, "add", "-A")
+    git(isp_process.records, "-c", "user.name=Test", "-c", "user.email=t@example.invalid", "commit", "-qm", "planted")
+    assert isp_process("verify", check=EXIT_FAIL).returncode == EXIT_FAIL

@@ -14,9 +14,11 @@ from textual.widgets import DataTable, OptionList
 
 from isp_tui.config import Config
 from isp_tui.store import Identity, Store
+from isp_tui.store_autosave import autosaves
 from isp_tui.tui.app import IspApp
 from isp_tui.tui.screens.browse import AmendScreen, BrowseScreen, RecordScreen
-from isp_tui.tui.screens.decision import DecisionScreen, SavedScreen, autosaves
+from isp_tui.tui.screens.decision import DecisionScreen
+from isp_tui.tui.screens.decision_view import SavedScreen
 from isp_tui.tui.screens.guide import ChecklistsScreen, RulesScreen
 from isp_tui.tui.screens.help import HelpScreen
 from isp_tui.tui.screens.home import HomeScreen

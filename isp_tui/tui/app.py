@@ -11,18 +11,22 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
 from isp_tui.config import Config, load_config
+from isp_tui.errors import printable
+from isp_tui.tui.messages import IndexProgress, RecordsChanged, RulesetChanged, ServicesReady
 
 if TYPE_CHECKING:
     from isp_tui.guidance import Guidance
+    from isp_tui.identity import Identity
     from isp_tui.index import Index
-    from isp_tui.store import Identity, Store
+    from isp_tui.store import Store
 
 # The terminal's own colours: Textual 8 names the theme "ansi-dark" ("ansi-light" on a light terminal).
 THEMES = {"ansi": "ansi-dark", "terminal": "ansi-dark", "textual-ansi": "ansi-dark"}
@@ -90,13 +94,15 @@ class IspApp(App):
         from isp_tui.errors import InputError, StoreError
 
         try:
+            from isp_tui.config import default_ruleset
             from isp_tui.guidance import load_guidance
+            from isp_tui.identity import resolve_identity
             from isp_tui.index import Index
             from isp_tui.store import Store
 
             guidance = load_guidance()
             if self.ruleset_id not in guidance.rulesets:
-                self.ruleset_id = sorted(guidance.rulesets)[-1]
+                self.ruleset_id = default_ruleset(self.config, guidance)
             store = Store(self.records_path)
             with store.lock():  # completes any save interrupted by a crash
                 pass
@@ -104,11 +110,7 @@ class IspApp(App):
             index.refresh(progress=self._index_progress)  # a first build reads every record file
             identity, error = None, ""
             try:
-                from argparse import Namespace
-
-                from isp_tui.cli import _identity
-
-                identity = _identity(Namespace(identity=self.identity_given), store)
+                identity = resolve_identity(self.identity_given, self.config, store.root)
             except InputError as exc:
                 error = str(exc)
             self.services = Services(guidance, store, index, identity, error, list(store.messages))
@@ -126,21 +128,22 @@ class IspApp(App):
         self.call_from_thread(self._show_index_progress, done, total)
 
     def _show_index_progress(self, done: int, total: int) -> None:
+        self.tell_screens(lambda: IndexProgress(done, total))
+
+    def tell_screens(self, message: Callable[[], Message]) -> None:
+        """Post a message (a new one each) to every screen on the stack: each handles those it cares about."""
         for screen in self.screen_stack:
-            if hasattr(screen, "index_progress"):
-                screen.index_progress(done, total)
+            screen.post_message(message())
 
     def _loaded(self) -> None:
         self.loaded.set()
         if self.load_error:
-            self.notify(self.load_error, title="Cannot open the records repository", severity="error", timeout=30,
+            self.notify(printable(self.load_error), title="Cannot open the records repository", severity="error", timeout=30,
                         markup=False)
         elif self.services:
             for message in self.services.messages:
-                self.notify(message, severity="warning", markup=False)
-        for screen in self.screen_stack:
-            if hasattr(screen, "services_ready"):
-                screen.services_ready()
+                self.notify(printable(message), severity="warning", markup=False)
+        self.tell_screens(ServicesReady)
 
     async def ready(self) -> Services | None:
         await self.loaded.wait()
@@ -191,9 +194,7 @@ class IspApp(App):
         ids = sorted(services.guidance.rulesets)
         self.ruleset_id = ids[(ids.index(self.ruleset_id) + 1) % len(ids)] if self.ruleset_id in ids else ids[0]
         self.notify(f"Ruleset for new decisions: {services.guidance.rulesets[self.ruleset_id].title}", markup=False)
-        for screen in self.screen_stack:
-            if hasattr(screen, "ruleset_changed"):
-                screen.ruleset_changed()
+        self.tell_screens(RulesetChanged)
 
     async def action_sync(self) -> None:
         services = await self.ready()
@@ -208,22 +209,21 @@ class IspApp(App):
         from isp_tui.sync import sync
 
         services = self.services
-        say = lambda message: self.call_from_thread(self.notify, message, title="Sync", markup=False)  # noqa: E731
+        say = lambda message: self.call_from_thread(self.notify, printable(message), title="Sync", markup=False)  # noqa: E731
         try:
             result = sync(services.store, identity=services.identity, progress=say)
         except (InputError, StoreError) as exc:
-            self.call_from_thread(self.notify, str(exc), title="Sync", severity="warning", timeout=15, markup=False)
+            self.call_from_thread(self.notify, printable(str(exc)), title="Sync", severity="warning", timeout=15,
+                                  markup=False)
             return
         services.refresh()
         self.call_from_thread(self._synced, result.summary(), list(result.messages))
 
     def _synced(self, summary: str, messages: list[str]) -> None:
-        self.notify(summary, title="Sync", markup=False)
+        self.notify(printable(summary), title="Sync", markup=False)
         for message in messages:
-            self.notify(message, title="Sync", severity="warning", markup=False)
-        for screen in self.screen_stack:
-            if hasattr(screen, "refresh_view"):
-                screen.refresh_view()
+            self.notify(printable(message), title="Sync", severity="warning", markup=False)
+        self.tell_screens(RecordsChanged)
 
     def action_help(self) -> None:
         from isp_tui.tui.screens.help import HelpScreen
@@ -252,6 +252,6 @@ class IspApp(App):
         yield from super().get_system_commands(screen)
 
 
-def run(records: str | None = None, identity: str | None = None) -> int:
-    IspApp(records=records, identity=identity).run()
+def run(records: str | None = None, identity: str | None = None, config: Config | None = None) -> int:
+    IspApp(records=records, identity=identity, config=config).run()
     return 0

@@ -10,6 +10,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from isp_tui.tui.messages import RulesetChanged
+
 
 class GuideScreen(Screen):
     """A list of guidance items on the left, the chosen one's text on the right."""
@@ -38,7 +40,7 @@ the other ruleset (the 1998 or the 2018 wording; new decisions use the one shown
         self.fill()
         self.query_one("#guide-list").focus()
 
-    def ruleset_changed(self) -> None:
+    def on_ruleset_changed(self, _: RulesetChanged) -> None:
         self.fill()
 
     @property

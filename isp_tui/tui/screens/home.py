@@ -12,6 +12,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from isp_tui.tui.messages import IndexProgress, RecordsChanged, RulesetChanged, ServicesReady
+
 MENU = [
     ("new", "New decision", "n"),
     ("drafts", "Resume a draft", "r"),
@@ -71,10 +73,13 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             text.append("...")
         return text
 
-    def services_ready(self) -> None:
+    def on_services_ready(self, _: ServicesReady) -> None:
         self.refresh_view()
 
-    def ruleset_changed(self) -> None:
+    def on_records_changed(self, _: RecordsChanged) -> None:
+        self.refresh_view()
+
+    def on_ruleset_changed(self, _: RulesetChanged) -> None:
         self.query_one("#where", Static).update(self._where())
 
     def on_screen_resume(self) -> None:
@@ -98,10 +103,11 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         total, items, problems = index.count(), index.due(self.app.today()), len(index.problems)
         self.app.call_from_thread(self._show_due, total, items, problems)
 
-    def index_progress(self, done: int, total: int) -> None:
+    def on_index_progress(self, event: IndexProgress) -> None:
         """A first build of the derived index reads every record file: say how far it is."""
-        self.query_one("#due", Static).update(
-            Text(f"What is due: reading the record files into the index ({done:,} of {total:,})...", style="italic"))
+        self.query_one("#due", Static).update(Text(
+            f"What is due: reading the record files into the index ({event.done:,} of {event.total:,})...",
+            style="italic"))
 
     def _show_due(self, total: int, items: list, problems: int) -> None:
         text = Text()
@@ -122,7 +128,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         self.query_one("#due", Static).update(text)
 
     def _offer_autosaves(self) -> None:
-        from isp_tui.tui.screens.decision import autosaves
+        from isp_tui.store_autosave import autosaves
 
         menu = self.query_one("#home-menu", OptionList)
         for path in autosaves(self.app.services.store):
@@ -148,7 +154,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         elif ident == "ruleset":
             await app.action_switch_ruleset()
         elif ident.startswith("autosave:"):
-            from isp_tui.tui.screens.decision import read_autosave
+            from isp_tui.store_autosave import read_autosave
 
             path = Path(ident.partition(":")[2])
             event.option_list.remove_option(ident)

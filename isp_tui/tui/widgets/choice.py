@@ -11,8 +11,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.strip import Strip
-from textual.widgets import OptionList, SelectionList
-from textual.widgets._toggle_button import ToggleButton
+from textual.widgets import Checkbox, OptionList, SelectionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
 
@@ -67,7 +66,7 @@ class TickList(SelectionList):
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
         segments = list(strip)
-        if len(segments) < 2 or segments[1].text != ToggleButton.BUTTON_INNER:
+        if len(segments) < 2 or segments[1].text != Checkbox.BUTTON_INNER:  # the toggle mark SelectionList draws
             return strip
         try:
             selection = self.get_option_at_index(self.scroll_offset.y + y)

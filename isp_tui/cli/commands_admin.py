@@ -1,0 +1,180 @@
+"""`isp tui`, `init`, `remote`, `sync`, `status`, `retention`, `bases`, `rules`: the app, the repository
+and its administration, and the guidance's catalogues."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from isp_tui.cli.output import EXIT_FAIL, EXIT_OK, console, date_arg, print_json, progress, saved, say
+from isp_tui.cli.session import Session
+from isp_tui.errors import InputError
+
+
+def cmd_tui(s: Session) -> int:
+    from isp_tui.tui.app import run
+
+    args = s.args
+    return run(records=args.records, identity=args.identity, config=s.config)
+
+
+def cmd_init(s: Session) -> int:
+    from isp_tui.store import Store
+
+    args = s.args
+    path = Path(args.path) if args.path else s.config.records_path(args.records)
+    if args.clone:
+        from isp_tui import sync
+
+        sync.check_url(args.clone, field="--clone")
+        try:
+            store, result = sync.clone(args.clone, path, progress=progress)
+        except sync.SyncError as exc:
+            say(exc)
+            return EXIT_FAIL
+        print(f"{store.root}: {result.summary()}")
+        return EXIT_OK
+    store = Store(path)
+    if args.sign:
+        from isp_tui.audit import setup_signing
+
+        key = args.key or (str(Path("~/.ssh/id_ed25519").expanduser()) if args.signing_format == "ssh" else "")
+        config = setup_signing(store, key=key, principal=s.identity(store).email, fmt=args.signing_format,
+                               allowed_signers=args.allowed_signers)
+        for name, value in config.items():
+            print(f"git config {name} {value}", file=sys.stderr)
+    print(store.root)
+    return EXIT_OK
+
+
+def cmd_remote(s: Session) -> int:
+    from isp_tui import sync
+
+    args = s.args
+    store = s.store()
+    if args.remote_command == "add":
+        url = sync.add_remote(store, args.url)
+        warning = sync.url_warning(url)
+        if warning:
+            say(warning)
+        print(f"{sync.REMOTE} {url}")
+        return EXIT_OK
+    url = sync.remote_url(store)
+    if url is None:
+        print("no remote set; an admin sets one with `isp remote add URL`")
+        return EXIT_OK
+    print(f"{sync.REMOTE} {url}")
+    return EXIT_OK
+
+
+def cmd_sync(s: Session) -> int:
+    from isp_tui import sync
+
+    args = s.args
+    store = s.store()
+    try:
+        result = sync.sync(store, identity=s.identity_or_none(store), progress=None if args.json else progress)
+    except sync.SyncError as exc:
+        if args.json:
+            print_json({"ok": False, "error": str(exc)})
+        say(exc)
+        return EXIT_FAIL
+    if args.json:
+        print_json({"ok": True, **result.as_dict()})
+        return EXIT_OK
+    for message in result.messages:
+        say(message)
+    print(result.summary())
+    for label, ids in (("in", result.received), ("out", result.sent), ("merged", result.merged)):
+        for record_id in ids:
+            print(f"  {label:<6} {record_id}")
+    return EXIT_OK
+
+
+def cmd_status(s: Session) -> int:
+    from isp_tui import sync
+
+    args = s.args
+    store = s.store()
+    state = sync.status(store)
+    if args.json:
+        print_json(state.as_dict())
+        return EXIT_OK
+    print(f"remote:          {state.remote or 'none (isp remote add URL)'}")
+    print(f"last sync:       {state.last_sync.isoformat(timespec='seconds') if state.last_sync else 'never'}")
+    print(f"ahead / behind:  {state.ahead} / {state.behind} commit(s), as of the last sync")
+    print(f"not yet pushed:  {len(state.unpushed)} record(s)")
+    print(f"drafts:          {len(state.drafts)} record(s) not yet final")
+    if state.uncommitted:
+        print(f"uncommitted:     {len(state.uncommitted)} file(s) changed outside isp (git status shows them)")
+    return EXIT_OK
+
+
+def cmd_retention(s: Session) -> int:
+    from isp_tui import sync
+
+    args = s.args
+    store = s.store()
+    if args.retention_command == "list":
+        due = sync.retention_due(store)
+        if args.json:
+            print_json([d.as_dict() for d in due])
+        elif not due:
+            print("no final record is past its retention or review date")
+        else:
+            for d in due:
+                print(f"{d.id}  {d.because:<9}  retain until {d.retain_until or '-'}  review on {d.review_on or '-'}")
+        return EXIT_OK
+    if args.retention_command == "extend":
+        result = sync.extend(store, args.id, date_arg(args.until, "--until"), args.reason, s.guidance(), s.identity(store))
+        return saved(args, result)
+    if not args.yes:
+        raise InputError("destroying a record rewrites the history of the records repository and cannot be undone; "
+                         "read README \"Retention\" and confirm with --yes", field="--yes")
+    done = sync.destroy(store, args.id, args.reason, s.identity(store))
+    if args.json:
+        print_json(done.as_dict())
+        return EXIT_OK
+    print(f"destroyed record {done.id}: {done.rewritten} commit(s) rewritten, {done.versions_removed} version(s) of its "
+          f"content removed from this repository; tombstone {done.tombstone} committed as {done.commit[:12]}")
+    print("Every other copy still holds it. Now:")
+    for line in done.instructions:
+        print(f"  {line}")
+    return EXIT_OK
+
+
+def cmd_bases(s: Session) -> int:
+    args = s.args
+    guidance = s.guidance()
+    rows = [{"id": b.id, "title": b.title, "kind": b.kind, "special_category": b.special_category,
+             "statutory_bodies_only": b.statutory_bodies_only, "era": b.era, "source": b.source}
+            for b in guidance.bases.values()]
+    if args.json:
+        print_json(rows)
+        return EXIT_OK
+    from rich.table import Table
+
+    table = Table("id", "title", "kind", "era", "flags")
+    for r in rows:
+        flags = ", ".join(f for f, on in (("special category", r["special_category"]),
+                                          ("statutory bodies only", r["statutory_bodies_only"])) if on)
+        table.add_row(r["id"], r["title"], r["kind"], r["era"], flags)
+    console().print(table)
+    return EXIT_OK
+
+
+def cmd_rules(s: Session) -> int:
+    args = s.args
+    guidance = s.guidance()
+    ruleset = guidance.ruleset(args.ruleset or s.default_ruleset(guidance), key="--ruleset")
+    if args.json:
+        print_json({"id": ruleset.id, "version": ruleset.version, "sha256": ruleset.sha256, "title": ruleset.title,
+                     "rules": [{"id": r.id, "number": r.number, "title": r.title, "text": r.text, "source": r.source}
+                               for r in ruleset.rules]})
+        return EXIT_OK
+    out = console()
+    out.print(f"{ruleset.title} ({ruleset.id} {ruleset.version})", style="bold")
+    for rule in ruleset.rules:
+        out.print(f"\n{rule.number}. {rule.title}", style="bold")
+        out.print(rule.text)
+    return EXIT_OK

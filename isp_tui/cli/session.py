@@ -1,0 +1,82 @@
+"""One run of `isp`: its arguments, its config, and the records repositories it opened.
+
+Nothing is kept between runs (no module-level state), so `main(argv)` can run in-process, again
+and again, as the tests do.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from isp_tui.errors import InputError
+from isp_tui.cli.output import say
+
+if TYPE_CHECKING:
+    from isp_tui.config import Config
+    from isp_tui.guidance import Guidance
+    from isp_tui.identity import Identity
+    from isp_tui.store import Store
+
+
+class Session:
+    def __init__(self, args: argparse.Namespace):
+        from isp_tui.config import config_path
+
+        self.args = args
+        if args.config is not None:
+            config_path(args.config)  # a --config that does not exist is refused before anything else
+        self._config: Config | None = None
+        self.opened: list[Store] = []  # what they learn later (a recovery) is told at exit too
+
+    @property
+    def config(self) -> Config:
+        """The config file, read when first needed (a command that needs none never fails on it)."""
+        if self._config is None:
+            from isp_tui.config import load_config
+
+            self._config = load_config(self.args.config)
+        return self._config
+
+    def guidance(self) -> Guidance:
+        from isp_tui.guidance import default_templates_dir, load_guidance
+
+        return load_guidance(default_templates_dir())  # by folder: ISP_TEMPLATES as it is for this run
+
+    def default_ruleset(self, guidance: Guidance) -> str:
+        from isp_tui.config import default_ruleset
+
+        return default_ruleset(self.config, guidance)
+
+    def store(self, *, create: bool = True) -> Store:
+        from isp_tui.store import Store
+
+        store = Store(self.config.records_path(self.args.records), create=create)
+        self.opened.append(store)
+        self.tell(store)
+        return store
+
+    def tell(self, store: Any) -> None:
+        """Print what the store has to tell a person (a warning, a recovery), once each."""
+        while store.messages:
+            say(store.messages.pop(0))
+
+    def tell_all(self) -> None:
+        for store in self.opened:
+            self.tell(store)
+
+    def identity(self, store: Store) -> Identity:
+        from isp_tui.identity import resolve_identity
+
+        return resolve_identity(self.args.identity, self.config, store.root)
+
+    def identity_or_none(self, store: Store) -> Identity | None:
+        try:
+            return self.identity(store)
+        except InputError:
+            return None
+
+    def identity_or_unknown(self, store: Store) -> str:
+        """Who made an export or a report, as text: unknown is said so, not refused."""
+        identity = self.identity_or_none(store)
+        return str(identity) if identity is not None else "(unknown: set --as)"

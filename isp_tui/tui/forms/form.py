@@ -1,0 +1,216 @@
+"""A decision being filled in: its answers (the record dict), the engine's view of them, and the
+steps they call for. The screen draws it and feeds it what is typed; every rule of the form lives
+here, testable without Textual. The engine, the record and the store make the decisions themselves.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+from isp_tui.errors import InputError
+from isp_tui.tui.forms.fields import (HOW_SHORT, SHARING, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get,
+                                      next_in_cycle, parse_typed, prune, put)
+from isp_tui.tui.forms.steps import Spec, how_fields, spec
+
+if TYPE_CHECKING:
+    from isp_tui.guidance import Guidance
+
+
+class DecisionForm:
+    def __init__(self, guidance: Guidance, data: dict[str, Any] | None = None, *, ruleset_id: str,
+                 role: str = "", organisation: str = ""):
+        """`ruleset_id`: the one new decisions use (a resumed draft keeps its own); `role` and `organisation`:
+        the practitioner's, from the config, for a decision that names none."""
+        self.guidance = guidance
+        self.data: dict[str, Any] = copy.deepcopy(data) if data else {}
+        if not self.data.get("ruleset", {}).get("id"):
+            self.data["ruleset"] = {"id": ruleset_id}
+        if not self.data.get("decided"):
+            self.data["decided"] = {k: v for k, v in (("role", role), ("organisation", organisation)) if v}
+        self.data.setdefault("context", {}).setdefault("subject_is_child", True)
+        self.ruleset = guidance.rulesets.get(self.data["ruleset"]["id"]) or guidance.rulesets[ruleset_id]
+        self.decision = None
+        self.error = ""
+        self.evaluate()
+
+    # -- the engine --------------------------------------------------------------------------------------
+
+    def evaluate(self) -> None:
+        from isp_tui.engine import decide, read_answers
+
+        try:
+            answers = read_answers(self.data.get("when"), self.data.get("context"), self.guidance)
+            self.decision = decide(answers, self.ruleset, self.guidance)
+            self.error = ""
+        except InputError as exc:
+            self.decision, self.error = None, str(exc)
+
+    @property
+    def outcome(self) -> str:
+        return self.decision.outcome if self.decision else "incomplete"
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.decision.path if self.decision else ()
+
+    def any_unsure(self) -> bool:
+        return any(v == "unsure" for v in (self.data.get("when") or {}).values())
+
+    # -- answering -----------------------------------------------------------------------------------------
+
+    def set(self, key: str, value: Any, *, keep_empty: bool = False, force: bool = False) -> bool:
+        """Take an answer; whether it changed anything (the engine then looks again)."""
+        if get(self.data, key) == value and not force:
+            return False
+        put(self.data, key, value, keep_empty=keep_empty)
+        self.evaluate()
+        return True
+
+    def parse(self, f: Field, raw: str) -> Any:
+        """What typed text means for the record (`Invalid` if it cannot be taken yet). Typing a recipient
+        by hand forgets the register entry chosen before."""
+        value = parse_typed(f, raw)
+        if f.key == "recipient.agency" and not isinstance(value, Invalid) and value != get(self.data, f.key):
+            put(self.data, "recipient.agency_id", None)
+        return value
+
+    def cycled(self, key: str, item: str) -> dict[str, str] | None:
+        """A checklist's answers after Enter on one item (None when none is left answered)."""
+        answers = dict(get(self.data, key) or {})
+        answers[item] = next_in_cycle(answers.get(item))
+        return {k: v for k, v in answers.items() if v} or None
+
+    def choose_agency(self, option_id: str):
+        """The recipient chosen from a partner register ("register/agency"): its name, its register id and
+        whether it is a statutory body are the answers. Returns the agency, and whether any answer changed."""
+        register_id, _, agency_id = option_id.partition("/")
+        agency = next(a for a in self.guidance.registers[register_id].agencies if a.id == agency_id)
+        answers = {"recipient.agency": agency.name, "recipient.agency_id": agency.id,
+                   "context.recipient_statutory": agency.statutory}
+        changed = any(get(self.data, key) != value for key, value in answers.items())
+        for key, value in answers.items():
+            put(self.data, key, value)
+        self.evaluate()
+        return agency, changed
+
+    def bases_after(self, visible: set[str], selected: list[str]) -> list[str]:
+        return chosen_bases(get(self.data, "when.lawful_basis") or [], visible, selected)
+
+    # -- the steps -------------------------------------------------------------------------------------------
+
+    def steps(self) -> list[str]:
+        """The steps the answers so far call for, in order: the flowchart's path, advice when in doubt, the
+        decision, the How steps when sharing, then retention, the 16 questions and the review."""
+        steps = ["subject", "request", "recipient"]
+        steps += [f"when:{node}" for node in (self.decision.path if self.decision else (self.ruleset.first_question,))]
+        if self.outcome == "seek-advice" or self.any_unsure() or self.data.get("advice"):
+            steps.append("advice")
+        if self.outcome != "incomplete":
+            steps.append("decision")
+            if get(self.data, "decision.recorded") in SHARING:
+                steps += [f"how:{step.id}" for step in self.ruleset.how]
+            steps += ["retention", "checklist"]
+        steps.append("review")
+        return steps
+
+    def spec(self, step: str) -> Spec:
+        return spec(self, step)
+
+    def how_fields(self, how_id: str) -> list[Field]:
+        return how_fields(self.guidance, how_id)
+
+    def title(self, step: str) -> str:
+        """A step's short title, for the list of steps and the missing list."""
+        key = step.partition(":")[2]
+        if step in STEP_TITLES:
+            return STEP_TITLES[step]
+        if key in SHORT:
+            return SHORT[key]
+        if key in HOW_SHORT:
+            return f"How: {HOW_SHORT[key]}"
+        how = {s.id: s for s in self.ruleset.how}.get(key)
+        return f"How: {how.step}" if how else step
+
+    def position(self, step: str) -> str:
+        steps = self.steps()
+        return f"Step {steps.index(step) + 1} of {len(steps)}. " if step in steps else ""
+
+    def blocked(self, step: str) -> str:
+        """Why the person cannot move on from `step` (the flowchart is waiting for its answer), or ""."""
+        steps = self.steps()
+        if step.startswith("when:") and step == steps[-2] and self.outcome == "incomplete":
+            missing = ", ".join(self.decision.missing) if self.decision else self.error
+            return f"Answer this question to go on ({missing}); ctrl+r shows the review."
+        return ""
+
+    def after(self, step: str) -> str | None:
+        """The step after `step` (the review when `step` is no longer on the way), None at the end."""
+        steps = self.steps()
+        if step not in steps:
+            return steps[-1]
+        i = steps.index(step)
+        return steps[i + 1] if i + 1 < len(steps) else None
+
+    def before(self, step: str) -> str | None:
+        steps = self.steps()
+        i = steps.index(step) if step in steps else len(steps)
+        return steps[i - 1] if i > 0 else None
+
+    # -- the record ------------------------------------------------------------------------------------------
+
+    def build(self, decided_by: str | None = None) -> dict[str, Any]:
+        """The record dict as it will be saved, `decided_by` filled in if it names none."""
+        data = copy.deepcopy(self.data)
+        if decided_by is not None:
+            data.setdefault("decided", {}).setdefault("by", decided_by)
+        return prune(drop_off_path(data, self.path))
+
+    def missing(self, decided_by: str | None = None) -> list[str]:
+        """What the record still needs before it can be final, in the record's words."""
+        from isp_tui.record import Record
+
+        try:
+            record = Record.from_dict(self.build(decided_by), guidance=self.guidance, new=True)
+            return record.missing_for_final(self.guidance)
+        except InputError as exc:
+            return [str(exc)]
+
+    def describe(self, target: str) -> str:
+        """How this decision answers a question or a How step a golden rule bears on."""
+        data = self.data
+        if target in SHORT:
+            answer = get(data, f"when.{target}")
+            if target == "lawful_basis" and answer is not None:
+                answer = "; ".join(self.guidance.bases[b].title for b in answer) or "none identified"
+            on_path = self.decision and target in self.decision.path
+            return f"{SHORT[target]} {answer if answer is not None else ('not answered' if on_path else 'not reached')}"
+        how = {s.id: s for s in self.ruleset.how}.get(target)
+        if how is None:
+            return target
+        values = []
+        for f in self.how_fields(target):
+            value = get(data, f.key)
+            if value not in (None, "", []):
+                if isinstance(value, bool):
+                    value = "yes" if value else "no"
+                values.append(f"{f.label}: {str(value)[:60]}")
+        return f"{how.step[:50]}: {'; '.join(values) if values else 'not recorded'}"
+
+
+def drop_off_path(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    """Leave out the answers the flowchart's path does not reach, and what only another answer calls for.
+    # merge: remove, the store normalises (isp_tui.record.normalise, applied on every save)"""
+    when = data.get("when", {})
+    for key in ("legitimate_purpose", "consent", "identifiable", "lawful_basis"):
+        if key not in path:
+            when.pop(key, None)
+    if when.get("consent") != "not-sought":
+        when.pop("consent_not_sought_reason", None)
+    if not get(data, "context.subject_is_child"):
+        data.get("checklists", {}).pop("child-capacity", None)
+        data.get("context", {}).pop("child_capacity", None)
+    if get(data, "decision.recorded") not in SHARING:
+        for key in ("sharing", "transparency"):
+            data.pop(key, None)
+    return data

@@ -1,0 +1,232 @@
+"""What the decision screen draws from a `DecisionForm`: a field's widgets, the options of its lists,
+the side panel (flowchart map, outcome, steps), the review, and the saved dialog."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from isp_tui.errors import InputError
+from isp_tui.tui.forms import DecisionForm, Field, get, step_of
+from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT
+from isp_tui.tui.widgets.choice import ChoiceList, TickList
+
+OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow",
+                  "incomplete": "italic"}
+CHECK_MARKS = {"yes": "yes", "no": "no ", "not-applicable": "n/a"}
+ANSWERING = "Input, TextArea, SelectionList, OptionList"  # the widgets that take an answer
+
+
+def widget_named(screen, name: str):
+    """The widget that fills the record key `name` (or a filter, "filter:agency"), if the step shows it."""
+    return next((w for w in screen.query(ANSWERING) if w.name == name), None)
+
+
+def field_box(form: DecisionForm, f: Field) -> Vertical | Static:
+    """One field: its label, its widget (named by the record key it fills) and its hint."""
+    value = get(form.data, f.key)
+    if f.kind == "note":
+        return Static(Text(f.label, style="italic"), classes="note field")
+    out: list[Any] = [Label(Text(f.label), classes="field-label")]
+    if f.kind == "text":
+        out.append(Input(value=str(value or ""), name=f.key, compact=True))
+    elif f.kind == "date":
+        out.append(Input(value=value.isoformat() if isinstance(value, date) else "", placeholder="YYYY-MM-DD",
+                         name=f.key, compact=True))
+    elif f.kind == "long":
+        out.append(TextArea(str(value or ""), name=f.key, classes="long", soft_wrap=True, tab_behavior="focus",
+                            compact=True))
+    elif f.kind in ("choice", "bool"):
+        current = ({True: "yes", False: "no"}.get(value) if f.kind == "bool" else value)
+        out.append(ChoiceList(f.options, current, name=f.key))
+    elif f.kind == "checklist":
+        out.append(OptionList(*checklist_options(form, f), name=f.key, classes="checklist", compact=True))
+    elif f.kind == "multi":
+        chosen = set(value or [])
+        out.append(TickList(*[(Text(label), ident, ident in chosen) for ident, label in f.options], name=f.key,
+                            compact=True))
+    elif f.kind == "bases":
+        out.append(Input(placeholder="Type to filter the legal bases", name=f"filter:{f.only}", compact=True))
+        out.append(TickList(*basis_options(form, f.only, ""), name=f.key, id=f"bases-{f.only}", compact=True))
+    elif f.kind == "agency":
+        out.append(Input(placeholder="Type to filter the partner register", name="filter:agency", compact=True))
+        out.append(OptionList(*agency_options(form, ""), name="agency", id="agencies", compact=True))
+    if f.hint or f.dynamic_hint:
+        out.append(Static(Text(f.hint), classes="hint"))
+    box = Vertical(*out, classes="field")
+    box.field = f  # type: ignore[attr-defined]
+    return box
+
+
+def checklist_options(form: DecisionForm, f: Field) -> list[Option]:
+    answers = get(form.data, f.key) or {}
+    return [Option(Text(f"[{CHECK_MARKS.get(answers.get(ident), '   ')}] {n}. {label}"), id=ident)
+            for n, (ident, label) in enumerate(f.options, 1)]
+
+
+def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text, str, bool]]:
+    chosen = set(get(form.data, "when.lawful_basis") or [])
+    words = query.casefold().split()
+    out = []
+    for basis in form.guidance.bases.values():
+        if not basis.fits_era(form.ruleset.era) or basis.special_category != (only == "condition"):
+            continue
+        hay = f"{basis.id} {basis.title} {basis.kind}".casefold()
+        if all(w in hay for w in words):
+            out.append((Text(basis.title), basis.id, basis.id in chosen))
+    return out
+
+
+def agency_options(form: DecisionForm, query: str) -> list[Option]:
+    words = query.casefold().split()
+    out = []
+    for register, agency in form.guidance.agencies():
+        hay = f"{agency.name} {agency.group} {register.id}".casefold()
+        if all(w in hay for w in words):
+            kind = "statutory" if agency.statutory else "not statutory"
+            out.append(Option(Text(f"{agency.name} ({agency.group}; {kind})"), id=f"{register.id}/{agency.id}"))
+    return out
+
+
+def refilter(screen, which: str, query: str) -> None:
+    """Show the partner register ("agency") or the legal bases ("general", "condition") matching `query`."""
+    if which == "agency":
+        listing = screen.query_one("#agencies", OptionList)
+        listing.clear_options()
+        listing.add_options(agency_options(screen.form, query))
+    else:
+        listing = screen.query_one(f"#bases-{which}", SelectionList)
+        listing.clear_options()
+        listing.add_options(basis_options(screen.form, which, query))
+    listing.highlighted = 0 if listing.option_count else None
+
+
+# -- the side panel ------------------------------------------------------------------------------------
+
+
+def flowchart_map(form: DecisionForm, step_id: str) -> Text:
+    rs, data, path = form.ruleset, form.data, form.path
+    current = step_id.partition(":")[2] if step_id.startswith("when:") else None
+    text = Text()
+    text.append(f"Flowchart ({rs.id})\n", style="bold")
+    for q in rs.when:
+        answer = get(data, f"when.{q.id}")
+        if q.id == "lawful_basis" and answer is not None:
+            answer = f"{len(answer)} cited" if answer else "none"
+        label = SHORT.get(q.id, q.question[:28])
+        if q.id == current:
+            text.append(f"> {label}\n", style="bold reverse")
+            for a, n in q.next.items():
+                text.append(f"    {a} -> {OUTCOME_LABELS.get(n, SHORT.get(n, n)).lower()}\n", style="dim")
+        elif q.id in path and answer is not None:
+            text.append(f"+ {label} ", style="")
+            text.append(f"{answer}\n", style="bold")
+        elif q.id in path:
+            text.append(f"  {label}\n")
+        else:
+            text.append(f"  {label}\n", style="dim")
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
+def outcome_text(form: DecisionForm) -> Text:
+    out = Text()
+    out.append("Outcome: ", style="bold")
+    out.append(f"{OUTCOME_LABELS[form.outcome]}\n", style=OUTCOME_STYLES[form.outcome])
+    if form.error:
+        out.append(f"{form.error}\n", style="bold red")
+    for warning in (form.decision.warnings if form.decision else ()):
+        out.append(f"! {warning.text}\n", style="yellow")
+    return out
+
+
+def steps_text(form: DecisionForm, step_id: str) -> Text:
+    steps = Text("\nSteps\n", style="bold")
+    for n, step in enumerate(form.steps(), 1):
+        marker = ">" if step == step_id else " "
+        steps.append(f"{marker}{n:>2} {form.title(step)}\n", style="bold reverse" if step == step_id else "")
+    steps.no_wrap, steps.overflow = True, "ellipsis"
+    return steps
+
+
+# -- the review ------------------------------------------------------------------------------------------
+
+
+def review_widgets(form: DecisionForm, decided_by: str | None) -> list[Any]:
+    from isp_tui.record import Record
+
+    g, rs, data = form.guidance, form.ruleset, form.data
+    text = Text()
+    recorded = get(data, "decision.recorded")
+    text.append("The flowchart's outcome: ", style="bold")
+    text.append(f"{OUTCOME_LABELS[form.outcome]}\n", style=OUTCOME_STYLES[form.outcome])
+    text.append("Your decision: ", style="bold")
+    text.append(f"{recorded or 'not recorded yet'}\n\n")
+    if form.decision:
+        text.append("Why\n", style="bold underline")
+        for r in form.decision.reasons:
+            text.append(f"- {r.text}\n  ({r.source})\n")
+        for w in form.decision.warnings:
+            text.append(f"! {w.text}\n  ({w.source})\n", style="yellow")
+    text.append("\nThe golden rules and this decision\n", style="bold underline")
+    for rule in rs.rules:
+        text.append(f"{rule.number}. {rule.title}\n", style="bold")
+        text.append(f"   {rule.asks}\n", style="italic")
+        for target in rule.bears_on:
+            text.append(f"   - {form.describe(target)}\n")
+    text.append("\nThe record\n", style="bold underline")
+    try:
+        text.append(Record.from_dict(form.build(decided_by), guidance=g, new=True).to_toml())
+    except InputError as exc:
+        text.append(str(exc), style="red")
+    missing = form.missing(decided_by)
+    head = Text()
+    head.append("Still missing before it can be final", style="bold underline")
+    if not missing:
+        head.append("\nNothing: it can be saved as final.", style="green")
+    else:
+        head.append(" (Enter goes to the step)", style="dim")
+    widgets: list[Any] = [Horizontal(Button("Save final record", id="save-final", variant="primary", compact=True),
+                                     Button("Save as draft", id="save-draft", compact=True), id="save-buttons"),
+                          Static(head)]
+    if missing:
+        steps = form.steps()
+        options = []
+        for n, item in enumerate(missing):
+            target = step_of(item)
+            options.append(Option(Text(f"- {item}  ({form.title(target)})", style="red"),
+                                  id=f"goto:{n}:{target}" if target in steps else None))
+        widgets.append(OptionList(*options, id="missing", compact=True))
+    return widgets + [Static(text, id="review")]
+
+
+class SavedScreen(ModalScreen):
+    CSS_PATH = "decision.tcss"  # read when first shown, not before the first frame
+    HELP = "The record is committed to the records repository. Enter or Escape returns home."
+    BINDINGS = [Binding("escape,enter", "dismiss", "Home", id="saved.close")]
+
+    def __init__(self, saved):
+        super().__init__()
+        self.saved = saved
+
+    def compose(self) -> ComposeResult:
+        s = self.saved
+        text = Text()
+        text.append("Saved\n\n", style="bold")
+        text.append(f"Record  {s.id}\nFile    {s.path}\nCommit  {s.commit}\n")
+        text.append(f"Outcome {s.record.recorded or s.record.engine_outcome}\n\n")
+        text.append("Press Enter to return home.")
+        with Vertical(id="saved-box"):
+            yield Static(text, id="saved")
+            yield Button("Home", id="saved-home", variant="primary")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss()
