@@ -290,7 +290,7 @@ def test_an_empty_repository_has_an_empty_index(tmp_path, guidance):
 
 
 def test_destroying_a_record_leaves_nothing_of_it_in_the_derived_index(tmp_path, guidance):
-    from isp_tui import sync
+    from isp_tui import retention
 
     store = Store(tmp_path / "retention")
     kept = store.save(final_record(guidance), guidance, AUTHOR)
@@ -299,7 +299,7 @@ def test_destroying_a_record_leaves_nothing_of_it_in_the_derived_index(tmp_path,
     index = Index(store)
     assert index.count("zulu") == 1
     index.close()
-    sync.destroy(store, gone.id, "Fictional: retention period over", AUTHOR)
+    retention.destroy(store, gone.id, "Fictional: retention period over", AUTHOR)
     assert not any(b"Zulu" in f.read_bytes() for f in store.work.glob("index.sqlite*"))
     index = assert_agrees(store)
     assert [row.id for row in index.rows()] == [kept.id] and index.count("zulu") == 0
