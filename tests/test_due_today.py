@@ -12,7 +12,9 @@ from isp_tui import retention
 from isp_tui.dates import now
 from isp_tui.index import DUE_SOON_DAYS, Index, due_state
 from isp_tui.store import Identity, Store
+from isp_tui.index.due import DUE, OVERDUE
 from isp_tui.tui.app import IspApp
+from isp_tui.tui.screens.home import DUE_LABELS
 
 from conftest import PRACTITIONER
 
@@ -47,3 +49,4 @@ async def test_a_review_date_of_today_is_due_in_retention_list_the_index_and_hom
     shown = {line.split()[2]: line for line in lines if line[:4].isdigit()}
     assert shown[due].endswith(" DUE TODAY") and shown[late].endswith(" OVERDUE")
     assert not shown[soon].endswith(("DUE TODAY", "OVERDUE"))
+    assert set(DUE_LABELS) == {DUE, OVERDUE}  # Home marks the index's states by their names

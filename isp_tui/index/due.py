@@ -40,9 +40,10 @@ def state_sql(column: str) -> str:
             f"WHEN {column} = :today THEN '{DUE}' WHEN {column} <= :soon THEN '{DUE_SOON}' END")
 
 
-def due_sql(column: str) -> str:
-    """is_due for a column of ISO dates, as an SQL condition; bind `sql_params(today)`."""
-    return f"({column} <> '' AND {column} <= :today)"
+def due_sql(column: str, today: str = ":today") -> str:
+    """is_due for a column of ISO dates, as an SQL condition; bind `sql_params(today)`, or give the
+    placeholder a query with positional parameters uses (`today="?"`) and bind today's ISO date to it."""
+    return f"({column} <> '' AND {column} <= {today})"
 
 
 def sql_params(today: date, soon_days: int = DUE_SOON_DAYS) -> dict[str, str]:

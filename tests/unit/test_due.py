@@ -41,6 +41,8 @@ def test_the_sql_says_what_python_says_day_by_day(soon_days):
     assert got == {d.isoformat(): due_state(d, TODAY, soon_days) for d in days} | {None: None}
     due_days = {d for (d,) in db.execute(f"SELECT day FROM t WHERE {due_sql('day')}", params)}
     assert due_days == {d.isoformat() for d in days if is_due(d, TODAY)}
+    positional = {d for (d,) in db.execute(f"SELECT day FROM t WHERE {due_sql('day', '?')}", (TODAY.isoformat(),))}
+    assert positional == due_days
 
 
 class Dated:
