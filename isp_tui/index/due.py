@@ -1,16 +1,19 @@
 """When something is due: the ONE rule, in Python and in the index's SQL.
 
 A date of today IS due; a date before today is overdue; a date within `soon_days` after today is due
-soon; later than that, nothing yet. `due_state` says it for one date; `state_sql` says the same for a
-column of ISO dates (tests/unit/test_due.py checks that the two agree day by day). Retention list,
-the auditors' `report reviews` and Home all read their answers from here."""
+soon; later than that, nothing yet. `due_state` says it for one date; `due_sql` and `soon_sql` are the
+same boundaries for a column of ISO dates (tests/unit/test_due.py checks they agree day by day).
+Retention list, the auditors' `report reviews` and Home all read their answers from here."""
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Protocol
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from isp_tui.index.db import Row
 
 DUE_SOON_DAYS = 14
 OVERDUE, DUE, DUE_SOON = "overdue", "due", "due soon"
@@ -34,16 +37,15 @@ def is_due(day: date | None, today: date) -> bool:
     return due_state(day, today) in (DUE, OVERDUE)
 
 
-def state_sql(column: str) -> str:
-    """due_state for a column of ISO dates, as an SQL expression; bind `sql_params(today, soon_days)`."""
-    return (f"CASE WHEN {column} IS NULL OR {column} = '' THEN NULL WHEN {column} < :today THEN '{OVERDUE}' "
-            f"WHEN {column} = :today THEN '{DUE}' WHEN {column} <= :soon THEN '{DUE_SOON}' END")
-
-
 def due_sql(column: str, today: str = ":today") -> str:
     """is_due for a column of ISO dates, as an SQL condition; bind `sql_params(today)`, or give the
     placeholder a query with positional parameters uses (`today="?"`) and bind today's ISO date to it."""
     return f"({column} <> '' AND {column} <= {today})"
+
+
+def soon_sql(column: str) -> str:
+    """due_state(...) is not None (overdue, due or due soon) for a column of ISO dates; bind `sql_params`."""
+    return f"({column} <> '' AND {column} <= :soon)"
 
 
 def sql_params(today: date, soon_days: int = DUE_SOON_DAYS) -> dict[str, str]:
@@ -74,7 +76,8 @@ class Due:
         return {**asdict(self), "because": self.kind}
 
 
-class Dated(Protocol):
+@dataclass(frozen=True, slots=True)
+class Dated:
     """The columns of an index Row that `due` reads."""
 
     id: str
@@ -85,7 +88,7 @@ class Dated(Protocol):
     retain_until: date | None
 
 
-def due(rows: Iterable[Dated], today: date, *, within: int = DUE_SOON_DAYS) -> list[Due]:
+def due(rows: Iterable[Row | Dated], today: date, *, within: int = DUE_SOON_DAYS) -> list[Due]:
     """What needs doing soon or is overdue, soonest first: responses, reviews, retention dates, drafts."""
     out: list[Due] = []
     for row in rows:
@@ -109,22 +112,13 @@ def _day(text: str | None) -> date | None:
 
 
 def due_in(db: sqlite3.Connection, today: date, *, within: int = DUE_SOON_DAYS) -> list[Due]:
-    """`due` of the index's rows, in SQL: reads only the rows that can be due and the columns it needs."""
-    params = sql_params(today, within)
-    out = []
-    for id_, status, created, response_due, review_on, retain_until, response, review, retention in db.execute(
-            f"SELECT id, status, created, response_due, review_on, retain_until, {state_sql('response_due')}, "
-            f"{state_sql('review_on')}, {state_sql('retain_until')} FROM rows WHERE status='draft' "
-            "OR review_on <= :soon OR retain_until <= :soon", params):
-        dates = {"created": datetime.fromisoformat(created), "review_on": _day(review_on),
-                 "retain_until": _day(retain_until)}
-        if status == "draft":
-            out.append(Due("response" if response_due else "draft", id_, _day(response_due), response, **dates))
-            continue
-        for kind, when, state in (("review", review_on, review), ("retention", retain_until, retention)):
-            if state is not None:
-                out.append(Due(kind, id_, _day(when), state, **dates))
-    return soonest_first(out)
+    """`due` of the index's rows, reading only the rows that can be due and the columns it needs."""
+    cursor = db.execute("SELECT id, status, created, response_due, review_on, retain_until FROM rows WHERE "
+                        f"status='draft' OR {soon_sql('review_on')} OR {soon_sql('retain_until')}",
+                        sql_params(today, within))
+    return due((Dated(id_, status, datetime.fromisoformat(created), _day(response_due), _day(review_on),
+                      _day(retain_until)) for id_, status, created, response_due, review_on, retain_until in cursor),
+               today, within=within)
 
 
 def past_review_in(db: sqlite3.Connection, today: date) -> list[Due]:

@@ -3,7 +3,12 @@
 `blobs` streams blob contents through one `git cat-file --batch`. `in_parallel` runs a module-level
 job over parts of a long list in a `concurrent.futures.ProcessPoolExecutor` with the *spawn* context
 (fresh interpreters, never fork: safe beside the app's threads), while this process works through its
-own share. The index's rebuild and `isp verify` both use it."""
+own share. The index's rebuild and `isp verify` both use it.
+
+Spawn's one rule applies: a program that reaches this must guard its main script with
+`if __name__ == "__main__":` (the `isp` console script, `python -m isp_tui`, bench/ and the test
+harnesses do). A worker started from an unguarded script fails at start, and this process then
+does all the work itself: the same answer, slower."""
 
 from __future__ import annotations
 
