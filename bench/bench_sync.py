@@ -18,7 +18,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from factory import final_record  # noqa: E402
 
-from isp_tui import sync  # noqa: E402
+from isp_tui import retention, sync  # noqa: E402
 from isp_tui.guidance import load_guidance  # noqa: E402
 from isp_tui.store import Identity, Store  # noqa: E402
 
@@ -62,7 +62,7 @@ def main(n: int) -> None:
         assert len(result.merged) == n // 10, result.merged
         timed("status (b)", lambda: sync.status(b))
         timed(f"destroy one record from the history ({n * 2 + n // 5 + 2}+ commits)",
-              lambda: sync.destroy(b, ids[-1], "bench", ME))
+              lambda: retention.destroy(b, ids[-1], "bench", ME))
 
 
 if __name__ == "__main__":

@@ -142,11 +142,11 @@ def measure(size: int, repeat: int, cold_repeat: int, guidance, commands_up_to: 
     keystroke = []
     for _ in range(repeat):
         for query in QUERIES:
-            index._last = None  # each query from scratch, not narrowed from the one before
+            index.search.last = None  # each query from scratch, not narrowed from the one before
             keystroke.append(clock(lambda q=query: (index.count(q), index.page(q, limit=100))))
     typing = []
     for _ in range(repeat):
-        index._last = None
+        index.search.last = None
         for n in range(1, len("alpha police") + 1):  # a person typing, one keystroke at a time
             typing.append(clock(lambda q="alpha police"[:n]: (index.count(q), index.page(q, limit=100))))
     out["typing"] = median(typing)

@@ -3,7 +3,7 @@ hand-made imitation of it does not."""
 
 from __future__ import annotations
 
-from isp_tui import audit, sync
+from isp_tui import audit, retention, sync
 from isp_tui.store import Store
 
 from conftest import git
@@ -33,7 +33,7 @@ def test_a_destroyed_record_leaves_a_history_that_verifies(tmp_path, guidance):
     store = Store(tmp_path / "records")
     keep, gone = create(store, guidance), create(store, guidance)
     assert failed(store, guidance) == []  # leaves a verified head behind, which the rewrite removes
-    sync.destroy(store, gone, "fictional: retention period over", ME)
+    retention.destroy(store, gone, "fictional: retention period over", ME)
     assert not store.exists(gone) and store.exists(keep)
     assert failed(store, guidance) == [] and failed(store, guidance, full=True) == []
 

@@ -20,6 +20,7 @@ import pytest
 from factory import final_record
 from conftest import git
 from isp_tui.index import Index, Row, reported_values
+from isp_tui.index.db import discard
 from isp_tui.record import record_path
 from isp_tui.store import Identity, Problem, Store
 
@@ -62,6 +63,11 @@ def from_files(store: Store) -> tuple[dict[str, Row], list[str]]:
         else:
             rows[item.id] = Row.of(item)
     return rows, problems
+
+
+def matches(row: Row, query: str) -> bool:
+    """What a search means: every word of the query is in the row's search text."""
+    return all(word in row.search_text for word in query.casefold().split())
 
 
 def assert_agrees(store: Store, index: Index | None = None) -> Index:
@@ -153,9 +159,9 @@ def test_hand_edits_committed_with_plain_git_are_picked_up(store):
 
 
 def test_a_deleted_or_corrupt_cache_is_rebuilt_from_the_repository(store, guidance, monkeypatch):
-    import isp_tui.index
+    import isp_tui.index.workers
 
-    monkeypatch.setattr(isp_tui.index, "PARALLEL_FROM", 100)  # rebuilds here use the worker interpreters
+    monkeypatch.setattr(isp_tui.index.workers, "PARALLEL_FROM", 100)  # rebuilds here use the worker interpreters
     index = assert_agrees(store)
     index.close()
     index.path.unlink()
@@ -169,7 +175,9 @@ def test_a_deleted_or_corrupt_cache_is_rebuilt_from_the_repository(store, guidan
     again = assert_agrees(store)
     assert again.changed == SIZE + 1
     seen = []
-    again.rebuild(progress=lambda done, total: seen.append((done, total)))
+    again.close()
+    discard(again.path)  # thrown away: the next refresh builds it again from the repository
+    again.refresh(progress=lambda done, total: seen.append((done, total)))
     assert again.changed == SIZE + 1
     assert seen and seen[-1] == (SIZE + 1, SIZE + 1) and [d for d, _ in seen] == sorted(d for d, _ in seen)
 
@@ -210,13 +218,13 @@ def test_search_filters_and_pages_agree_with_the_rows(store):
     index = assert_agrees(store)
     every = index.rows()
     for query in ("alpha", "ALPHA police", "test-0012", "share-part", "nothing-matches-this"):
-        expected = [row for row in every if row.matches(query)]
+        expected = [row for row in every if matches(row, query)]
         assert index.rows(query) == expected
         assert index.count(query) == len(expected)
         assert index.page(query, limit=25, newest_first=False) == expected[:25]
         assert index.page(query, limit=25) == expected[::-1][:25]
     for query in ("a", "al", "alp", "alpha", "alph", "alpha p", "alpha pol", "pol alpha", "pol", "x", ""):  # typing
-        assert index.page(query, limit=1000, newest_first=False) == [row for row in every if row.matches(query)]
+        assert index.page(query, limit=1000, newest_first=False) == [row for row in every if matches(row, query)]
     assert index.rows(outcome="share-part") == [r for r in every if "share-part" in (r.outcome, r.decision)]
     today = date(2026, 11, 1)
     from isp_tui.index import due
@@ -235,7 +243,11 @@ def test_isp_list_json_reads_the_index(store):
     assert set(listed[0]) == {"id", "created", "status", "outcome", "decision", "recipient", "ruleset",
                               "response_due", "review_on", "amendments"}
     assert (store.gitdir / "isp" / "index.sqlite").is_file()
-    iso = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in Index(store).rows()[7].as_summary().items()}
+    row = Index(store).rows()[7]
+    summary = {"id": row.id, "created": row.created, "status": row.status, "outcome": row.outcome or None,
+               "decision": row.decision or None, "recipient": row.recipient or None, "ruleset": row.ruleset or None,
+               "response_due": row.response_due, "review_on": row.review_on, "amendments": row.amendments}
+    iso = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in summary.items()}
     assert listed[7] == iso  # the same values the Rows hold, dates as ISO text
 
 
@@ -277,7 +289,7 @@ def test_an_empty_repository_has_an_empty_index(tmp_path, guidance):
 
 
 def test_destroying_a_record_leaves_nothing_of_it_in_the_derived_index(tmp_path, guidance):
-    from isp_tui import sync
+    from isp_tui import retention
 
     store = Store(tmp_path / "retention")
     kept = store.save(final_record(guidance), guidance, AUTHOR)
@@ -286,7 +298,7 @@ def test_destroying_a_record_leaves_nothing_of_it_in_the_derived_index(tmp_path,
     index = Index(store)
     assert index.count("zulu") == 1
     index.close()
-    sync.destroy(store, gone.id, "Fictional: retention period over", AUTHOR)
+    retention.destroy(store, gone.id, "Fictional: retention period over", AUTHOR)
     assert not any(b"Zulu" in f.read_bytes() for f in store.work.glob("index.sqlite*"))
     index = assert_agrees(store)
     assert [row.id for row in index.rows()] == [kept.id] and index.count("zulu") == 0
@@ -297,10 +309,10 @@ def test_destroying_a_record_leaves_nothing_of_it_in_the_derived_index(tmp_path,
 def test_verify_reads_a_big_repository_on_every_core(store, guidance, monkeypatch):
     """The first run (and --full) reads every record file in worker interpreters, as the index's rebuild does:
     what a worker finds wrong is reported by name like any other."""
-    import isp_tui.index
+    import isp_tui.index.workers
     from isp_tui import audit
 
-    monkeypatch.setattr(isp_tui.index, "PARALLEL_FROM", 100)
+    monkeypatch.setattr(isp_tui.index.workers, "PARALLEL_FROM", 100)
     result = audit.verify(store, guidance)
     assert result.ok and result.records == SIZE
     broken = Index(store).rows()[SIZE // 2].id

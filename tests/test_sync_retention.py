@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from isp_tui import sync
+from isp_tui import retention, sync
 from isp_tui.errors import InputError
 from isp_tui.record import record_path
 from isp_tui.store import Identity
@@ -33,15 +33,15 @@ def test_list_and_extend(tmp_path, guidance):
     store = Store(tmp_path / "records")
     old = store.save(past(guidance), guidance, ME).id
     store.save(final_record(guidance), guidance, ME)  # review in 2027: not due
-    due = sync.retention_due(store, date(2026, 11, 21))
+    due = retention.retention_due(store, date(2026, 11, 21))
     assert [(d.id, d.because) for d in due] == [(old, "retention")]
     with pytest.raises(InputError, match="not in the future"):
-        sync.extend(store, old, date(2021, 1, 1), "Fictional: still needed", guidance, ADMIN)
-    saved = sync.extend(store, old, date(2030, 1, 1), "Fictional: the test case is still open", guidance, ADMIN)
+        retention.extend(store, old, date(2021, 1, 1), "Fictional: still needed", guidance, ADMIN)
+    saved = retention.extend(store, old, date(2030, 1, 1), "Fictional: the test case is still open", guidance, ADMIN)
     amendment = saved.record.data["amendments"][-1]
     assert amendment["by"] == str(ADMIN) and amendment["reason"] == "Fictional: the test case is still open"
     assert {c["field"] for c in amendment["changes"]} == {"retention.retain_until", "retention.review_on"}
-    assert sync.retention_due(store, date(2026, 11, 21)) == []
+    assert retention.retention_due(store, date(2026, 11, 21)) == []
 
 
 def test_destroy_removes_the_content_from_every_commit(tmp_path, bare, guidance):  # noqa: F811
@@ -63,7 +63,7 @@ def test_destroy_removes_the_content_from_every_commit(tmp_path, bare, guidance)
     git(admin.root, "-c", "user.name=Test Auditor", "-c", "user.email=test.auditor@example.invalid",
         "tag", "-a", "-m", "fictional audit point", "audit-point")  # a tag holding the content is rewritten too
 
-    done = sync.destroy(admin, gone, "Fictional: retention period over, reviewed by the test panel", ADMIN)
+    done = retention.destroy(admin, gone, "Fictional: retention period over, reviewed by the test panel", ADMIN)
 
     assert SECRET not in git(admin.root, "log", "--all", "-p")
     assert not autosave.exists()

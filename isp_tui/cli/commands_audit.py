@@ -18,7 +18,7 @@ def cmd_log(s: Session) -> int:
     store = s.store()
     out = console()
     if args.id:
-        from isp_tui.record import is_personal, record_path
+        from isp_tui.record import record_path
 
         record_path(args.id)  # validates the id
         if args.diff:
@@ -29,20 +29,19 @@ def cmd_log(s: Session) -> int:
             out.print(f"record {args.id}: {result['from'][:12]} -> {result['to'][:12]}")
             for change in result["changes"]:
                 out.print(f"  {change['field']}")
+                if change.get("personal"):
+                    out.print(f"    changed (personal data: see `isp show {args.id}`)")
+                    continue
                 out.print(f"    before: {cell(change.get('before', '(none)'))}")
                 out.print(f"    after:  {cell(change.get('after', '(none)'))}")
             if not result["changes"]:
                 out.print("  (no field changed)")
             return EXIT_OK
-        revisions = audit.history(store, args.id)
-        amendments = []
-        for a in store.get(args.id).data.get("amendments", []) if store.exists(args.id) else []:
-            # personal data stays in the record (`isp show`): a log names the field, not its values
-            changes = [c if not is_personal(c["field"]) else {"field": c["field"], "personal": True}
-                       for c in a["changes"]]
-            amendments.append({**a, "changes": changes})
+        # personal data stays in the record (`isp show`): the history names the field, not its values
+        found = audit.history(store, args.id)
+        revisions, amendments = found.revisions, found.amendments
         if args.json:
-            print_json({"id": args.id, "revisions": revisions, "amendments": amendments})
+            print_json(found.as_dict())
             return EXIT_OK
         from rich.table import Table
 

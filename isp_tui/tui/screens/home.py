@@ -14,6 +14,9 @@ from textual.widgets.option_list import Option
 
 from isp_tui.tui.messages import IndexProgress, RecordsChanged, RulesetChanged, ServicesReady
 
+# how Home marks an item by its state (isp_tui.index.due.due_state); "due soon" is shown plainly
+DUE_LABELS = {"overdue": ("bold red", " OVERDUE"), "due": ("bold", " DUE TODAY")}
+
 MENU = [
     ("new", "New decision", "n"),
     ("drafts", "Resume a draft", "r"),
@@ -119,10 +122,10 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             text.append("Nothing due in the next 14 days.\n")
         else:
             text.append("responses (15 working days), reviews, retention, drafts\n", style="dim")
-        for item in items[:12]:
+        for item in items[:12]:  # the index's answer (isp_tui.index.due): due means today, overdue means before
             when = item.on.isoformat() if item.on else "(no date)"
-            style = "bold red" if item.overdue else ""
-            text.append(f"{when:<10} {item.kind:<9} {item.id}{' OVERDUE' if item.overdue else ''}\n", style=style)
+            style, label = DUE_LABELS.get(item.state, ("", ""))
+            text.append(f"{when:<10} {item.kind:<9} {item.id}{label}\n", style=style)
         if len(items) > 12:
             text.append(f"... and {len(items) - 12} more: see Browse\n")
         self.query_one("#due", Static).update(text)

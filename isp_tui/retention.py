@@ -1,0 +1,204 @@
+"""Retention (000 6.7.1; 002 "Record"): what is past its review or retain-until date, keeping a record
+longer, and destroying one.
+
+`retention_due` reads the derived index (isp_tui.index), never every record file, and counts a date
+of today as due (isp_tui.index.due: the one rule). `extend` is an amendment. `destroy` is the only
+operation that rewrites history: it removes one record's content from every commit, leaves a
+tombstone, and expires reflogs and prunes so the content is really gone here."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+import tomli_w
+
+from isp_tui.dates import now
+from isp_tui.errors import InputError, StoreError
+from isp_tui.guidance import Guidance
+from isp_tui.index import Due, Index
+from isp_tui.record import Record, check_text, record_path  # merge: use isp_tui.record.ids.record_path
+from isp_tui.store import BRANCH, ZERO, Identity, Store, atomic_write, git_env
+# merge: use isp_tui.identity.Identity, isp_tui.gitlayer.env.git_env, gitlayer.plumbing for BRANCH/ZERO
+from isp_tui.sync.cycle import sync_lock
+from isp_tui.sync.objects import TOMBSTONES, has_object, has_path, read_blob, rev
+from isp_tui.sync.remote import REMOTE, REMOTE_REF, git_message, remote_url
+
+
+def retention_due(store: Store, today: date | None = None) -> list[Due]:
+    """Final records whose retain-until or review date is today or past, for an admin to review: extend or
+    destroy. One item a record: kind "retention" when the retain-until date is due, else "review"."""
+    index = Index(store)
+    try:
+        index.refresh()
+        return index.past_review(today or now().date())
+    finally:
+        index.close()
+
+
+def extend(store: Store, record_id: str, until: date, reason: str, guidance: Guidance, author: Identity):
+    """Keep a record longer: an amendment (who, when, why) moving its retention and review dates."""
+    today = now().date()
+    if until <= today:
+        raise InputError(f"{until} is not in the future; the new date must be after {today}", field="--until")
+    current = store.get(record_id, guidance)
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in current.data.items()}
+    retention = dict(data.get("retention", {}))
+    retention["retain_until"] = until
+    if "review_on" in retention:
+        retention["review_on"] = until
+    data["retention"] = retention
+    return store.amend(record_id, data, reason, guidance, author)
+
+
+def rewrite_without(store: Store, path: str, revisions: list[str]) -> int:
+    """Rewrite the given history with `path` gone from every commit: `git fast-export | git fast-import`
+    with the file's lines taken out of the stream. Blobs are referred to by id (--no-data), so only
+    commits and trees are written again; everything else in each commit is kept as it was (signatures
+    cannot be: they are stripped). Returns the number of commits written again."""
+    env = git_env()
+    export = subprocess.Popen(["git", "fast-export", "--no-data", "--reference-excluded-parents",
+                               "--signed-tags=strip", "--tag-of-filtered-object=rewrite", *revisions],
+                              cwd=store.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    importer = subprocess.Popen(["git", "fast-import", "--force", "--quiet"], cwd=store.root, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert export.stdout is not None and importer.stdin is not None
+    modify = re.compile(rb"^M [0-7]{6} [0-9a-f]{40} " + re.escape(path.encode()) + rb"\n$")
+    delete = b"D " + path.encode() + b"\n"
+    commits = 0
+    source, sink = export.stdout, importer.stdin
+    try:
+        while line := source.readline():
+            if line.startswith(b"data "):
+                sink.write(line + source.read(int(line[5:].strip())))
+                continue
+            if line.startswith(b"commit "):
+                commits += 1
+            if modify.match(line) or line == delete:
+                continue
+            sink.write(line)
+    finally:
+        sink.close()
+        export.wait()
+        importer.wait()
+    if export.returncode != 0 or importer.returncode != 0:
+        raise StoreError("rewriting the history failed: "
+                         f"{git_message(export.stderr.read()) or git_message(importer.stderr.read())}; check with git fsck")
+    return commits
+
+
+@dataclass
+class Destroyed:
+    id: str
+    tombstone: str
+    commit: str
+    rewritten: int  # commits rewritten
+    versions_removed: int  # blobs of the record's content that no longer exist here
+    old_head: str
+    old_remote: str | None
+    instructions: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Destroyed:
+    """Remove one record's content from every commit of this repository, leave a tombstone, and expire
+    reflogs and prune, so that the content is really gone here. History is rewritten: every other clone
+    and the remote must follow the returned instructions."""
+    if not reason or not reason.strip():
+        raise InputError("destroying a record needs a reason", field="--reason")
+    check_text(reason, None, "--reason")
+    path = record_path(record_id)
+    tomb_path = f"{TOMBSTONES}/{record_id}.toml"
+    with sync_lock(store, timeout=60), store.lock():
+        head = store.head()
+        if head is None or not store.git("log", "--format=%H", "-n", "1", "--all", "--", path).strip():
+            raise InputError(f"no record with id {record_id} in the history of {store.root}", field="id")
+        dirty = store.git("status", "--porcelain", "--untracked-files=no")
+        if dirty.strip():
+            raise StoreError("the records repository has uncommitted changes; commit or discard them first "
+                             "(git status shows them), so that the history rewrite loses nothing")
+        versions = {line.split()[3] for line in store.git("log", "--all", "--format=", "--raw", "--no-abbrev",
+                                                           "--", path).splitlines() if line.startswith(":")}
+        versions.discard(ZERO)
+        record = Record.from_toml(read_blob(store, f"{head}:{path}"), path) if has_path(store, head, path) else None
+        old_remote = rev(store, REMOTE_REF)
+        added = store.git("log", "--all", "--format=%H", "--diff-filter=A", "--", path).split()
+        first = added[-1] if added else head
+        refs = store.git("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes", "refs/tags").split()
+        # commits before the record existed need no rewrite: stop at the parents that lack the file
+        # (only when the file was never deleted and added again, which would hide older content)
+        negatives = []
+        if not store.git("log", "--all", "--format=%H", "-n", "1", "--diff-filter=D", "--", path).strip():
+            for commit in added:
+                for parent in store.git("rev-list", "--parents", "-n", "1", commit).split()[1:]:
+                    if not has_path(store, parent, path):
+                        negatives.append(f"^{parent}")
+        rewritten = rewrite_without(store, path, refs + negatives)
+        store.git("read-tree", "-m", "-u", head, BRANCH)  # the working tree and index follow, minus the file
+        (store.root / path).unlink(missing_ok=True)
+        remove_local_copies(store, record_id)
+        store.git("update-index", "--force-remove", "--", path)
+        tomb = {"id": record_id, "destroyed_at": now(), "authorised_by": str(author), "reason": reason.strip(),
+                "history_rewritten_from": first}
+        if record is not None:
+            tomb["record_created"] = record.get("created")
+            for key in ("review_on", "retain_until"):
+                if record.get(f"retention.{key}"):
+                    tomb[key] = record.get(f"retention.{key}")
+            if record.get("decided.at"):
+                tomb["decided_at"] = record.get("decided.at")
+        atomic_write(store.root / tomb_path, tomli_w.dumps(tomb).encode(), store.work / "tmp", mode=0o600)
+        # merge: use isp_tui.gitlayer.messages.commit_message
+        message = (f"record {record_id}: destroy (destroyed)\n\nRecord-Id: {record_id}\nAction: destroy\n")
+        commit = store._commit([tomb_path], message, author)  # merge: use the store's public commit of files
+        from isp_tui.audit import forget_verified
+
+        forget_verified(store)  # the head verified last is gone from the history by design
+        store.git("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
+        store.git("gc", "-q", "--prune=now")
+        if store._repo is not None:  # GitPython's view of the packs is stale after gc: reopen on next use
+            store._repo.close()  # merge: use a public Store method to drop its GitPython repository
+            store._repo = None
+        left = [v for v in versions if has_object(store, v)]
+        if old_remote:
+            atomic_write(store.work / "destroy-pending", old_remote.encode(), store.work / "tmp")
+        if left:
+            raise StoreError(f"{len(left)} version(s) of the record's content are still in the object database "
+                             "after the rewrite; check packs kept by .keep files or alternates")
+    return Destroyed(record_id, tomb_path, commit, rewritten, len(versions), head, old_remote,
+                     instructions(store, old_remote))
+
+
+def remove_local_copies(store: Store, record_id: str) -> None:
+    """What else on this machine holds the record: a save's leftover temporary copy, the app's autosave of
+    an edit of it, the derived index (rebuilt on next open)."""
+    for leftover in (store.work / "tmp").glob(f"{record_id}.toml.*"):
+        leftover.unlink()
+    for autosave in (store.work / "autosave").glob("*.toml"):
+        if record_id.encode() in autosave.read_bytes():
+            autosave.unlink()
+    for derived in store.work.glob("index.sqlite*"):
+        derived.unlink()
+
+
+def instructions(store: Store, old_remote: str | None) -> list[str]:
+    """What an admin does next, after a destroy, so that every other copy loses the content too."""
+    url = remote_url(store) or "the organisation's repository"
+    lease = f"--force-with-lease=main:{old_remote}" if old_remote else "--force-with-lease"
+    return [
+        f"1. Push the rewritten history from this machine (the only force push isp ever asks for): "
+        f"git -C {store.root} push {lease} {REMOTE} main",
+        f"2. On the server holding {url}, remove the old objects: "
+        "git reflog expire --expire=now --all && git gc --prune=now (in the bare repository); a hosted service "
+        "keeps cached copies and pull-request refs: ask its support to purge them; backups keep the content "
+        "until they expire",
+        "3. On every other machine: `isp sync` refuses to continue once it sees the rewrite. Move its records "
+        "repository aside and start again with `isp init --clone URL PATH`; then delete the old copy (it still "
+        "holds the destroyed content). Records made there since its last sync: ask an admin to bring them "
+        "across before deleting it",
+    ]

@@ -1,0 +1,216 @@
+"""One sync: fetch, integrate under the store's lock, push; and starting a machine from the remote.
+
+Git is the engine: there is no server of ours. A sync (one at a time per repository: `sync_lock`)
+fetches `origin` into `refs/remotes/origin/main`, integrates (isp_tui.sync.integrate) and pushes
+`main`, never forced; saves wait only for the integration, never for the network. A push refused
+because the remote moved is retried after fetching and integrating again, a bounded number of times.
+A sync that fails half-way leaves every local record committed; the next sync completes it. History
+is never rewritten by a sync (only `retention destroy` rewrites it, and a sync refuses to bring the
+destroyed content back)."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from isp_tui.dates import now
+from isp_tui.errors import InputError, StoreError
+from isp_tui.record import record_path  # merge: use isp_tui.record.ids.record_path
+from isp_tui.store import BRANCH, Identity, Store, atomic_write  # merge: use isp_tui.identity.Identity
+from isp_tui.sync.integrate import finish_move, integrate
+from isp_tui.sync.objects import TOMBSTONES, delete_ref, has_object, is_ancestor, records_between, rev, tombstoned
+from isp_tui.sync.remote import REMOTE, REMOTE_REF, SyncError, add_remote, check_url, git_message, network_git, remote_url
+
+PUSH_ATTEMPTS = 4
+Progress = Callable[[str], None]
+
+
+@dataclass
+class SyncResult:
+    remote: str
+    received: list[str] = field(default_factory=list)  # record ids that came in (new or changed)
+    sent: list[str] = field(default_factory=list)  # record ids that went out
+    merged: list[str] = field(default_factory=list)  # records changed on both sides, amendments merged
+    drafts_kept: list[str] = field(default_factory=list)  # drafts edited on both sides: the later one kept
+    merge_commit: str | None = None
+    pushed: bool = False
+    attempts: int = 0
+    last_sync: datetime | None = None
+    messages: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.received)} record(s) in", f"{len(self.sent)} out"]
+        if self.merged:
+            parts.append(f"{len(self.merged)} merged")
+        if self.drafts_kept:
+            parts.append(f"{len(self.drafts_kept)} draft(s) edited on two machines (later edit kept)")
+        return "synced: " + ", ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class sync_lock:
+    """One sync (or destroy) at a time per records repository; a second one is told so at once."""
+
+    def __init__(self, store: Store, timeout: float = 2.0):
+        from filelock import FileLock
+
+        store.work.mkdir(exist_ok=True, mode=0o700)
+        self._lock, self._timeout = FileLock(str(store.work / "sync-lock")), timeout
+
+    def __enter__(self) -> None:
+        from filelock import Timeout
+
+        try:
+            self._lock.acquire(timeout=self._timeout)
+        except Timeout:
+            raise SyncError("a sync of this records repository is already running; wait for it to finish") from None
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[Store, SyncResult]:
+    """Start a machine from the organisation's repository: a new records repository with `origin` set,
+    brought up to date by a first sync (nothing to push)."""
+    check_url(url)
+    path = Path(path).expanduser().absolute()
+    if (path / ".git").exists():
+        raise StoreError(f"{path} is already a records repository; use `isp remote add URL` and `isp sync` there")
+    existed = path.exists()
+    store = Store(path)
+    add_remote(store, url)
+    try:
+        return store, sync(store, progress=progress)
+    except SyncError:
+        if not existed and store.head() is None:  # nothing half-made is left behind
+            shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
+def sync(store: Store, *, identity: Identity | None = None, progress: Progress | None = None) -> SyncResult:
+    """Fetch, integrate (under the store's lock), push. `progress(message)` is called at each step (the TUI
+    runs this in a worker). Raises SyncError with a clear message on a fault;
+    whatever happens, local records stay committed."""
+    say = progress or (lambda message: None)
+    url = remote_url(store)
+    if url is None:
+        raise SyncError("no remote is set: an admin gives this machine the organisation's repository with "
+                        "`isp remote add URL` (or starts it with `isp init --clone URL`)")
+    try:
+        check_url(url)
+    except InputError as exc:
+        raise SyncError(f"the configured remote is refused: {exc.message}") from None
+    result = SyncResult(remote=url)
+    with sync_lock(store):
+        check_pending_destroy(store, url)
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            result.attempts = attempt
+            say(f"fetching from {url}" + (f" (attempt {attempt})" if attempt > 1 else ""))
+            # fetch and push only touch refs/remotes/origin/main and the object database, which no save
+            # touches: the store's lock is taken only to integrate, so saves never wait on the network
+            before_fetch = rev(store, REMOTE_REF)
+            fetched = network_git(store, "fetch", "--no-tags", "--no-write-fetch-head", REMOTE,
+                                  f"+refs/heads/main:{REMOTE_REF}")
+            if fetched.returncode != 0:
+                reason = git_message(fetched.stderr)
+                if "couldn't find remote ref" in reason.lower():
+                    before_fetch = None  # an empty organisation repository: nothing to integrate
+                    delete_ref(store, REMOTE_REF)
+                else:
+                    raise SyncError(f"could not fetch from {url}: {reason or 'git fetch failed'}. Your records are "
+                                    "committed on this machine and safe; sync again when the remote can be reached")
+            remote = rev(store, REMOTE_REF)
+            with store.lock():
+                finish_move(store)
+                refuse_rewritten(store, before_fetch, remote)
+                say("integrating")
+                done = integrate(store, store.head(), remote, identity)
+                local = store.head()
+            result.received = sorted(set(result.received) | done.received)
+            if done.commit:
+                result.merge_commit = done.commit
+                result.merged = sorted(set(result.merged) | set(done.merged))
+                result.drafts_kept = sorted(set(result.drafts_kept) | set(done.drafts_kept))
+                result.messages.extend(done.notes)
+            if local is None or local == remote or (remote and is_ancestor(store, local, remote)):
+                result.pushed = True  # nothing here the remote lacks
+                break
+            result.sent = sorted(set(result.sent) | records_between(store, remote, local))
+            say(f"pushing {len(result.sent)} record(s)")
+            pushed = network_git(store, "push", "--porcelain", "--no-verify", REMOTE, f"{local}:{BRANCH}")
+            if pushed.returncode == 0:
+                result.pushed = True
+                store.git("update-ref", "-m", "isp sync: pushed", REMOTE_REF, local)
+                break
+            out = pushed.stdout.decode("utf-8", "replace")
+            # the remote moved under us (another machine pushed first, or was pushing that instant): try again
+            transient = ("fetch first", "non-fast-forward", "failed to update ref", "failed to lock", "cannot lock ref")
+            moved = any(line.startswith("!") and any(t in line for t in transient) for line in out.splitlines()) or \
+                "cannot lock ref" in pushed.stderr.decode("utf-8", "replace")
+            if moved and attempt < PUSH_ATTEMPTS:
+                result.messages.append("the remote moved while pushing: fetching and integrating again")
+                continue
+            reason = git_message(pushed.stderr) or git_message(out) or "git push failed"
+            if moved:
+                raise SyncError(f"the remote kept moving; gave up after {attempt} attempts. Your records are committed "
+                                "here and safe; sync again")
+            if any(line.startswith("!") for line in out.splitlines()):
+                raise SyncError(f"the remote did not accept the push: {reason}. Your records are committed on this "
+                                "machine and safe; sync again when the problem is solved")
+            raise SyncError(f"could not push to {url}: {reason}. Your records are committed on this machine and "
+                            "safe; sync again when the remote can be reached")
+        result.last_sync = now()
+        atomic_write(store.work / "last-sync", result.last_sync.isoformat().encode(), store.work / "tmp")
+    return result
+
+
+def check_pending_destroy(store: Store, url: str) -> None:
+    """After `isp retention destroy` here, the remote must take the rewritten history before any fetch,
+    or the destroyed content would come back into this repository."""
+    marker = store.work / "destroy-pending"
+    if not marker.is_file():
+        return
+    old = marker.read_text().strip()
+    seen = network_git(store, "ls-remote", REMOTE, BRANCH)
+    if seen.returncode != 0:
+        raise SyncError(f"could not reach {url}: {git_message(seen.stderr)}. Your records are committed here and safe")
+    now_there = seen.stdout.decode().split()[0] if seen.stdout.strip() else ""
+    known = bool(now_there) and has_object(store, f"{now_there}^{{commit}}")
+    if now_there and now_there != old and not known:
+        raise SyncError("a record was destroyed here, and since then the organisation's repository has moved on its "
+                        "old history; nothing was fetched. Ask every machine to pause syncing, bring their new "
+                        f"records across, then: git -C {store.root} push --force-with-lease=main:{now_there} {REMOTE} main")
+    if now_there == old:
+        raise SyncError("a record was destroyed here and the organisation's repository still has the old history; "
+                        f"push the rewritten history first: git -C {store.root} push "
+                        f"--force-with-lease=main:{old} {REMOTE} main")
+    marker.unlink()
+
+
+def refuse_rewritten(store: Store, before: str | None, remote: str | None) -> None:
+    """A destroy rewrote history somewhere: never merge the destroyed content back in."""
+    local = store.head()
+    # a tombstone on both sides was checked when the second side took it: only the difference needs a look
+    destroyed = tombstoned(store, local) ^ tombstoned(store, remote)
+    if destroyed and (local or remote):
+        tips = [c for c in (local, remote) if c]
+        paths = [record_path(i) for i in sorted(destroyed)]
+        touched = store.git("log", "--format=%H", "-n", "1", *tips, "--", *paths).strip()
+        if touched:
+            holder = ("the organisation's repository" if remote and store.git(
+                "log", "--format=%H", "-n", "1", remote, "--", *paths).strip() else "this machine's history")
+            raise SyncError(f"{holder} still holds a record that was destroyed (its tombstone is under {TOMBSTONES}/); "
+                            "syncing would bring it back, so nothing was merged. If this machine is behind: move "
+                            "this records repository aside and start again with `isp init --clone URL`. If the "
+                            "destroy was done here: push the rewritten history as `isp retention destroy` printed")
+    if before and remote and before != remote and not is_ancestor(store, before, remote):
+        store.git("update-ref", "-m", "isp sync: remote rewritten; kept the old view", REMOTE_REF, before)
+        raise SyncError("the organisation's repository history was rewritten since this machine last synced (a record "
+                        "was destroyed); nothing was merged. Move this records repository aside and start again with "
+                        "`isp init --clone URL`; records made here since the last sync are in the old copy: "
+                        "ask an admin to bring them across")

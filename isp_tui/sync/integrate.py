@@ -1,0 +1,255 @@
+"""Integrating the remote's commits into this machine's branch, under the store's lock.
+
+Fast-forward when only the remote moved; otherwise a real merge commit whose tree is built here,
+file by file, from the merge base and the two sides. Records are one file per decision with unique
+ULID paths, so records created on two machines never touch the same file. When both sides changed
+the *same* record (an amendment on each machine), the merged record is the merge-base version with
+the union of both sides' `[[amendments]]` replayed in order of time (then id): every amendment
+survives. A draft edited on both machines keeps the later edit; the other stays in history and is
+named in the merge commit. A practitioner never sees a TOML conflict. The working tree and git's
+index are moved file by file, so `git status` stays clean and uncommitted work is never overwritten."""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from isp_tui.dates import now
+from isp_tui.errors import InputError
+from isp_tui.guidance import Guidance
+from isp_tui.record import Record, apply_changes  # merge: use isp_tui.record.changes.apply_changes
+from isp_tui.store import BRANCH, ZERO, Identity, Store, atomic_write, blob_id, git_env
+# merge: use isp_tui.gitlayer.env.git_env, isp_tui.gitlayer.plumbing for blob_id/ZERO/BRANCH, and
+# isp_tui.identity.Identity (atomic_write stays the store's)
+from isp_tui.sync.objects import (changes, has_path, id_of, is_ancestor, last_change, merge_base, read_blob, records_between,
+                                  tree_diff, write_blob)
+from isp_tui.sync.remote import REMOTE, SyncError, git_message
+
+
+@dataclass
+class Integrated:
+    """What one integration brought in."""
+
+    commit: str | None = None  # the merge commit made, if one was
+    received: set[str] = field(default_factory=set)  # record ids that came in (new or changed)
+    merged: list[str] = field(default_factory=list)  # records changed on both sides, amendments merged
+    drafts_kept: list[str] = field(default_factory=list)  # drafts edited on both sides: the later one kept
+    notes: list[str] = field(default_factory=list)
+
+
+def integrate(store: Store, local: str | None, remote: str | None, identity: Identity | None) -> Integrated:
+    """Bring `remote` into the branch at `local` (the caller holds the store's lock)."""
+    done = Integrated()
+    if remote is None or local == remote:
+        return done
+    if local is not None and is_ancestor(store, remote, local):
+        return done  # nothing new there
+    if local is None or is_ancestor(store, local, remote):
+        move_to(store, local, remote)  # fast-forward
+        done.received = records_between(store, local, remote)
+        return done
+    base = merge_base(store, local, remote)
+    tree, merged, drafts, notes = merge_trees(store, base, local, remote)
+    # merge: use isp_tui.gitlayer.messages.commit_message for the message and its trailers
+    trailers = ["Action: merge"] + [f"Merged-Record: {i}" for i in merged] + [f"Draft-Kept: {d}" for d in drafts]
+    message = (f"sync: merge {REMOTE}/main ({len(merged)} record(s) changed on both sides)\n\n"
+               + "\n".join(trailers) + "\n")
+    commit = commit_tree(store, tree, [local, remote], message, identity or sync_identity(store))
+    move_to(store, local, commit)
+    done.commit = commit
+    done.received = records_between(store, local, commit)
+    done.merged = merged
+    done.drafts_kept = [d.split()[0] for d in drafts]
+    done.notes = notes
+    return done
+
+
+def move_to(store: Store, old: str | None, new: str) -> None:
+    """Move the working tree, git's index and the branch from `old` to `new` together, refusing (changing
+    nothing) if that would overwrite uncommitted work. Files are written by us and the index is given blob
+    ids, as the store does, so no filter a tampered repository config names ever runs. A move cut short is
+    finished by the next sync (`.git/isp/moving` names it)."""
+    moving = store.work / "moving"
+    atomic_write(moving, f"{old or ZERO} {new}\n".encode(), store.work / "tmp")
+    changed = tree_diff(store, old, new)
+    dirty = []
+    for path, (was, becomes) in changed.items():
+        full = store.root / path
+        current = blob_id(full.read_bytes()) if full.is_file() and not full.is_symlink() else None
+        if current not in (was, becomes):
+            dirty.append(path)
+    if dirty:
+        moving.unlink()
+        raise SyncError("the records that came in could not be written here, because this machine has uncommitted "
+                        f"changes to the same files ({', '.join(sorted(dirty)[:3])}); nothing was merged and nothing "
+                        "is lost. Save or discard those changes (git status shows them), then sync again")
+    write_files(store, changed)
+    store.git("update-ref", "-m", "isp sync", BRANCH, new, old or ZERO)
+    moving.unlink()
+
+
+def write_files(store: Store, changed: dict[str, tuple[str | None, str | None]]) -> None:
+    """Write (or remove) the working-tree files to their new blobs, and tell git's index."""
+    for path, (_was, becomes) in changed.items():
+        full = store.root / path
+        if becomes is None:
+            full.unlink(missing_ok=True)
+        else:
+            atomic_write(full, read_blob(store, becomes), store.work / "tmp")
+    store._sync_index(list(changed))  # merge: use the store's public index update (today private)
+
+
+def finish_move(store: Store) -> None:
+    """A sync killed while moving the working tree: finish writing the files it had started (idempotent)."""
+    moving = store.work / "moving"
+    if not moving.is_file():
+        return
+    old, new = moving.read_text().split()
+    head = store.head()
+    old = None if old == ZERO else old
+    if head == new:  # the branch moved: only files and index may lag behind
+        write_files(store, tree_diff(store, old, new))
+        moving.unlink()
+    elif head == old:
+        move_to(store, old, new)
+    else:
+        moving.unlink()
+
+
+def sync_identity(store: Store) -> Identity:
+    """Who a merge commit is by when no one was named: git's user, else "isp sync"."""
+    # merge: use isp_tui.identity.resolve_identity
+    try:
+        name = store.git("config", "user.name").strip()
+        email = store.git("config", "user.email").strip()
+        if name and email:
+            return Identity(name, email)
+    except subprocess.CalledProcessError:
+        pass
+    return Identity("isp sync", "isp-sync@localhost.invalid")
+
+
+def commit_tree(store: Store, tree: str, parents: list[str], message: str, author: Identity) -> str:
+    # merge: use isp_tui.gitlayer.plumbing for the commit object
+    stamp = f"{int(now().timestamp())} +0000"
+    env = {**git_env(), "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email, "GIT_AUTHOR_DATE": stamp,
+           "GIT_COMMITTER_NAME": author.name, "GIT_COMMITTER_EMAIL": author.email, "GIT_COMMITTER_DATE": stamp}
+    args = ["commit-tree", tree] + (["-S"] if store._signing() else [])  # merge: use the store's public signing
+    for parent in parents:
+        args += ["-p", parent]
+    done = subprocess.run(["git", *args], cwd=store.root, env=env, input=message.encode(), capture_output=True)
+    if done.returncode != 0:
+        raise SyncError(f"the merge commit could not be made: {git_message(done.stderr)}")
+    return done.stdout.decode().strip()
+
+
+def merge_trees(store: Store, base: str | None, local: str, remote: str) -> tuple[str, list[str], list[str], list[str]]:
+    """The merged tree: local, plus remote's changes, with records changed on both sides merged. Returns the
+    tree, the records whose amendments were merged, the drafts kept ("<id> <how>") and notes."""
+    ours, theirs = changes(store, base, local), changes(store, base, remote)
+    updates: dict[str, tuple[str, str] | None] = {}
+    merged, drafts, notes = [], [], []
+    for path, change in theirs.items():
+        if path not in ours:
+            updates[path] = change
+            continue
+        mine = ours[path]
+        if mine == change:
+            continue
+        record_id = id_of(path)
+        if record_id and mine and change:
+            try:
+                blob, how = merge_record(store, path, base, local, remote, mine[1], change[1])
+            except InputError as exc:  # a version that cannot be read as a record: keep ours, lose nothing
+                notes.append(f"kept this machine's version of {path}: the other (in commit {remote[:12]}) could not "
+                             f"be read ({exc})")
+                continue
+            updates[path] = ("100644", blob)
+            if how == "amendments":
+                merged.append(record_id)
+            else:
+                drafts.append(f"{record_id} {how}")
+        elif mine is None and change is not None:
+            updates[path] = change  # deleted here, changed there: keep the change, nothing is lost
+            notes.append(f"kept {path}: deleted on this machine but changed on another")
+        elif mine is not None and change is None:
+            notes.append(f"kept {path}: deleted on another machine but changed on this one")
+        else:
+            notes.append(f"kept this machine's version of {path}; the other is in commit {remote[:12]}")
+    with tempfile.TemporaryDirectory(dir=store.work) as tmp:
+        env = {**git_env({"core.splitIndex": "false"}), "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        run = lambda *args, input=None: subprocess.run(  # noqa: E731
+            ["git", *args], cwd=store.root, env=env, input=input, capture_output=True, check=True).stdout
+        run("read-tree", local)
+        lines = [f"0 {ZERO}\t{path}" if change is None else f"{change[0]} {change[1]}\t{path}"
+                 for path, change in updates.items()]
+        if lines:
+            run("update-index", "-z", "--index-info", input=("\0".join(lines) + "\0").encode())
+        tree = run("write-tree").decode().strip()
+    return tree, sorted(merged), sorted(drafts), notes
+
+
+def merge_record(store: Store, path: str, base: str | None, local: str, remote: str, mine: str,
+                 theirs: str) -> tuple[str, str]:
+    """One record changed on both sides. Returns the merged blob and how: "amendments" or "<kept-commit>"."""
+    a = Record.from_toml(read_blob(store, mine), path)
+    b = Record.from_toml(read_blob(store, theirs), path)
+    original = None
+    if base is not None and has_path(store, base, path):
+        original = Record.from_toml(read_blob(store, f"{base}:{path}"), path)
+    if a.is_final and b.is_final:
+        if original is not None and original.is_final:
+            start, how = original, "amendments"
+        else:  # finalised separately on two machines: the later finalisation is the start
+            start = max((a, mine), (b, theirs), key=lambda rb: (str(rb[0].get("decided.at")), rb[1]))[0]
+            how = f"kept final from {(local if start is a else remote)[:12]}; other version in {(remote if start is a else local)[:12]}"
+        known = {m["id"] for m in start.data.get("amendments", [])}
+        extra: dict[str, dict] = {}
+        for side in (a, b):
+            for amendment in side.data.get("amendments", []):
+                if amendment["id"] not in known:
+                    extra.setdefault(amendment["id"], amendment)
+        ordered = sorted(extra.values(), key=lambda m: (m["at"], m["id"]))
+        data = dict(start.data)
+        for amendment in ordered:
+            data = apply_changes(data, amendment["changes"])
+        data["amendments"] = list(start.data.get("amendments", [])) + ordered
+        corrections: dict[str, dict] = {}
+        for side in (start, a, b):
+            for correction in side.data.get("corrections", []):
+                corrections.setdefault(correction["id"], correction)
+        if corrections:
+            data["corrections"] = sorted(corrections.values(), key=lambda c: (c["found_on"], c["id"]))
+        return write_blob(store, recompute(data, path).to_toml().encode()), how
+    if a.is_final != b.is_final:  # finalised on one machine, the draft edited on the other: final wins
+        ours_kept = a.is_final
+    else:  # a draft edited on both machines: the later edit is kept, the other stays in history
+        ours_kept = (last_change(store, local, path), mine) >= (last_change(store, remote, path), theirs)
+    kept, kept_side, other_side = (a, local, remote) if ours_kept else (b, remote, local)
+    return (mine if ours_kept else theirs), f"kept {kept.status} from {kept_side[:12]}; other version in {other_side[:12]}"
+
+
+@functools.lru_cache(maxsize=1)
+def installed_guidance() -> Guidance:
+    from isp_tui.guidance import load_guidance
+
+    return load_guidance()
+
+
+def recompute(data: dict[str, Any], path: str) -> Record:
+    """The merged record, with the engine's outcome worked out again from the merged answers when the
+    guidance it was made under is here (replayed amendments carry the outcome's engine and path only)."""
+    record = Record.from_dict(data, path)
+    try:
+        from isp_tui.store import _outcome  # merge: use the store's public outcome of a record (today private)
+
+        guidance = installed_guidance()
+        checked = Record.from_dict(data, path, guidance=guidance)
+        checked.data["outcome"] = _outcome(checked, guidance)
+        return Record.from_dict(checked.data, path)
+    except (InputError, KeyError, OSError):
+        return record

@@ -1,0 +1,125 @@
+"""The git questions a sync and a destroy ask: revisions, ancestry, blobs, which record files changed."""
+
+from __future__ import annotations
+
+import subprocess
+
+from isp_tui.record import is_record_id  # merge: use isp_tui.record.ids.is_record_id
+from isp_tui.store import Store, git_env  # merge: use isp_tui.gitlayer.env.run_git
+
+TOMBSTONES = "retention/destroyed"  # a destroyed record's tombstone: TOMBSTONES/<id>.toml
+
+
+def rev(store: Store, ref: str) -> str | None:
+    """The commit a ref names, or None."""
+    try:
+        return store.git("rev-parse", "--verify", "-q", ref + "^{commit}").strip() or None
+    except subprocess.CalledProcessError:
+        return None
+
+
+def delete_ref(store: Store, ref: str) -> None:
+    if rev(store, ref):
+        store.git("update-ref", "-d", ref)
+
+
+def is_ancestor(store: Store, a: str, b: str) -> bool:
+    return subprocess.run(["git", "merge-base", "--is-ancestor", a, b], cwd=store.root, env=git_env(),
+                          capture_output=True).returncode == 0
+
+
+def merge_base(store: Store, a: str, b: str) -> str | None:
+    try:
+        return store.git("merge-base", a, b).strip() or None
+    except subprocess.CalledProcessError:
+        return None
+
+
+def has_object(store: Store, spec: str) -> bool:
+    return subprocess.run(["git", "cat-file", "-e", spec], cwd=store.root, env=git_env(),
+                          capture_output=True).returncode == 0
+
+
+def has_path(store: Store, commit: str, path: str) -> bool:
+    try:
+        store.git("rev-parse", "-q", "--verify", f"{commit}:{path}")
+        return True
+    except subprocess.CalledProcessError:
+        return False
+
+
+def read_blob(store: Store, spec: str) -> bytes:
+    return subprocess.run(["git", "cat-file", "blob", spec], cwd=store.root, env=git_env(), capture_output=True,
+                          check=True).stdout
+
+
+def write_blob(store: Store, data: bytes) -> str:
+    return subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=store.root, env=git_env(), input=data,
+                          capture_output=True, check=True).stdout.decode().strip()
+
+
+def id_of(path: str) -> str | None:  # merge: use isp_tui.record.ids.id_from_path
+    """The record id a record file's path names (YYYY/MM/DD/<id>.toml), or None for any other path."""
+    parts = path.split("/")
+    if len(parts) == 4 and parts[3].endswith(".toml") and is_record_id(parts[3][:-5]):
+        return parts[3][:-5]
+    return None
+
+
+def records_between(store: Store, old: str | None, new: str) -> set[str]:
+    """Ids of the records whose files differ between two commits (old None: every record in new)."""
+    if old is None:
+        out = store.git("ls-tree", "-r", "--name-only", "-z", new)
+    else:
+        out = store.git("diff-tree", "-r", "--name-only", "--no-renames", "-z", old, new)
+    return {i for p in out.split("\0") if (i := id_of(p))}
+
+
+def tombstoned(store: Store, commit: str | None) -> set[str]:
+    """Ids of the records destroyed as of a commit (their tombstones)."""
+    if commit is None or not has_path(store, commit, TOMBSTONES):
+        return set()
+    out = store.git("ls-tree", "--name-only", "-z", f"{commit}:{TOMBSTONES}/")
+    return {name[:-5] for name in out.split("\0") if name.endswith(".toml") and is_record_id(name[:-5])}
+
+
+def last_change(store: Store, tip: str, path: str) -> int:
+    """When a file last changed as of `tip` (commit time, seconds)."""
+    out = store.git("log", "-1", "--format=%ct", tip, "--", path).strip()
+    return int(out or 0)
+
+
+def changes(store: Store, base: str | None, tip: str) -> dict[str, tuple[str, str] | None]:
+    """path -> (mode, blob) as in tip, or None if deleted, for every file changed since base."""
+    if base is None:
+        out = store.git("ls-tree", "-r", "-z", tip)
+        listed = {}
+        for entry in out.split("\0"):
+            if entry:
+                info, path = entry.split("\t", 1)
+                mode, _kind, blob = info.split()
+                listed[path] = (mode, blob)
+        return listed
+    out = store.git("diff-tree", "-r", "-z", "--no-renames", base, tip)
+    fields = out.split("\0")
+    changed: dict[str, tuple[str, str] | None] = {}
+    for info, path in zip(fields[0::2], fields[1::2]):
+        if not info:
+            continue
+        _old_mode, new_mode, _old, new, status = info.lstrip(":").split()
+        changed[path] = None if status == "D" else (new_mode, new)
+    return changed
+
+
+def tree_diff(store: Store, old: str | None, new: str) -> dict[str, tuple[str | None, str | None]]:
+    """path -> (blob in old, blob in new), None where absent, for every file that differs."""
+    if old is None:
+        return {path: (None, entry[1]) for path, entry in changes(store, None, new).items() if entry}
+    out = store.git("diff-tree", "-r", "-z", "--no-renames", old, new)
+    fields = out.split("\0")
+    changed: dict[str, tuple[str | None, str | None]] = {}
+    for info, path in zip(fields[0::2], fields[1::2]):
+        if info:
+            _old_mode, _new_mode, was, becomes, status = info.lstrip(":").split()
+            changed[path] = (None if status == "A" else was, None if status == "D" else becomes)
+    return changed

@@ -1,0 +1,60 @@
+"""A repository's sync health without touching the network: ahead/behind as of the last fetch, drafts,
+records not yet pushed, files changed outside isp, and when it last synced."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from isp_tui.store import RECORD_GLOB, Store, git_env  # merge: use isp_tui.record.ids.RECORD_GLOB, gitlayer.env
+from isp_tui.sync.objects import id_of, records_between, rev
+from isp_tui.sync.remote import REMOTE_REF, remote_url
+
+
+@dataclass
+class Status:
+    remote: str | None
+    ahead: int  # commits here not yet on the remote (as of the last fetch)
+    behind: int  # commits on the remote not yet here (as of the last fetch)
+    unpushed: list[str]  # records changed here and not yet pushed
+    drafts: list[str]  # records not yet final
+    uncommitted: list[str]  # files changed in the working tree but not committed
+    last_sync: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def last_sync(store: Store) -> datetime | None:
+    try:
+        return datetime.fromisoformat((store.work / "last-sync").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def status(store: Store) -> Status:
+    """Health without touching the network: ahead/behind as of the last sync, drafts, unpushed records."""
+    local, remote = store.head(), rev(store, REMOTE_REF)
+    ahead = behind = 0
+    unpushed: set[str] = set()
+    if local and remote:
+        left, right = store.git("rev-list", "--left-right", "--count", f"{local}...{remote}").split()
+        ahead, behind = int(left), int(right)
+        if ahead:
+            out = store.git("log", "--format=", "--name-only", f"{remote}..{local}")
+            unpushed = {i for p in out.splitlines() if (i := id_of(p))}
+    elif local:
+        ahead = int(store.git("rev-list", "--count", local).strip())
+        unpushed = records_between(store, None, local)
+    drafts = []
+    if local:
+        grep = subprocess.run(["git", "grep", "-l", "-z", "-e", '^status = "draft"$', "--", RECORD_GLOB],
+                              cwd=store.root, env=git_env(), capture_output=True)
+        for path in grep.stdout.decode().split("\0"):
+            if (record_id := id_of(path)):
+                drafts.append(record_id)
+    porcelain = store.git("status", "--porcelain", "-z", "--untracked-files=all")
+    uncommitted = sorted({entry[3:] for entry in porcelain.split("\0") if len(entry) > 3})
+    return Status(remote_url(store), ahead, behind, sorted(unpushed), sorted(drafts), uncommitted, last_sync(store))
