@@ -271,6 +271,7 @@ class Machine:
         self.port = port
         self.records = self.home / "isp-records"
         self.ssh_config = self.ssh / "config"
+        (self.home / ".gitconfig").write_text(f"[user]\n\tname = {name}\n\temail = {email}\n")
 
     @property
     def public_key(self) -> str:

@@ -158,3 +158,82 @@ def test_plain_sshd_three_machines_sign_sync_converge_back_up_restore_destroy(pl
     record(ben, guidance, "Test Child After Destroy")
     ben.isp("sync")
     assert_ran_only_readme(server.admin)
+
+
+def gitolite_conf(practitioners: list[str]) -> str:
+    """The README's gitolite.conf with these practitioners in @practitioners."""
+    lines = block("@practitioners")
+    lines[0] = re.sub(r"=.*", "=   " + " ".join(practitioners), lines[0])
+    return "\n".join(lines) + "\n"
+
+
+def change_access(server, practitioners: list[str], *, add=None, remove=None) -> None:
+    """The admin edits conf/gitolite.conf and keydir/ in the admin repository by the README's commands."""
+    admin = server.admin_machine
+    (admin.home / "gitolite-admin" / "conf" / "gitolite.conf").write_text(gitolite_conf(practitioners))
+    if add is not None:
+        name = add.email.split("@")[0]
+        (admin.home / f"{name}.pub").write_text(add.public_key + "\n")
+        for line in commands("cp sam.taylor.pub"):
+            admin.sh(line, subs={"sam.taylor": name}, admin=server.admin)
+    if remove is not None:
+        for line in commands("git -C ~/gitolite-admin rm"):
+            admin.sh(line, subs={"sam.taylor": remove.email.split("@")[0]}, admin=server.admin)
+
+
+@pytest.mark.skipif(bool(missing_gitolite()), reason=missing_gitolite() or "")
+def test_gitolite_a_key_and_a_name_per_person_logged_added_and_removed(gitolite_server, guidance):
+    server = gitolite_server
+    admin = server.admin_machine
+    admin.sh(commands("git clone gitolite3@records.example.org:gitolite-admin")[0], admin=server.admin)
+    ann, ben = server.machine("Ann"), server.machine("Ben")
+    change_access(server, ["test.ann"], add=ann)
+    change_access(server, ["test.ann", "test.ben"], add=ben)
+    server.admin.block("sudo -u gitolite3 git -C")
+    assert server.git("symbolic-ref", "HEAD").stdout.strip() == "refs/heads/main"
+    for m in (ann, ben):
+        start_machine(server, m, sign=False)
+    made = {record(ann, guidance, "Test Child Gitolite Ann"), record(ben, guidance, "Test Child Gitolite Ben")}
+    sync_all_at_once([ann, ben])
+    for m in (ann, ben):
+        m.isp("sync")
+        assert m.ids() == made
+        verified(m)
+
+    # access per repository: a practitioner cannot even read the admin repository
+    denied = ann.git("ls-remote", f"{server.user}@records.example.org:gitolite-admin", check=False)
+    assert denied.returncode != 0 and "DENIED" in denied.stderr
+    # ... nor rewrite main (RW, not RW+)
+    ann.git("-C", str(ann.records), "commit", "-q", "--amend", "--no-edit", "--allow-empty", "--no-gpg-sign")
+    forced = ann.git("-C", str(ann.records), "push", "--force", "origin", "main", check=False)
+    assert forced.returncode != 0 and "DENIED" in forced.stderr
+    ann.git("-C", str(ann.records), "reset", "-q", "--hard", "origin/main")
+
+    # the log names who pushed what
+    log = server.admin.sh(commands("sudo grep -h update")[0]).stdout
+    pushes = [line for line in log.splitlines() if "isp-records" in line and "refs/heads/main" in line]
+    assert any("test.ann" in line for line in pushes) and any("test.ben" in line for line in pushes), log
+
+    # adding a practitioner: Cai joins, clones and records
+    cai = server.machine("Cai")
+    change_access(server, ["test.ann", "test.ben", "test.cai"], add=cai)
+    start_machine(server, cai, sign=False)
+    made.add(record(cai, guidance, "Test Child Gitolite Cai"))
+    cai.isp("sync")
+    ann.isp("sync")
+    assert ann.ids() == made
+
+    # removing one: Ben's fetches and pushes are refused from then on; his machine still holds the records
+    held = ben.ids()
+    change_access(server, ["test.ann", "test.cai"], remove=ben)
+    record(ben, guidance, "Test Child Gitolite After Removal")
+    refused = ben.isp("sync", check=1)
+    assert "could not fetch" in refused.stderr, refused.stderr
+    assert ben.git("ls-remote", server.url, check=False).returncode != 0
+    assert held < ben.ids()
+    # ... until the README's wipe, run as him on his machine
+    ben.sh(commands("rm -rf ~/isp-records")[0], admin=server.admin)
+    assert not ben.records.exists() and not ben.key.exists()
+    ann.isp("sync")
+    assert ann.ids() == made
+    assert_ran_only_readme(server.admin)
