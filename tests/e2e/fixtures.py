@@ -44,13 +44,13 @@ class Server:
             assert result.returncode == 0, (args, result.stdout, result.stderr)
         return result
 
-    def machine(self, first_name: str) -> Machine:
+    def machine(self, first_name: str, passphrase: str = "") -> Machine:
         """A new practitioner's machine with its key made by the README's ssh-keygen line, its ssh config and
         the server's host key; not yet given access."""
         m = Machine(self.tmp / "machines", f"Test Practitioner {first_name}",
                     f"test.{first_name.lower()}@example.invalid", self.sshd.port)
         m.sh(commands("ssh-keygen -t ed25519")[0], subs={"sam@laptop-0042": f"test.{first_name.lower()}@laptop"},
-             input="\n\n", admin=self.admin)
+             input=f"{passphrase}\n{passphrase}\n", admin=self.admin)
         m.sh(commands("cat isp-known-hosts")[0], subs={"isp-known-hosts": str(self.known_hosts)}, admin=self.admin)
         m.write_ssh_config(block("Host records.example.org"))
         return m

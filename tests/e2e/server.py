@@ -318,7 +318,7 @@ class Machine:
         return result
 
     def sh(self, line: str, *, subs: dict[str, str] | None = None, check: bool = True, input: str | None = None,
-           admin: Admin | None = None) -> subprocess.CompletedProcess:
+           admin: Admin | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         """A README line run on this machine as its practitioner: ~ is its home, `isp` the real CLI as this
         person. With `admin`, the line is recorded as run from the README and gets the admin's substitutions."""
         if admin is not None:
@@ -328,7 +328,7 @@ class Machine:
             for old, new in (subs or {}).items():
                 line = line.replace(old, new)
         isp = f'isp() {{ {sys.executable} -m isp_tui --as "$ISP_AS" "$@"; }}\n'
-        env = dict(self.env(), ISP_AS=f"{self.name} <{self.email}>")
+        env = dict(self.env(), ISP_AS=f"{self.name} <{self.email}>", **(env or {}))
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", isp + line], cwd=self.home, env=env,
                                 capture_output=True, text=True, timeout=TIMEOUT, input=input)
         if check:

@@ -237,3 +237,34 @@ def test_gitolite_a_key_and_a_name_per_person_logged_added_and_removed(gitolite_
     ann.isp("sync")
     assert ann.ids() == made
     assert_ran_only_readme(server.admin)
+
+
+@pytest.mark.skipif(bool(missing()), reason=missing() or "")
+def test_a_key_with_a_passphrase_needs_the_agent(plain_server, request, tmp_path):
+    """isp's ssh runs in batch mode: a key with a passphrase is refused until ssh-agent holds it."""
+    from fixtures import give_access
+
+    server = plain_server
+    dee = server.machine("Dee", passphrase="Test passphrase 0001")
+    give_access(server, dee)
+    no_passphrase = subprocess.run(["ssh-keygen", "-y", "-P", "", "-f", str(dee.key)], capture_output=True)
+    assert no_passphrase.returncode != 0, "the README's ssh-keygen line made a key with a passphrase"
+    clone = commands("isp init --clone git@")[0]
+    failed = dee.sh(clone, admin=server.admin, check=False)
+    assert failed.returncode != 0 and "Permission denied" in failed.stderr and not dee.records.exists()
+    askpass = tmp_path / "askpass"  # stands in for the person typing the passphrase into ssh-add
+    askpass.write_text("#!/bin/sh\necho 'Test passphrase 0001'\n")
+    askpass.chmod(0o700)
+    agent_pid = tmp_path / "agent.pid"
+
+    def stop_agent() -> None:
+        if agent_pid.exists():
+            subprocess.run(["kill", agent_pid.read_text().strip()], capture_output=True)
+
+    request.addfinalizer(stop_agent)
+    agent = commands('eval "$(ssh-agent -s)"')[0]
+    server.admin.ran += [agent, clone]  # the README's two lines, in one shell (the agent is that session's)
+    dee.sh(f'{agent} >/dev/null && echo "$SSH_AGENT_PID" > {agent_pid} && {server.admin.expand(clone)}',
+           env={"SSH_ASKPASS": str(askpass), "SSH_ASKPASS_REQUIRE": "force", "DISPLAY": ":0"})
+    assert dee.ids() == set()
+    assert_ran_only_readme(server.admin)
