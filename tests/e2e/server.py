@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import pwd
 import re
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 HOST = "records.example.org"
 TIMEOUT = 60  # seconds: no command the test runs may take longer
+SSHD_LIFETIME = 600  # seconds: sshd stops by itself after this, whatever happens to the test
 CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -230,8 +232,9 @@ class Sshd:
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # Debian's sshd's privilege separation folder
         check = subprocess.run(["/usr/sbin/sshd", "-t", "-f", str(self.config)], capture_output=True, text=True)
         assert check.returncode == 0, check.stderr
-        self.proc = subprocess.Popen(["/usr/sbin/sshd", "-D", "-f", str(self.config), "-E", str(self.log)],
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        # `timeout` bounds sshd's life even if the test process dies before its finalizer runs
+        self.proc = subprocess.Popen(["timeout", str(SSHD_LIFETIME), "/usr/sbin/sshd", "-D", "-f", str(self.config),
+                                      "-E", str(self.log)], stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.log.read_text() if self.log.exists() else "sshd exited"
@@ -343,7 +346,7 @@ class Machine:
         return self.isp("record", str(path)).stdout.strip().split()[-1]
 
     def ids(self) -> set[str]:
-        return {r["id"] for r in __import__("json").loads(self.isp("list", "--json").stdout)}
+        return {r["id"] for r in json.loads(self.isp("list", "--json").stdout)}
 
 
 def stop_all(procs: list[subprocess.Popen]) -> None:

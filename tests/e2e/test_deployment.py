@@ -1,6 +1,6 @@
 """The README's admin recipe on a real server: sshd on 127.0.0.1, the shared `git` account with git-shell
 (the small option) and gitolite3 (a key and a name per person), practitioners' machines running the real
-`isp` over ssh. See server.py for what is substituted and why; fixtures.py for the set-ups.
+`isp` over ssh. See server.py for what is substituted and why; setups.py for the set-ups.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from factory import final_record
-from fixtures import gitolite_server, plain_server, practitioners, start_machine  # noqa: F401  (fixtures)
+from setups import gitolite_server, give_access, plain_server, practitioners, start_machine  # noqa: F401  (fixtures)
 from server import admin_section, block, commands, missing, missing_gitolite, stop_all
 
 SECRET = "Test Child Destroyed Zulu"
@@ -242,7 +242,6 @@ def test_gitolite_a_key_and_a_name_per_person_logged_added_and_removed(gitolite_
 @pytest.mark.skipif(bool(missing()), reason=missing() or "")
 def test_a_key_with_a_passphrase_needs_the_agent(plain_server, request, tmp_path):
     """isp's ssh runs in batch mode: a key with a passphrase is refused until ssh-agent holds it."""
-    from fixtures import give_access
 
     server = plain_server
     dee = server.machine("Dee", passphrase="Test passphrase 0001")
