@@ -242,7 +242,6 @@ def test_gitolite_a_key_and_a_name_per_person_logged_added_and_removed(gitolite_
 @pytest.mark.skipif(bool(missing()), reason=missing() or "")
 def test_a_key_with_a_passphrase_needs_the_agent(plain_server, request, tmp_path):
     """isp's ssh runs in batch mode: a key with a passphrase is refused until ssh-agent holds it."""
-
     server = plain_server
     dee = server.machine("Dee", passphrase="Test passphrase 0001")
     give_access(server, dee)
