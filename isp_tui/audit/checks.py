@@ -154,15 +154,20 @@ def scan_for_personal_data(text: str, sensitive: Identifying, check: Check, comm
 
 
 def check_finals_fast(by_record: dict[str, list[tuple[Commit, Change]]], facts: dict[str, Facts], check: Check,
-                       state: dict[str, tuple[bool, int]]) -> dict[str, tuple[bool, int]]:
+                       state: dict[str, tuple[bool, int]],
+                       judged: dict[str, set[str]] | None = None) -> dict[str, tuple[bool, int]]:
     """From the trailers alone: once final, only amend or correct; as many amend commits as amendments.
-    `state` carries each record's (final yet?, amend commits) from commits checked before; returns it updated."""
+    `state` carries each record's (final yet?, amend commits) from commits checked before; returns it updated.
+    `judged`: record id -> commits on the sides of a collision sync resolved, already checked side by side
+    (isp_tui.audit.resolutions)."""
     progress = dict(state)
+    judged = judged or {}
     for record_id, revisions in by_record.items():
         final_seen, amends = progress.get(record_id, (False, 0))
+        apart = judged.get(record_id, set())
         for commit, _ in revisions:
             action = commit.trailers().get("Action")
-            if final_seen and action not in ("amend", "correct"):
+            if final_seen and action not in ("amend", "correct") and commit.sha not in apart:
                 check.fail(f"record {record_id} was final and then changed by commit {commit.sha[:12]} "
                            f"({action or 'not an isp commit'}), not by an amendment", commit=commit.sha, record=record_id)
             if action == "final":

@@ -16,6 +16,7 @@ from isp_tui.audit.checks import (Check, check_commits, check_finals_fast, check
                                   scan_for_personal_data)
 from isp_tui.audit.gitlog import RECORD_PATH, head_files, read_log
 from isp_tui.audit.personal import sensitive_values
+from isp_tui.audit.resolutions import check_resolutions
 from isp_tui.audit.signing import signing_required
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
 from isp_tui.guidance import Guidance
@@ -86,7 +87,8 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
         sensitive = sensitive_values(store, files, history_blobs, full=full)
         for commit, text, is_path in suspects:
             scan_for_personal_data(text, sensitive, checks["personal-data"], commit, is_path=is_path)
-    finals = check_finals_fast(by_record, facts, checks["finals"], state or {})
+    judged = check_resolutions(store, commits, checks)
+    finals = check_finals_fast(by_record, facts, checks["finals"], state or {}, judged)
     if full:
         step("comparing every revision of every final record")
         check_finals_full(store, by_record, checks["finals"])

@@ -97,6 +97,10 @@ def cmd_status(s: Session) -> int:
     args = s.args
     store = s.store()
     state = sync.status(store)
+    if args.seen:
+        from isp_tui.sync.notices import forget_seen
+
+        forget_seen(store)
     if args.json:
         print_json(state.as_dict())
         return EXIT_OK
@@ -107,6 +111,13 @@ def cmd_status(s: Session) -> int:
     print(f"drafts:          {len(state.drafts)} record(s) not yet final")
     if state.uncommitted:
         print(f"uncommitted:     {len(state.uncommitted)} file(s) changed outside isp (git status shows them)")
+    if state.not_kept and not args.seen:
+        from isp_tui.sync.notices import NotKept
+
+        print(f"not kept:        {len(state.not_kept)} version(s) of yours a sync did not keep "
+              "(`isp status --seen` once read):")
+        for notice in state.not_kept:
+            print(f"  {NotKept(**notice).message()}")
     return EXIT_OK
 
 

@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = command("status", "health: ahead/behind, drafts, records not yet pushed, last successful sync")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--seen", action="store_true", help="stop showing the versions of yours a sync did not keep")
     p = command("retention", "records past their retention or review date: list, extend, destroy (admins)")
     retention = p.add_subparsers(dest="retention_command", metavar="ACTION", parser_class=Parser, required=True)
     r = retention.add_parser("list", help="final records past their retain_until or review_on date", parents=[common])

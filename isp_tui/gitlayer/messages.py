@@ -35,6 +35,11 @@ RULESET = "Ruleset"
 RECOVERED = "Recovered"
 MERGED_RECORD = "Merged-Record"
 DRAFT_KEPT = "Draft-Kept"
+# A collision sync resolved where a final was involved: `Resolved: <id> kept <commit> other <commit>` names
+# the last commit of the record on each side of the merge (the version kept, the version not kept). Verify
+# checks each side on its own (isp_tui.audit.resolutions).
+RESOLVED = "Resolved"
+RESOLVED_VALUE = re.compile(r"^(?P<id>[0-9A-HJKMNP-TV-Z]{26}) kept (?P<kept>[0-9a-f]{40}) other (?P<other>[0-9a-f]{40})$")
 REQUIRED = (RECORD_ID, ACTION, DECISION, ENGINE_OUTCOME, RULESET)  # on every save's commit
 INCOMPLETE = "incomplete"
 SUBJECT = re.compile(r"^record (?P<id>[0-9A-HJKMNP-TV-Z]{26}): (?P<action>[a-z]+) \((?P<outcome>[a-z-]+)\)$")
@@ -95,6 +100,21 @@ class Trailers:
     def drafts_kept(self) -> tuple[str, ...]:
         return self.repeated.get(DRAFT_KEPT, ())
 
+    @property
+    def resolved(self) -> tuple[str, ...]:
+        """Every `Resolved:` value as written (resolution() reads one)."""
+        return self.repeated.get(RESOLVED, ())
+
+
+def resolution(value: str) -> tuple[str, str, str] | None:
+    """A `Resolved:` trailer's (record id, kept commit, other commit), or None when it is not in that shape."""
+    match = RESOLVED_VALUE.match(value)
+    return (match["id"], match["kept"], match["other"]) if match else None
+
+
+def resolved_value(record_id: str, kept: str, other: str) -> str:
+    return f"{record_id} kept {kept} other {other}"
+
 
 def commit_message(record: Record, action: str, *, recovered: bool = False) -> str:
     """A save's subject and trailers; never any personal data."""
@@ -116,10 +136,12 @@ def destroy_message(record_id: str) -> str:
     return f"record {record_id}: destroy (destroyed)\n\n{RECORD_ID}: {record_id}\n{ACTION}: destroy\n"
 
 
-def merge_message(remote: str, merged: Iterable[str], drafts: Iterable[str]) -> str:
-    """A sync's merge commit: which records were changed on both sides, which drafts were kept."""
+def merge_message(remote: str, merged: Iterable[str], drafts: Iterable[str], resolved: Iterable[str] = ()) -> str:
+    """A sync's merge commit: which records were changed on both sides, which drafts were kept, and which
+    collisions involving a final were resolved (resolved_value: the version kept and the one not kept)."""
     merged, drafts = list(merged), list(drafts)
     trailers = [f"{ACTION}: merge"] + [f"{MERGED_RECORD}: {i}" for i in merged] + [f"{DRAFT_KEPT}: {d}" for d in drafts]
+    trailers += [f"{RESOLVED}: {r}" for r in resolved]
     return (f"sync: merge {remote}/main ({len(merged)} record(s) changed on both sides)\n\n"
             + "\n".join(trailers) + "\n")
 

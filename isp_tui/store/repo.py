@@ -180,12 +180,16 @@ class Store(Saving, Journal, Committing):
                 yield Problem(rel, f"{rel}: cannot be read ({exc.strerror})")
 
     def history(self, record_id: str) -> list[Revision]:
-        """Every commit that touched the record, newest first."""
+        """Every commit that touched the record, newest first: on both sides of a merge (a version sync did
+        not keep stays in the history), and the merges that name the record (amendments merged, a
+        collision resolved), not the merges that only brought a change across."""
         try:
-            out = self.git("log", f"--format={HISTORY_FORMAT}", BRANCH, "--", record_path(record_id))
+            out = self.git("log", "--full-history", f"--format={HISTORY_FORMAT}", BRANCH, "--", record_path(record_id))
         except subprocess.CalledProcessError:
             return []
-        return [revision for chunk in out.split("\x1e") if (revision := parse_revision(chunk))]
+        return [revision for chunk in out.split("\x1e") if (revision := parse_revision(chunk))
+                and (revision.trailers.action != "merge" or record_id in revision.trailers.merged_records
+                     or any(r.startswith(record_id + " ") for r in revision.trailers.resolved))]
 
     def update_commit_graph(self, *, wait: bool = True, replace: bool = False) -> None:
         """Write git's commit-graph with changed-path (Bloom) filters, so `git log -- <file>` (a record's

@@ -20,7 +20,8 @@ from isp_tui.dates import now
 from isp_tui.errors import InputError, StoreError
 from isp_tui.record import record_path  # merge: use isp_tui.record.ids.record_path
 from isp_tui.store import BRANCH, Identity, Store, atomic_write  # merge: use isp_tui.identity.Identity
-from isp_tui.sync.integrate import finish_move, integrate
+from isp_tui.sync.integrate import FINAL_OVER_DRAFT, TWO_FINALS, finish_move, integrate
+from isp_tui.sync.notices import note_not_kept
 from isp_tui.sync.objects import TOMBSTONES, delete_ref, has_object, is_ancestor, records_between, rev, tombstoned
 from isp_tui.sync.remote import REMOTE, REMOTE_REF, SyncError, add_remote, check_url, git_message, network_git, remote_url
 
@@ -35,6 +36,9 @@ class SyncResult:
     sent: list[str] = field(default_factory=list)  # record ids that went out
     merged: list[str] = field(default_factory=list)  # records changed on both sides, amendments merged
     drafts_kept: list[str] = field(default_factory=list)  # drafts edited on both sides: the later one kept
+    two_finals: list[str] = field(default_factory=list)  # final decided on two machines: the later final kept
+    final_over_draft: list[str] = field(default_factory=list)  # finalised on one machine, edited on another
+    not_kept: list[str] = field(default_factory=list)  # records whose version made here was not kept
     merge_commit: str | None = None
     pushed: bool = False
     attempts: int = 0
@@ -47,6 +51,13 @@ class SyncResult:
             parts.append(f"{len(self.merged)} merged")
         if self.drafts_kept:
             parts.append(f"{len(self.drafts_kept)} draft(s) edited on two machines (later edit kept)")
+        if self.two_finals:
+            parts.append(f"{len(self.two_finals)} final decided on two machines (later final kept, both in history)")
+        if self.final_over_draft:
+            parts.append(f"{len(self.final_over_draft)} record(s) finalised on one machine while edited on another "
+                         "(final kept, both in history)")
+        if self.not_kept:
+            parts.append(f"{len(self.not_kept)} of yours not kept (see above, and `isp status`)")
         return "synced: " + ", ".join(parts)
 
     def as_dict(self) -> dict[str, Any]:
@@ -129,13 +140,19 @@ def sync(store: Store, *, identity: Identity | None = None, progress: Progress |
                 finish_move(store)
                 refuse_rewritten(store, before_fetch, remote)
                 say("integrating")
-                done = integrate(store, store.head(), remote, identity)
+                before = store.head()
+                done = integrate(store, before, remote, identity)
                 local = store.head()
+                for notice in note_not_kept(store, before, local, identity):
+                    result.not_kept = sorted(set(result.not_kept) | {notice.record})
+                    result.messages.append(notice.message())
             result.received = sorted(set(result.received) | done.received)
             if done.commit:
                 result.merge_commit = done.commit
                 result.merged = sorted(set(result.merged) | set(done.merged))
                 result.drafts_kept = sorted(set(result.drafts_kept) | set(done.drafts_kept))
+                for kind, ids in ((TWO_FINALS, result.two_finals), (FINAL_OVER_DRAFT, result.final_over_draft)):
+                    ids[:] = sorted(set(ids) | {c.record for c in done.resolved if c.kind == kind})
                 result.messages.extend(done.notes)
             if local is None or local == remote or (remote and is_ancestor(store, local, remote)):
                 result.pushed = True  # nothing here the remote lacks

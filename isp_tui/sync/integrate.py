@@ -6,7 +6,11 @@ ULID paths, so records created on two machines never touch the same file. When b
 the *same* record (an amendment on each machine), the merged record is the merge-base version with
 the union of both sides' `[[amendments]]` replayed in order of time (then id): every amendment
 survives. A draft edited on both machines keeps the later edit; the other stays in history and is
-named in the merge commit. A practitioner never sees a TOML conflict. The working tree and git's
+named in the merge commit. When a final is involved (finalised on one machine while the draft was edited
+on another: the final is kept; finalised on two machines: the later finalisation is kept, with every
+amendment of both), the merge names both versions in a `Resolved:` trailer (the version kept and the one
+not kept), which `isp verify` checks side by side; the practitioner whose version was not kept is told
+(isp_tui.sync.notices). A practitioner never sees a TOML conflict. The working tree and git's
 index are moved file by file, so `git status` stays clean and uncommitted work is never overwritten."""
 
 from __future__ import annotations
@@ -20,13 +24,14 @@ from typing import Any
 
 from isp_tui.dates import now
 from isp_tui.errors import InputError
+from isp_tui.gitlayer.messages import merge_message, resolved_value
 from isp_tui.guidance import Guidance
 from isp_tui.record import Record, apply_changes  # merge: use isp_tui.record.changes.apply_changes
 from isp_tui.store import BRANCH, ZERO, Identity, Store, atomic_write, blob_id, git_env
 # merge: use isp_tui.gitlayer.env.git_env, isp_tui.gitlayer.plumbing for blob_id/ZERO/BRANCH, and
 # isp_tui.identity.Identity (atomic_write stays the store's)
-from isp_tui.sync.objects import (changes, has_path, id_of, is_ancestor, last_change, merge_base, read_blob, records_between,
-                                  tree_diff, write_blob)
+from isp_tui.sync.objects import (changes, has_path, id_of, is_ancestor, last_change, last_commit, merge_base, read_blob,
+                                  records_between, tree_diff, write_blob)
 from isp_tui.sync.remote import REMOTE, SyncError, git_message
 
 
@@ -38,7 +43,23 @@ class Integrated:
     received: set[str] = field(default_factory=set)  # record ids that came in (new or changed)
     merged: list[str] = field(default_factory=list)  # records changed on both sides, amendments merged
     drafts_kept: list[str] = field(default_factory=list)  # drafts edited on both sides: the later one kept
+    resolved: list[Collision] = field(default_factory=list)  # collisions where a final was involved
     notes: list[str] = field(default_factory=list)
+
+
+TWO_FINALS = "two-finals"  # finalised separately on two machines: the later finalisation kept
+FINAL_OVER_DRAFT = "final-over-draft"  # finalised on one machine, the draft edited on the other: the final kept
+
+
+@dataclass(frozen=True)
+class Collision:
+    """One record worked on separately on two machines where a final was involved: the last commit of the
+    record on the side kept and on the side not kept."""
+
+    record: str
+    kind: str  # TWO_FINALS or FINAL_OVER_DRAFT
+    kept: str
+    other: str
 
 
 def integrate(store: Store, local: str | None, remote: str | None, identity: Identity | None) -> Integrated:
@@ -53,17 +74,15 @@ def integrate(store: Store, local: str | None, remote: str | None, identity: Ide
         done.received = records_between(store, local, remote)
         return done
     base = merge_base(store, local, remote)
-    tree, merged, drafts, notes = merge_trees(store, base, local, remote)
-    # merge: use isp_tui.gitlayer.messages.commit_message for the message and its trailers
-    trailers = ["Action: merge"] + [f"Merged-Record: {i}" for i in merged] + [f"Draft-Kept: {d}" for d in drafts]
-    message = (f"sync: merge {REMOTE}/main ({len(merged)} record(s) changed on both sides)\n\n"
-               + "\n".join(trailers) + "\n")
+    tree, merged, drafts, resolved, notes = merge_trees(store, base, local, remote)
+    message = merge_message(REMOTE, merged, drafts, [resolved_value(c.record, c.kept, c.other) for c in resolved])
     commit = commit_tree(store, tree, [local, remote], message, identity or sync_identity(store))
     move_to(store, local, commit)
     done.commit = commit
     done.received = records_between(store, local, commit)
     done.merged = merged
     done.drafts_kept = [d.split()[0] for d in drafts]
+    done.resolved = resolved
     done.notes = notes
     return done
 
@@ -147,12 +166,15 @@ def commit_tree(store: Store, tree: str, parents: list[str], message: str, autho
     return done.stdout.decode().strip()
 
 
-def merge_trees(store: Store, base: str | None, local: str, remote: str) -> tuple[str, list[str], list[str], list[str]]:
+def merge_trees(store: Store, base: str | None, local: str, remote: str
+                ) -> tuple[str, list[str], list[str], list[Collision], list[str]]:
     """The merged tree: local, plus remote's changes, with records changed on both sides merged. Returns the
-    tree, the records whose amendments were merged, the drafts kept ("<id> <how>") and notes."""
+    tree, the records whose amendments were merged, the drafts kept ("<id> <how>"), the collisions where a
+    final was involved, and notes."""
     ours, theirs = changes(store, base, local), changes(store, base, remote)
     updates: dict[str, tuple[str, str] | None] = {}
     merged, drafts, notes = [], [], []
+    resolved: list[Collision] = []
     for path, change in theirs.items():
         if path not in ours:
             updates[path] = change
@@ -163,16 +185,20 @@ def merge_trees(store: Store, base: str | None, local: str, remote: str) -> tupl
         record_id = id_of(path)
         if record_id and mine and change:
             try:
-                blob, how = merge_record(store, path, base, local, remote, mine[1], change[1])
+                blob, kind, ours_kept = merge_record(store, path, base, local, remote, mine[1], change[1])
             except InputError as exc:  # a version that cannot be read as a record: keep ours, lose nothing
                 notes.append(f"kept this machine's version of {path}: the other (in commit {remote[:12]}) could not "
                              f"be read ({exc})")
                 continue
             updates[path] = ("100644", blob)
-            if how == "amendments":
+            if kind == "amendments" or (kind == TWO_FINALS and blob not in (mine[1], change[1])):
                 merged.append(record_id)
-            else:
-                drafts.append(f"{record_id} {how}")
+            kept_side, other_side = (local, remote) if ours_kept else (remote, local)
+            if kind in (TWO_FINALS, FINAL_OVER_DRAFT):  # a final was involved: name both versions
+                resolved.append(Collision(record_id, kind, last_commit(store, kept_side, path),
+                                          last_commit(store, other_side, path)))
+            elif kind == "drafts":
+                drafts.append(f"{record_id} kept draft from {kept_side[:12]}; other version in {other_side[:12]}")
         elif mine is None and change is not None:
             updates[path] = change  # deleted here, changed there: keep the change, nothing is lost
             notes.append(f"kept {path}: deleted on this machine but changed on another")
@@ -190,12 +216,13 @@ def merge_trees(store: Store, base: str | None, local: str, remote: str) -> tupl
         if lines:
             run("update-index", "-z", "--index-info", input=("\0".join(lines) + "\0").encode())
         tree = run("write-tree").decode().strip()
-    return tree, sorted(merged), sorted(drafts), notes
+    return tree, sorted(merged), sorted(drafts), sorted(resolved, key=lambda c: c.record), notes
 
 
 def merge_record(store: Store, path: str, base: str | None, local: str, remote: str, mine: str,
-                 theirs: str) -> tuple[str, str]:
-    """One record changed on both sides. Returns the merged blob and how: "amendments" or "<kept-commit>"."""
+                 theirs: str) -> tuple[str, str, bool]:
+    """One record changed on both sides. Returns the merged blob, how ("amendments", TWO_FINALS,
+    FINAL_OVER_DRAFT or "drafts") and whether this machine's version is the one kept."""
     a = Record.from_toml(read_blob(store, mine), path)
     b = Record.from_toml(read_blob(store, theirs), path)
     original = None
@@ -203,10 +230,10 @@ def merge_record(store: Store, path: str, base: str | None, local: str, remote: 
         original = Record.from_toml(read_blob(store, f"{base}:{path}"), path)
     if a.is_final and b.is_final:
         if original is not None and original.is_final:
-            start, how = original, "amendments"
+            start, how, ours_kept = original, "amendments", True
         else:  # finalised separately on two machines: the later finalisation is the start
             start = max((a, mine), (b, theirs), key=lambda rb: (str(rb[0].get("decided.at")), rb[1]))[0]
-            how = f"kept final from {(local if start is a else remote)[:12]}; other version in {(remote if start is a else local)[:12]}"
+            how, ours_kept = TWO_FINALS, start is a
         known = {m["id"] for m in start.data.get("amendments", [])}
         extra: dict[str, dict] = {}
         for side in (a, b):
@@ -224,13 +251,14 @@ def merge_record(store: Store, path: str, base: str | None, local: str, remote: 
                 corrections.setdefault(correction["id"], correction)
         if corrections:
             data["corrections"] = sorted(corrections.values(), key=lambda c: (c["found_on"], c["id"]))
-        return write_blob(store, recompute(data, path).to_toml().encode()), how
+        if how == TWO_FINALS and not ordered and len(corrections) == len(start.data.get("corrections", [])):  # nothing to add to the final kept: keep it byte for byte
+            return (mine if ours_kept else theirs), how, ours_kept
+        return write_blob(store, recompute(data, path).to_toml().encode()), how, ours_kept
     if a.is_final != b.is_final:  # finalised on one machine, the draft edited on the other: final wins
-        ours_kept = a.is_final
-    else:  # a draft edited on both machines: the later edit is kept, the other stays in history
-        ours_kept = (last_change(store, local, path), mine) >= (last_change(store, remote, path), theirs)
-    kept, kept_side, other_side = (a, local, remote) if ours_kept else (b, remote, local)
-    return (mine if ours_kept else theirs), f"kept {kept.status} from {kept_side[:12]}; other version in {other_side[:12]}"
+        return (mine if a.is_final else theirs), FINAL_OVER_DRAFT, a.is_final
+    # a draft edited on both machines: the later edit is kept, the other stays in history
+    ours_kept = (last_change(store, local, path), mine) >= (last_change(store, remote, path), theirs)
+    return (mine if ours_kept else theirs), "drafts", ours_kept
 
 
 @functools.lru_cache(maxsize=1)

@@ -89,6 +89,11 @@ def last_change(store: Store, tip: str, path: str) -> int:
     return int(out or 0)
 
 
+def last_commit(store: Store, tip: str, path: str) -> str:
+    """The last commit that changed a file as of `tip`."""
+    return store.git("log", "-1", "--format=%H", tip, "--", path).strip()
+
+
 def changes(store: Store, base: str | None, tip: str) -> dict[str, tuple[str, str] | None]:
     """path -> (mode, blob) as in tip, or None if deleted, for every file changed since base."""
     if base is None:

@@ -4,11 +4,12 @@ records not yet pushed, files changed outside isp, and when it last synced."""
 from __future__ import annotations
 
 import subprocess
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from isp_tui.store import RECORD_GLOB, Store, git_env  # merge: use isp_tui.record.ids.RECORD_GLOB, gitlayer.env
+from isp_tui.sync.notices import not_kept as notices_not_kept
 from isp_tui.sync.objects import id_of, records_between, rev
 from isp_tui.sync.remote import REMOTE_REF, remote_url
 
@@ -22,6 +23,7 @@ class Status:
     drafts: list[str]  # records not yet final
     uncommitted: list[str]  # files changed in the working tree but not committed
     last_sync: datetime | None
+    not_kept: list[dict[str, Any]] = field(default_factory=list)  # versions made here that a sync did not keep
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,4 +59,5 @@ def status(store: Store) -> Status:
                 drafts.append(record_id)
     porcelain = store.git("status", "--porcelain", "-z", "--untracked-files=all")
     uncommitted = sorted({entry[3:] for entry in porcelain.split("\0") if len(entry) > 3})
-    return Status(remote_url(store), ahead, behind, sorted(unpushed), sorted(drafts), uncommitted, last_sync(store))
+    return Status(remote_url(store), ahead, behind, sorted(unpushed), sorted(drafts), uncommitted, last_sync(store),
+                  [n.as_dict() for n in notices_not_kept(store)])
