@@ -24,7 +24,8 @@ from isp_tui.record import Record, check_text, record_path  # merge: use isp_tui
 from isp_tui.store import BRANCH, ZERO, Identity, Store, atomic_write, git_env
 # merge: use isp_tui.identity.Identity, isp_tui.gitlayer.env.git_env, gitlayer.plumbing for BRANCH/ZERO
 from isp_tui.sync.cycle import sync_lock
-from isp_tui.sync.objects import TOMBSTONES, has_object, has_path, read_blob, rev
+from isp_tui.sync.objects import TOMBSTONES, delete_ref, has_object, has_path, read_blob, rev
+from isp_tui.sync.recovery import SERVER_REF
 from isp_tui.sync.remote import REMOTE, REMOTE_REF, git_message, remote_url
 
 
@@ -129,6 +130,7 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         old_remote = rev(store, REMOTE_REF)
         added = store.git("log", "--all", "--format=%H", "--diff-filter=A", "--", path).split()
         first = added[-1] if added else head
+        delete_ref(store, SERVER_REF)  # the server as last fetched: only a note for `isp status`, fetched again
         refs = store.git("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes", "refs/tags").split()
         # commits before the record existed need no rewrite: stop at the parents that lack the file
         # (only when the file was never deleted and added again, which would hide older content)

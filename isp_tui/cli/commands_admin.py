@@ -73,7 +73,8 @@ def cmd_sync(s: Session) -> int:
     args = s.args
     store = s.store()
     try:
-        result = sync.sync(store, identity=s.identity_or_none(store), progress=None if args.json else progress)
+        result = sync.sync(store, identity=s.identity_or_none(store), progress=None if args.json else progress,
+                           restore=args.restore)
     except sync.SyncError as exc:
         if args.json:
             print_json({"ok": False, "error": str(exc)})
@@ -108,6 +109,12 @@ def cmd_status(s: Session) -> int:
     print(f"last sync:       {state.last_sync.isoformat(timespec='seconds') if state.last_sync else 'never'}")
     print(f"ahead / behind:  {state.ahead} / {state.behind} commit(s), as of the last sync")
     print(f"not yet pushed:  {len(state.unpushed)} record(s)")
+    if state.restore_needed or set(state.server_lacks) - set(state.unpushed):
+        named = ", ".join(state.server_lacks[:10]) + (" and more" if len(state.server_lacks) > 10 else "")
+        print(f"server lacks:    {len(state.server_lacks)} record(s) this machine holds ({named}); put them back "
+              "with `isp sync --restore`")
+    if state.last_failure:
+        print(f"last failed sync: {state.last_failure['at'][:19]}: {state.last_failure['reason']}")
     print(f"drafts:          {len(state.drafts)} record(s) not yet final")
     if state.uncommitted:
         print(f"uncommitted:     {len(state.uncommitted)} file(s) changed outside isp (git status shows them)")

@@ -148,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     remote.add_parser("show", help="show the remote URL", parents=[common])
     p = command("sync", "fetch, integrate and push: bring this machine and the organisation's repository in step")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--restore", action="store_true",
+                   help="the server lost records this machine holds (an older backup restored, a force-push): merge "
+                        "and push them back, never forced")
     p = command("status", "health: ahead/behind, drafts, records not yet pushed, last successful sync")
     p.add_argument("--json", action="store_true")
     p.add_argument("--seen", action="store_true", help="stop showing the versions of yours a sync did not keep")

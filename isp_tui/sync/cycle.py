@@ -22,6 +22,7 @@ from isp_tui.record import record_path  # merge: use isp_tui.record.ids.record_p
 from isp_tui.store import BRANCH, Identity, Store, atomic_write  # merge: use isp_tui.identity.Identity
 from isp_tui.sync.integrate import FINAL_OVER_DRAFT, TWO_FINALS, finish_move, integrate
 from isp_tui.sync.notices import note_not_kept
+from isp_tui.sync.recovery import clear_failure, destroyed_message, record_failure, remember_server, rewritten_message
 from isp_tui.sync.objects import TOMBSTONES, delete_ref, has_object, is_ancestor, records_between, rev, tombstoned
 from isp_tui.sync.remote import REMOTE, REMOTE_REF, SyncError, add_remote, check_url, git_message, network_git, remote_url
 
@@ -103,10 +104,24 @@ def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[St
         raise
 
 
-def sync(store: Store, *, identity: Identity | None = None, progress: Progress | None = None) -> SyncResult:
+def sync(store: Store, *, identity: Identity | None = None, progress: Progress | None = None,
+         restore: bool = False) -> SyncResult:
     """Fetch, integrate (under the store's lock), push. `progress(message)` is called at each step (the TUI
-    runs this in a worker). Raises SyncError with a clear message on a fault;
-    whatever happens, local records stay committed."""
+    runs this in a worker). Raises SyncError with a clear message on a fault, remembered for `isp status`
+    until a sync succeeds; whatever happens, local records stay committed. `restore`: the server lost
+    commits this machine holds (restored from an older backup, or force-pushed): merge what it has now with
+    what is here and push, never forced (a destroyed record is still never brought back)."""
+    try:
+        result = run_sync(store, identity, progress, restore)
+    except SyncError as exc:
+        if not str(exc).startswith("a sync of this records repository is already running"):
+            record_failure(store, str(exc))
+        raise
+    clear_failure(store)
+    return result
+
+
+def run_sync(store: Store, identity: Identity | None, progress: Progress | None, restore: bool) -> SyncResult:
     say = progress or (lambda message: None)
     url = remote_url(store)
     if url is None:
@@ -136,9 +151,10 @@ def sync(store: Store, *, identity: Identity | None = None, progress: Progress |
                     raise SyncError(f"could not fetch from {url}: {reason or 'git fetch failed'}. Your records are "
                                     "committed on this machine and safe; sync again when the remote can be reached")
             remote = rev(store, REMOTE_REF)
+            remember_server(store, remote)
             with store.lock():
                 finish_move(store)
-                refuse_rewritten(store, before_fetch, remote)
+                refuse_rewritten(store, before_fetch, remote, restore=restore)
                 say("integrating")
                 before = store.head()
                 done = integrate(store, before, remote, identity)
@@ -163,6 +179,7 @@ def sync(store: Store, *, identity: Identity | None = None, progress: Progress |
             if pushed.returncode == 0:
                 result.pushed = True
                 store.git("update-ref", "-m", "isp sync: pushed", REMOTE_REF, local)
+                remember_server(store, local)
                 break
             out = pushed.stdout.decode("utf-8", "replace")
             # the remote moved under us (another machine pushed first, or was pushing that instant): try again
@@ -209,8 +226,9 @@ def check_pending_destroy(store: Store, url: str) -> None:
     marker.unlink()
 
 
-def refuse_rewritten(store: Store, before: str | None, remote: str | None) -> None:
-    """A destroy rewrote history somewhere: never merge the destroyed content back in."""
+def refuse_rewritten(store: Store, before: str | None, remote: str | None, *, restore: bool = False) -> None:
+    """A destroy rewrote history somewhere: never merge the destroyed content back in. The server lost
+    commits this machine holds: say so, and merge only when asked (`restore`)."""
     local = store.head()
     # a tombstone on both sides was checked when the second side took it: only the difference needs a look
     destroyed = tombstoned(store, local) ^ tombstoned(store, remote)
@@ -219,15 +237,14 @@ def refuse_rewritten(store: Store, before: str | None, remote: str | None) -> No
         paths = [record_path(i) for i in sorted(destroyed)]
         touched = store.git("log", "--format=%H", "-n", "1", *tips, "--", *paths).strip()
         if touched:
-            holder = ("the organisation's repository" if remote and store.git(
-                "log", "--format=%H", "-n", "1", remote, "--", *paths).strip() else "this machine's history")
-            raise SyncError(f"{holder} still holds a record that was destroyed (its tombstone is under {TOMBSTONES}/); "
-                            "syncing would bring it back, so nothing was merged. If this machine is behind: move "
-                            "this records repository aside and start again with `isp init --clone URL`. If the "
-                            "destroy was done here: push the rewritten history as `isp retention destroy` printed")
+            if remote and store.git("log", "--format=%H", "-n", "1", remote, "--", *paths).strip():
+                raise SyncError("the organisation's repository still holds a record that was destroyed (its "
+                                f"tombstone is under {TOMBSTONES}/); syncing would bring it back, so nothing was "
+                                "merged. If the destroy was done here: push the rewritten history as `isp retention "
+                                "destroy` printed")
+            raise SyncError(destroyed_message(store, local, remote))
     if before and remote and before != remote and not is_ancestor(store, before, remote):
+        if restore:
+            return  # integrate merges the two; the push that follows is an ordinary one
         store.git("update-ref", "-m", "isp sync: remote rewritten; kept the old view", REMOTE_REF, before)
-        raise SyncError("the organisation's repository history was rewritten since this machine last synced (a record "
-                        "was destroyed); nothing was merged. Move this records repository aside and start again with "
-                        "`isp init --clone URL`; records made here since the last sync are in the old copy: "
-                        "ask an admin to bring them across")
+        raise SyncError(rewritten_message(store, local, remote))

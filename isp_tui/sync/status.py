@@ -11,6 +11,7 @@ from typing import Any
 from isp_tui.store import RECORD_GLOB, Store, git_env  # merge: use isp_tui.record.ids.RECORD_GLOB, gitlayer.env
 from isp_tui.sync.notices import not_kept as notices_not_kept
 from isp_tui.sync.objects import id_of, records_between, rev
+from isp_tui.sync.recovery import SERVER_REF, lacking, last_failure, restore_needed
 from isp_tui.sync.remote import REMOTE_REF, remote_url
 
 
@@ -24,6 +25,9 @@ class Status:
     uncommitted: list[str]  # files changed in the working tree but not committed
     last_sync: datetime | None
     not_kept: list[dict[str, Any]] = field(default_factory=list)  # versions made here that a sync did not keep
+    server_lacks: list[str] = field(default_factory=list)  # records with changes here the server does not have
+    restore_needed: bool = False  # the server lost commits this machine holds: `isp sync --restore`
+    last_failure: dict[str, Any] | None = None  # the last failed sync since the last good one: when, why
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,4 +64,14 @@ def status(store: Store) -> Status:
     porcelain = store.git("status", "--porcelain", "-z", "--untracked-files=all")
     uncommitted = sorted({entry[3:] for entry in porcelain.split("\0") if len(entry) > 3})
     return Status(remote_url(store), ahead, behind, sorted(unpushed), sorted(drafts), uncommitted, last_sync(store),
-                  [n.as_dict() for n in notices_not_kept(store)])
+                  [n.as_dict() for n in notices_not_kept(store)], server_lacks(store, local, remote),
+                  restore_needed(store, REMOTE_REF), last_failure(store))
+
+
+def server_lacks(store: Store, local: str | None, remote: str | None) -> list[str]:
+    """Records with changes here the server does not have, as of the last fetch (which may be newer than
+    the remote-tracking ref when a sync refused what it found)."""
+    server = rev(store, SERVER_REF) or remote
+    if local is None or (server is None and remote_url(store) is None):
+        return []
+    return lacking(store, server, local)[1]

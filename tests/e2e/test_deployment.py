@@ -28,7 +28,7 @@ BLOCKS = [
     "sudo mv /srv/git/isp-records.git", "isp --records ~/isp-records retention destroy",
     "sudo -u git git -C /srv/git/isp-records.git config receive.denyNonFastForwards false",
     "sudo -u git git -C /srv/git/isp-records.git config receive.denyNonFastForwards true",
-    "mv ~/isp-records ~/isp-records.old", "git -C ~/isp-records push -q origin main",
+    "mv ~/isp-records ~/isp-records.old", "isp --records ~/isp-records sync --restore",
     "sudo apt-get install openssh-server gitolite3", "git clone gitolite3@records.example.org:gitolite-admin",
     "@practitioners", "cp sam.taylor.pub", "git -C ~/gitolite-admin rm", "sudo -u gitolite3 git -C",
     "isp init --clone gitolite3@", "sudo grep -h update", "rm -rf ~/isp-records",
@@ -119,8 +119,12 @@ def test_plain_sshd_three_machines_sign_sync_converge_back_up_restore_destroy(pl
     hook = server.repo / "hooks" / "pre-receive"
     assert hook.stat().st_mode & 0o777 == 0o700 and hook.owner() == "git"
     assert {p.owner() for p in server.repo.rglob("*")} == {"git"}
-    # the record that reached the server after the backup is on Ann's machine: she pushes it back
-    ann.sh(commands("git -C ~/isp-records push -q origin main")[0], admin=server.admin)
+    # the record that reached the server after the backup is on Ann's machine: sync says so, loses nothing,
+    # and `isp sync --restore` puts it back (a merge and an ordinary push, through the hook)
+    refused = ann.isp("sync", check=1)
+    assert "isp sync --restore" in refused.stderr, refused.stderr
+    assert later in ann.isp("status").stdout
+    ann.sh(commands("isp --records ~/isp-records sync --restore")[0], admin=server.admin)
     ann.isp("sync")
     for m in (ben, cai):
         m.isp("sync")
