@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 ACTIONS = ("draft", "final", "amend", "correct")
 TRAILERS_REQUIRED = ("Record-Id", "Action", "Outcome", "Engine-Outcome", "Ruleset")
-TRAILERS_ALLOWED = set(TRAILERS_REQUIRED) | {"Recovered"}
+TRAILERS_ALLOWED = set(TRAILERS_REQUIRED) | {"Recovered", "Brought-Across"}
+BROUGHT_ACROSS = re.compile(r"^\d+ amendment\(s\)$")  # a record brought from an old copy (`isp import`)
 RULESET_TRAILER = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._+-]+$")
 # The Outcome: trailer is the practitioner's recorded decision on a final record, else the engine's outcome
 # (store.commit_message); Engine-Outcome: is always the engine's.
@@ -91,6 +92,9 @@ def store_shape_problem(text: str) -> str:
         return "its outcome is not one the store writes"
     if not RULESET_TRAILER.match(trailers["Ruleset"]):
         return "its Ruleset trailer is not id@version"
+    if "Brought-Across" in trailers and (message.action not in ("draft", "final") or
+                                         not BROUGHT_ACROSS.match(trailers["Brought-Across"])):
+        return "its Brought-Across trailer is not on a draft or final, or not `<n> amendment(s)`"
     return ""
 
 
@@ -165,13 +169,19 @@ def check_finals_fast(by_record: dict[str, list[tuple[Commit, Change]]], facts: 
     for record_id, revisions in by_record.items():
         final_seen, amends = progress.get(record_id, (False, 0))
         apart = judged.get(record_id, set())
-        for commit, _ in revisions:
+        for n, (commit, _) in enumerate(revisions):
             action = commit.trailers().get("Action")
+            brought = commit.trailers().get("Brought-Across", "")
+            if brought and (n or record_id in state):
+                check.fail(f"record {record_id} was brought across by commit {commit.sha[:12]} onto a record already "
+                           "in the history", commit=commit.sha, record=record_id)
             if final_seen and action not in ("amend", "correct") and commit.sha not in apart:
                 check.fail(f"record {record_id} was final and then changed by commit {commit.sha[:12]} "
                            f"({action or 'not an isp commit'}), not by an amendment", commit=commit.sha, record=record_id)
             if action == "final":
                 final_seen = True
+                if brought and brought.split()[0].isdigit():  # from an old copy, with the amendments made there
+                    amends = int(brought.split()[0])
             elif action == "amend":
                 amends += 1
         progress[record_id] = (final_seen, amends)

@@ -21,7 +21,7 @@ __all__ = ["main", "EXIT_OK", "EXIT_FAIL", "EXIT_INPUT"]
 COMMANDS = {
     "tui": "admin", "init": "admin", "remote": "admin", "sync": "admin", "status": "admin", "retention": "admin",
     "bases": "admin", "rules": "admin",
-    "decide": "record", "record": "record", "amend": "record", "list": "record", "show": "record",
+    "decide": "record", "record": "record", "import": "record", "amend": "record", "list": "record", "show": "record",
     "log": "audit", "verify": "audit", "report": "audit", "export": "audit", "correct": "audit",
 }
 

@@ -54,6 +54,42 @@ def cmd_record(s: Session) -> int:
     return saved(args, result)
 
 
+def cmd_import(s: Session) -> int:
+    """`isp import PATH...`: records from an old copy, as they were (Store.bring_across)."""
+    from pathlib import Path
+
+    from isp_tui.record import RECORD_GLOB
+
+    args = s.args
+    guidance = s.guidance()
+    store = s.store()
+    who = s.identity(store)
+    done = []
+    for given in args.paths:
+        path = Path(given).expanduser()
+        files = sorted(path.glob(RECORD_GLOB)) if path.is_dir() else [path]
+        root = path if path.is_dir() else path.absolute().parents[3] if len(path.absolute().parents) > 3 else path.parent
+        if path.is_dir() and not files:
+            raise InputError("holds no record files (YYYY/MM/DD/<id>.toml): give an old records repository's folder",
+                             file=given)
+        for file in files:
+            if path.is_dir() and store.was_destroyed(file.stem):
+                if not args.json:
+                    print(f"destroyed here: {file.stem} (not brought back)")
+                continue
+            result = store.bring_across(read_file(str(file), empty_ok=False), guidance, who, file=str(file),
+                                        rulesets=root / "rulesets")
+            record_id = result.id if result else read_file(str(file)).get("id")
+            done.append({"id": record_id, "brought_across": result is not None,
+                         "status": result.record.status if result else None})
+            if not args.json:
+                print(f"brought across {record_id} ({result.record.status})" if result else
+                      f"already here: {record_id} (the same content)")
+    if args.json:
+        print_json(done)
+    return EXIT_OK
+
+
 def cmd_amend(s: Session) -> int:
     args = s.args
     guidance = s.guidance()

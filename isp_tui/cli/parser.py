@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--draft", action="store_true", help="save as a draft: completeness is not checked")
     p.add_argument("--json", action="store_true")
+    p = command("import", "bring records across from an old copy (after a destroy, an old clone) as they were: "
+                          "their ids, authors and dates kept, each commit saying it was brought across")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="record files, or an old records repository's folder")
+    p.add_argument("--json", action="store_true")
     p = command("amend", "change a final record, with a reason, in its own commit")
     p.add_argument("id")
     p.add_argument("file", help="a TOML file with the tables and keys to change (e.g. an edited `isp show ID`)")

@@ -33,6 +33,9 @@ DECISION = "Outcome"  # the practitioner's decision (the trailer's historical na
 ENGINE_OUTCOME = "Engine-Outcome"  # the engine's outcome
 RULESET = "Ruleset"
 RECOVERED = "Recovered"
+# A record brought across from an old copy (`isp import`), as it was: its ids, authors and dates kept;
+# the value is how many amendments it arrived with (verify counts them as made before).
+BROUGHT_ACROSS = "Brought-Across"
 MERGED_RECORD = "Merged-Record"
 DRAFT_KEPT = "Draft-Kept"
 # A collision sync resolved where a final was involved: `Resolved: <id> kept <commit> other <commit>` names
@@ -101,6 +104,13 @@ class Trailers:
         return self.repeated.get(DRAFT_KEPT, ())
 
     @property
+    def brought_across(self) -> int | None:
+        """The amendments a record brought across from an old copy arrived with (None: not brought across)."""
+        value = self.fields.get(BROUGHT_ACROSS)
+        match = re.fullmatch(r"(\d+) amendment\(s\)", value or "")
+        return int(match[1]) if match else None
+
+    @property
     def resolved(self) -> tuple[str, ...]:
         """Every `Resolved:` value as written (resolution() reads one)."""
         return self.repeated.get(RESOLVED, ())
@@ -116,14 +126,16 @@ def resolved_value(record_id: str, kept: str, other: str) -> str:
     return f"{record_id} kept {kept} other {other}"
 
 
-def commit_message(record: Record, action: str, *, recovered: bool = False) -> str:
-    """A save's subject and trailers; never any personal data."""
+def commit_message(record: Record, action: str, *, recovered: bool = False, brought_across: bool = False) -> str:
+    """A save's subject and trailers; never any personal data. `brought_across`: the record is brought from
+    an old copy as it was (`Brought-Across: <amendments it holds> amendment(s)`)."""
     engine = record.engine_outcome or INCOMPLETE
     decision = record.recorded if record.is_final and record.recorded else engine
     ruleset = f"{record.get('ruleset.id')}@{record.get('ruleset.version')}"
     return (f"record {record.id}: {action} ({decision})\n\n"
             f"{RECORD_ID}: {record.id}\n{ACTION}: {action}\n{DECISION}: {decision}\n"
-            f"{ENGINE_OUTCOME}: {engine}\n{RULESET}: {ruleset}\n" + (f"{RECOVERED}: true\n" if recovered else ""))
+            f"{ENGINE_OUTCOME}: {engine}\n{RULESET}: {ruleset}\n" + (f"{RECOVERED}: true\n" if recovered else "")
+            + (f"{BROUGHT_ACROSS}: {len(record.data.get('amendments', []))} amendment(s)\n" if brought_across else ""))
 
 
 def mark_recovered(message: str) -> str:

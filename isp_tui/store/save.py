@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from isp_tui.store.repo import Store
 
 RULESETS_DIR = "rulesets"
+TOMBSTONES = "retention/destroyed"  # merge: use isp_tui.sync.objects.TOMBSTONES (the store cannot import sync)
 
 
 class Saving:
@@ -128,6 +129,37 @@ class Saving:
                 raise InputError("nothing changed: the corrections match the record as it stands", field="corrections")
             return self._write(record, "correct", author, guidance)
 
+    def bring_across(self: Store, data: dict[str, Any], guidance: Guidance, author: Identity, *,
+                     file: object = None, rulesets: Any = None) -> Saved | None:
+        """A record from an old copy (a repository re-made after a destroy, a machine's old clone), committed
+        as it was: its id, who decided and amended it and when are kept, nothing is recomputed, and the
+        commit says it was brought across (and by whom: its author). Returns None when the record is here
+        already with the same content; refuses one that is here with other content. `rulesets`: the old
+        copy's rulesets/ folder, for a ruleset copy this repository lacks."""
+        record = Record.from_dict(data, file, guidance=guidance)
+        if "id" not in record.data or record.status not in ("draft", "final"):
+            raise InputError("a record brought across needs its id and status, as the old copy holds them", file=file,
+                             field="id")
+        if record.is_final:
+            missing = record.missing_for_final(guidance)
+            if missing:
+                raise InputError(f"a final record missing {', '.join(missing)} cannot be brought across", file=file)
+        with self.lock():
+            if self.was_destroyed(record.id):
+                raise InputError(f"record {record.id} was destroyed here at the end of its retention (its tombstone is "
+                                 "in retention/destroyed/); it is not brought back", file=file, field="id")
+            if self.exists(record.id):
+                if self.get(record.id, guidance).data == record.data:
+                    return None
+                raise InputError(f"record {record.id} is here already with other content; compare them with `isp show "
+                                 f"{record.id}` before changing it (an amendment)", file=file, field="id")
+            return self._write(record, "final" if record.is_final else "draft", author, guidance,
+                               brought_across=True, rulesets=rulesets)
+
+    def was_destroyed(self: Store, record_id: str) -> bool:
+        """Whether the record was destroyed in this repository (its tombstone is here)."""
+        return (self.root / TOMBSTONES / f"{record_id}.toml").is_file()
+
     def _complete(self: Store, record: Record, guidance: Guidance, author: Identity, *, final: bool,
                   existing: Record | None, file: object = None, ruleset: str | None = None) -> Record:
         data = record.data
@@ -151,20 +183,28 @@ class Saving:
                 raise InputError(f"cannot be final; still missing: {', '.join(missing)}", file=file)
         return Record.from_dict(data, guidance=guidance)
 
-    def _write(self: Store, record: Record, action: str, author: Identity, guidance: Guidance) -> Saved:
+    def _write(self: Store, record: Record, action: str, author: Identity, guidance: Guidance, *,
+               brought_across: bool = False, rulesets: Any = None) -> Saved:
         """Journal, write the file atomically, commit without the index, move the branch, sync the index."""
         rel = record.path
         files: dict[str, bytes] = {rel: record.to_toml().encode("utf-8")}
         ruleset = guidance.rulesets.get(record.get("ruleset.id"))
-        if ruleset is not None:
+        pinned = record.get("ruleset.sha256")
+        if ruleset is not None and (not brought_across or ruleset.sha256 == pinned):
             pin = f"{RULESETS_DIR}/{ruleset.sha256}.toml"
             if not (self.root / pin).is_file():
                 files[pin] = ruleset.path.read_bytes()
+        elif brought_across and pinned and not (self.root / RULESETS_DIR / f"{pinned}.toml").is_file():
+            copy = rulesets / f"{pinned}.toml" if rulesets is not None else None
+            if copy is None or not copy.is_file():
+                raise InputError(f"the record pins ruleset {record.get('ruleset.id')}@{record.get('ruleset.version')}, "
+                                 "whose copy is neither here nor in the old copy's rulesets/ folder", field="ruleset")
+            files[f"{RULESETS_DIR}/{pinned}.toml"] = copy.read_bytes()
         for path in files:  # a tampered repository must not lead a record's personal data out of it
             if self.linked(path):
                 raise StoreError(f"cannot write {path}: {self.linked(path)} in the records repository is a symbolic "
                                  "link; records are written only to plain folders inside it")
-        message = commit_message(record, action)
+        message = commit_message(record, action, brought_across=brought_across)
         journal = self.journal_path(record.id)
         parent = self.head()
         try:
