@@ -4,11 +4,75 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import subprocess
 from pathlib import Path
 
 from isp_tui.errors import InputError
-from isp_tui.store import Store
+from isp_tui.store import Store, atomic_write
+
+SIGNATURES = "signature-cache"  # under .git/isp: each commit's signature check, for the allowed signers as they are
+
+
+class SignatureCache:
+    """Each commit's signature answer (git's %G? letter and the signer's principal), remembered under
+    .git/isp for the signing set-up as it is: a change to the allowed signers, the format or the program
+    that checks forgets every answer. A commit's signature never changes (its id covers it)."""
+
+    def __init__(self, store: Store):
+        self.store, self.path = store, store.work / SIGNATURES
+        self.key = self._setup_key()
+
+    def _setup_key(self) -> str:
+        parts = []
+        for name in ("gpg.format", "gpg.ssh.allowedSignersFile", "gpg.ssh.program", "gpg.program"):
+            try:
+                parts.append(self.store.git("config", name).strip())
+            except subprocess.CalledProcessError:
+                parts.append("")
+        signers = Path(parts[1]).expanduser() if parts[1] else None
+        try:
+            parts.append(signers.read_text() if signers else "")
+        except OSError:
+            parts.append("(unreadable)")
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+    def _load(self) -> dict[str, tuple[str, str]]:
+        try:
+            lines = self.path.read_text().splitlines()
+        except OSError:
+            return {}
+        if not lines or lines[0] != self.key:
+            return {}
+        found = {}
+        for line in lines[1:]:
+            sha, _, rest = line.partition(" ")
+            status, _, principal = rest.partition(" ")
+            found[sha] = (status, principal)
+        return found
+
+    def known(self, shas) -> dict[str, tuple[str, str]]:
+        cached = self._load()
+        return {sha: cached[sha] for sha in shas if sha in cached}
+
+    def remember(self, answers: dict[str, tuple[str, str]]) -> None:
+        if not answers:
+            return
+        merged = {**self._load(), **answers}
+        body = self.key + "\n" + "".join(f"{sha} {status} {principal}\n" for sha, (status, principal) in merged.items())
+        try:
+            self.store.work.mkdir(exist_ok=True, mode=0o700)
+            atomic_write(self.path, body.encode(), self.store.work / "tmp")
+        except OSError:
+            pass  # a read-only copy: checked again next time
+
+
+def signer_email(principal: str) -> str:
+    """The email a signature's principal names: an SSH allowed-signers principal is the email itself, an
+    OpenPGP one `Name <email>`."""
+    match = re.search(r"<([^<>]+)>", principal)
+    return (match[1] if match else principal).strip().lower() if "@" in principal else ""
 
 
 def signing_required(store: Store) -> tuple[bool, str]:

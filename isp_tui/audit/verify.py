@@ -17,7 +17,7 @@ from isp_tui.audit.checks import (Check, check_commits, check_finals_fast, check
 from isp_tui.audit.gitlog import RECORD_PATH, head_files, read_log
 from isp_tui.audit.personal import sensitive_values
 from isp_tui.audit.resolutions import check_resolutions
-from isp_tui.audit.signing import signing_required
+from isp_tui.audit.signing import SignatureCache, signer_email, signing_required
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
 from isp_tui.guidance import Guidance
 from isp_tui.store import BRANCH, ZERO, Store, git_env  # merge: use gitlayer.env.run_git for the git processes
@@ -164,9 +164,11 @@ def _check_history(store: Store, reachable: set[str], verified: str, check: Chec
 
 def _check_signatures(store: Store, reachable: set[str], required: bool, since: str, check: Check,
                       full: bool) -> None:
-    """Commits made since signing was set up must carry a good signature. Checking one costs a gpg or
-    ssh-keygen process, so the default run checks only commits after the last passing verification
-    (when that head is still in the history); --full checks them all."""
+    """Commits made since signing was set up must carry a good signature by a key the allowed signers give
+    to the commit's author (its email). Checking one costs a gpg or ssh-keygen process, so each commit's
+    answer is remembered (signature_cache, for the allowed signers as they are), and the default run looks
+    only at commits after the last passing verification (when that head is still in the history); --full
+    checks them all afresh."""
     if not required:
         check.skipped = "signing is not required (set it up with `isp init --sign`)"
         return
@@ -181,14 +183,33 @@ def _check_signatures(store: Store, reachable: set[str], required: bool, since: 
         verified = marker.read_text().strip()
         if verified in reachable:
             exclude.append(verified)
-    out = store.git("log", "--format=%H %G?", BRANCH, *(f"^{sha}" for sha in exclude))
+    authors = dict(line.split(" ", 1) for line in store.git(
+        "log", "--format=%H %ae", BRANCH, *(f"^{sha}" for sha in exclude)).splitlines() if " " in line)
+    cache = SignatureCache(store)
+    answers = {} if full else cache.known(authors)
+    todo = [sha for sha in authors if sha not in answers]
+    if todo:
+        out = subprocess.run(["git", "log", "--no-walk=unsorted", "--stdin", "--format=%H %G? %GS"], cwd=store.root,
+                             env=git_env(), input="\n".join(todo) + "\n", capture_output=True, text=True).stdout
+        fresh = {}
+        for line in out.splitlines():
+            sha, _, rest = line.partition(" ")
+            status, _, principal = rest.partition(" ")
+            fresh[sha] = (status, principal.strip())
+        cache.remember(fresh)
+        answers.update(fresh)
     names = {"N": "is not signed", "B": "has a bad signature", "E": "has a signature that cannot be checked",
              "U": "is signed by a key not in the allowed signers", "X": "has an expired signature",
              "Y": "is signed by an expired key", "R": "is signed by a revoked key"}
-    for line in out.splitlines():
-        sha, _, status = line.partition(" ")
+    for sha in authors:
+        status, principal = answers.get(sha, ("N", ""))
         if status != "G":
             check.fail(f"commit {sha[:12]} {names.get(status, 'is not signed by an allowed key')}", commit=sha)
+            continue
+        signer = signer_email(principal)
+        if signer and signer != authors[sha].strip().lower():
+            check.fail(f"commit {sha[:12]} is signed with the key the allowed signers give to {signer}, but its "
+                       f"author is {authors[sha].strip()}", commit=sha)
 
 
 def _check_worktree_locked(store: Store, check: Check) -> None:

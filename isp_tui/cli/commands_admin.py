@@ -33,7 +33,9 @@ def cmd_init(s: Session) -> int:
             say(exc)
             return EXIT_FAIL
         print(f"{store.root}: {result.summary()}")
-        return EXIT_OK
+        if not args.sign:
+            return EXIT_OK
+        path = store.root
     store = Store(path)
     if args.sign:
         from isp_tui.audit import setup_signing

@@ -98,10 +98,15 @@ def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[St
     add_remote(store, url)
     try:
         return store, sync(store, progress=progress)
-    except SyncError:
-        if not existed and store.head() is None:  # nothing half-made is left behind
+    except SyncError as exc:
+        if store.head() is not None:
+            raise
+        if not existed:  # nothing half-made is left behind
             shutil.rmtree(path, ignore_errors=True)
-        raise
+        # no record was ever here: none is "committed and safe"; say what failed and how to start again
+        reason = str(exc).split(". Your records are committed")[0]
+        raise SyncError(f"{reason}. Nothing was set up at {path}; once that is solved, run `isp init --clone` "
+                        "again") from None
 
 
 def sync(store: Store, *, identity: Identity | None = None, progress: Progress | None = None,

@@ -1,0 +1,90 @@
+"""Signing for a whole organisation: `isp init --clone URL --sign` signs from the first commit; verify
+ties each signature to the commit's author; and each commit's signature check is remembered, so a
+verify that ran before does not check it again."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from isp_tui import sync
+from isp_tui.store import Store
+
+from conftest import git, write_toml
+from factory import final_record
+from test_sync import ME, bare, create  # noqa: F401  (bare is a fixture)
+
+pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen signs the test commits")
+
+
+@pytest.fixture
+def ssh_key(tmp_path) -> Path:
+    key = tmp_path / "test_signing_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "test@example.invalid", "-f", str(key)],
+                   check=True)
+    return key
+
+
+def checks(isp, *args) -> dict:
+    import json
+
+    result = json.loads(isp("verify", "--json", *args, check=None).stdout)
+    return {c["name"]: c for c in result["checks"]}
+
+
+def test_init_clone_with_sign_signs_from_the_first_commit(isp, tmp_path, bare, guidance, ssh_key):
+    first = Store(tmp_path / "first")
+    sync.add_remote(first, str(bare))
+    create(first, guidance)
+    sync.sync(first)
+    isp("init", "--clone", str(bare), str(isp.records), "--sign", "--key", str(ssh_key))
+    assert git(isp.records, "config", "commit.gpgsign").strip() == "true"
+    assert git(isp.records, "config", "isp.requireSigned").strip() == "true"
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    assert "-----BEGIN SSH SIGNATURE-----" in git(isp.records, "cat-file", "-p", "HEAD")
+    found = checks(isp)
+    assert found["signatures"]["ok"] and not found["signatures"]["skipped"]
+
+
+def test_a_signature_by_another_persons_key_fails(isp, tmp_path, guidance, ssh_key):
+    isp("init", "--sign", "--key", str(ssh_key))  # the allowed signers give this key to test.practitioner@
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))),
+        identity="Test Practitioner Two <test.two@example.invalid>")
+    failures = checks(isp)["signatures"]["failures"]
+    assert len(failures) == 1 and "test.practitioner@example.invalid" in failures[0]["message"]
+    assert "test.two@example.invalid" in failures[0]["message"]
+
+
+def test_each_commits_signature_is_checked_once(isp, tmp_path, guidance, ssh_key, monkeypatch):
+    import os
+
+    isp("init", "--sign", "--key", str(ssh_key))
+    log = tmp_path / "ssh-keygen.log"
+    log.write_text("")
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    wrapper = shims / "ssh-keygen"  # the ssh-keygen git runs, found first on PATH: it logs each call
+    wrapper.write_text(f"#!/bin/sh\necho \"$*\" >> {log}\nexec {shutil.which('ssh-keygen')} \"$@\"\n")
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shims}{os.pathsep}{os.environ['PATH']}")
+    for n in range(3):
+        isp("record", str(write_toml(tmp_path / f"r{n}.toml", final_record(guidance))))
+    (isp.records / "stray.txt").write_text("fictional stray file\n")  # verify fails: its baseline stays put
+    assert checks(isp)["signatures"]["ok"]
+    checked = [line for line in log.read_text().splitlines() if "-Y verify" in line]
+    assert len(checked) >= 3
+    log.write_text("")
+    assert not checks(isp)["worktree"]["ok"] and checks(isp)["signatures"]["ok"]
+    assert [line for line in log.read_text().splitlines() if "-Y verify" in line] == []  # remembered
+    git(isp.records, "config", "gpg.ssh.allowedSignersFile", str(tmp_path / "empty_signers"))
+    (tmp_path / "empty_signers").write_text("")
+    assert not checks(isp)["signatures"]["ok"]  # the allowed signers changed: every answer is asked again
+
+
+def test_a_failed_first_clone_does_not_say_records_are_safe(isp, tmp_path):
+    failed = isp("init", "--clone", str(tmp_path / "no-such-server.git"), str(tmp_path / "new"), check=1)
+    assert "could not fetch" in failed.stderr and "committed on this machine and safe" not in failed.stderr
+    assert "isp init --clone" in failed.stderr and not (tmp_path / "new").exists()
