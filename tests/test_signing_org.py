@@ -88,3 +88,27 @@ def test_a_failed_first_clone_does_not_say_records_are_safe(isp, tmp_path):
     failed = isp("init", "--clone", str(tmp_path / "no-such-server.git"), str(tmp_path / "new"), check=1)
     assert "could not fetch" in failed.stderr and "committed on this machine and safe" not in failed.stderr
     assert "isp init --clone" in failed.stderr and not (tmp_path / "new").exists()
+
+
+def test_setting_up_signing_signs_the_commits_never_pushed(isp, tmp_path, bare, guidance, ssh_key):
+    from test_sync import readme_hook
+
+    signers = tmp_path / "server_allowed_signers"
+    public = ssh_key.with_suffix(".pub").read_text().split()
+    signers.write_text(f"test.practitioner@example.invalid {public[0]} {public[1]}\n")
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text(readme_hook().replace("/srv/git/allowed_signers", str(signers)))
+    hook.chmod(0o755)
+    isp("init", "--clone", str(bare), str(isp.records))
+    rid = isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance)))).stdout.strip()  # unsigned
+    assert "not signed by a known key" in isp("sync", check=1).stderr  # the server's hook refuses it
+    before = git(isp.records, "log", "--format=%an %ae %aI %s", "main")
+    out = isp("init", "--sign", "--key", str(ssh_key)).stderr
+    assert "1 commit(s) never pushed, signed now" in out
+    assert git(isp.records, "log", "--format=%an %ae %aI %s", "main") == before  # same authors, dates, messages
+    assert "-----BEGIN SSH SIGNATURE-----" in git(isp.records, "cat-file", "-p", "HEAD")
+    assert git(isp.records, "status", "--porcelain") == ""
+    isp("sync")  # accepted now: nothing re-typed
+    assert rid in git(bare, "log", "--format=%B", "main")
+    found = checks(isp)
+    assert all(c["ok"] for c in found.values()), found

@@ -120,10 +120,90 @@ def setup_signing(store: Store, *, key: str, principal: str, fmt: str = "ssh",
     try:
         store.git("config", "isp.signedSince")
     except subprocess.CalledProcessError:  # first set-up: commits from here on must be signed
-        config["isp.signedSince"] = store.head() or ""
+        # commits never pushed are signed now (resign_unpushed): signing is required from the last pushed one
+        config["isp.signedSince"] = pushed_tip(store) or ""
     for name, value in config.items():
         store.git("config", name, value)
+    resigned = resign_unpushed(store)
+    if resigned:
+        config["isp.resigned"] = f"{len(resigned)} commit(s) never pushed, signed now"
     return config
+
+
+REMOTE_REF = "refs/remotes/origin/main"  # merge: use isp_tui.sync.remote.REMOTE_REF
+RESIGNED = "resigned"  # under .git/isp: "<old> <new>" for each commit signed again by resign_unpushed
+
+
+def pushed_tip(store: Store) -> str | None:
+    try:
+        return store.git("rev-parse", "-q", "--verify", REMOTE_REF + "^{commit}").strip() or None
+    except subprocess.CalledProcessError:
+        return None
+
+
+def resign_unpushed(store: Store) -> list[tuple[str, str]]:
+    """Sign again, with the key just set up, every commit on this machine that was never pushed (not in
+    the remote-tracking branch), so one commit made before signing was set up never locks the machine out
+    of a server that refuses unsigned pushes. Each is the same tree, author, dates and message, only
+    signed; the branch moves under the store's lock, the working tree is unchanged. The pairs are kept in
+    .git/isp/resigned, which `isp verify`'s history check reads (the old heads are in the reflog)."""
+    base = pushed_tip(store)
+    with store.lock():
+        head = store.head()
+        if head is None:
+            return []
+        todo = store.git("rev-list", "--reverse", "--topo-order", head, *([f"^{base}"] if base else [])).split()
+        if not todo:
+            return []
+        mapped: dict[str, str] = {}
+        for sha in todo:
+            mapped[sha] = resign_one(store, sha, mapped)
+        store.git("update-ref", "-m", "isp init --sign: commits never pushed signed again", "refs/heads/main",
+                  mapped[head], head)
+        pairs = [(old, mapped[old]) for old in todo]
+        store.work.mkdir(exist_ok=True, mode=0o700)
+        with (store.work / RESIGNED).open("a") as fh:
+            fh.write("".join(f"{old} {new}\n" for old, new in pairs))
+        verified = store.work / "verified-head"  # merge: use audit.verify_state.MARKER
+        if verified.is_file() and verified.read_text().strip() in mapped:
+            verified.write_text(mapped[verified.read_text().strip()] + "\n")  # the same trees: same state
+    return pairs
+
+
+def resign_one(store: Store, sha: str, mapped: dict[str, str]) -> str:
+    from isp_tui.store import git_env  # merge: use gitlayer.env.run_git
+
+    raw = store.git("cat-file", "commit", sha)
+    header, _, message = raw.partition("\n\n")
+    tree, parents, people = "", [], {}
+    for line in header.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "tree":
+            tree = value
+        elif key == "parent":
+            parents.append(mapped.get(value, value))
+        elif key in ("author", "committer"):
+            name, _, rest = value.partition(" <")
+            email, _, stamp = rest.partition("> ")
+            people[key] = (name, email, stamp)
+    env = {**git_env(), "GIT_AUTHOR_NAME": people["author"][0], "GIT_AUTHOR_EMAIL": people["author"][1],
+           "GIT_AUTHOR_DATE": people["author"][2], "GIT_COMMITTER_NAME": people["committer"][0],
+           "GIT_COMMITTER_EMAIL": people["committer"][1], "GIT_COMMITTER_DATE": people["committer"][2]}
+    args = ["git", "commit-tree", tree, "-S"] + [a for p in parents for a in ("-p", p)]
+    done = subprocess.run(args, cwd=store.root, env=env, input=message.encode(), capture_output=True)
+    if done.returncode != 0:
+        raise InputError(f"signing the commits never pushed failed: {done.stderr.decode(errors='replace').strip()}",
+                         field="--key")
+    return done.stdout.decode().strip()
+
+
+def resigned_commits(store: Store) -> dict[str, str]:
+    """old -> new for every commit resign_unpushed signed again."""
+    try:
+        lines = (store.work / RESIGNED).read_text().splitlines()
+    except OSError:
+        return {}
+    return dict(line.split(" ", 1) for line in lines if " " in line)
 
 
 def public_key(path: Path) -> str:

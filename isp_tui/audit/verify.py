@@ -17,7 +17,7 @@ from isp_tui.audit.checks import (Check, check_commits, check_finals_fast, check
 from isp_tui.audit.gitlog import RECORD_PATH, head_files, read_log
 from isp_tui.audit.personal import sensitive_values
 from isp_tui.audit.resolutions import check_resolutions
-from isp_tui.audit.signing import SignatureCache, signer_email, signing_required
+from isp_tui.audit.signing import SignatureCache, resigned_commits, signer_email, signing_required
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
 from isp_tui.guidance import Guidance
 from isp_tui.store import BRANCH, ZERO, Store, git_env  # merge: use gitlayer.env.run_git for the git processes
@@ -145,6 +145,7 @@ def _check_new_objects(store: Store, check: Check, since: str) -> None:
 
 
 def _check_history(store: Store, reachable: set[str], verified: str, check: Check) -> None:
+    resigned = resigned_commits(store)  # commits never pushed, signed again when signing was set up
     if verified and verified not in reachable:
         check.fail(f"the branch no longer contains {verified[:12]}, the head at the last passing verification: "
                    "history was rewritten or reset", commit=verified)
@@ -156,7 +157,7 @@ def _check_history(store: Store, reachable: set[str], verified: str, check: Chec
             if len(parts) < 2:
                 continue
             new = parts[1]
-            if new != ZERO and new not in reachable:
+            if new != ZERO and new not in reachable and resigned.get(new) not in reachable:
                 kind = message.split(":", 1)[0][:40] if ":" in message else "a branch move"
                 check.fail(f"the branch once pointed at {new[:12]} ({kind}), which is no longer in its history: "
                            "history was rewritten", commit=new)

@@ -44,7 +44,7 @@ def cmd_init(s: Session) -> int:
         config = setup_signing(store, key=key, principal=s.identity(store).email, fmt=args.signing_format,
                                allowed_signers=args.allowed_signers)
         for name, value in config.items():
-            print(f"git config {name} {value}", file=sys.stderr)
+            print(value if name == "isp.resigned" else f"git config {name} {value}", file=sys.stderr)
     print(store.root)
     return EXIT_OK
 
