@@ -112,3 +112,58 @@ def test_setting_up_signing_signs_the_commits_never_pushed(isp, tmp_path, bare, 
     assert rid in git(bare, "log", "--format=%B", "main")
     found = checks(isp)
     assert all(c["ok"] for c in found.values()), found
+
+
+def test_the_committed_signing_policy_is_enforced_by_every_clone(isp, tmp_path, bare, guidance, ssh_key):
+    """An admin commits the allowed signers to the records repository; a fresh clone, with no signing
+    config of its own, checks signatures from its first verify; only an admin's signed commit may change it."""
+    other = tmp_path / "other_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    public = ssh_key.with_suffix(".pub").read_text().split()
+    theirs = other.with_suffix(".pub").read_text().split()
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(f'test.practitioner@example.invalid namespaces="git" {public[0]} {public[1]}\n'
+                       f'test.two@example.invalid namespaces="git" {theirs[0]} {theirs[1]}\n')
+    isp("init", "--clone", str(bare), str(isp.records), "--sign", "--key", str(ssh_key))
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid")
+    isp("sync")
+    auditor = tmp_path / "auditor"
+    isp("init", "--clone", str(bare), str(auditor))  # no signing config of its own
+    with pytest.raises(subprocess.CalledProcessError):
+        git(auditor, "config", "isp.requireSigned")
+    found = checks_in(isp, auditor)
+    assert found["signatures"]["ok"] and not found["signatures"]["skipped"]
+    # a commit that is not signed, made on the auditor's clone: its first verify catches it
+    store = Store(auditor)
+    store.save(final_record(guidance), guidance, ME)
+    failures = checks_in(isp, auditor)["signatures"]["failures"]
+    assert any("is not signed" in f["message"] for f in failures)
+    # the policy changed by a signed commit of someone who is not an admin: refused
+    git(auditor, "reset", "-q", "--hard", "origin/main")
+    for key, value in (("gpg.format", "ssh"), ("user.signingkey", str(other)), ("commit.gpgsign", "true")):
+        git(auditor, "config", key, value)
+    import tomllib
+
+    import tomli_w
+
+    policy = tomllib.loads((auditor / "signing.toml").read_text())
+    policy["admins"].append("test.two@example.invalid")
+    (auditor / "signing.toml").write_text(tomli_w.dumps(policy))
+    git(auditor, "add", "signing.toml")
+    git(auditor, "-c", "user.name=Test Practitioner Two", "-c", "user.email=test.two@example.invalid", "commit", "-q",
+        "-m", "signing: policy\n\nAction: signing-policy")
+    failures = checks_in(isp, auditor)["signatures"]["failures"]
+    assert any("not signed by one of its admins" in f["message"] for f in failures), failures
+    # the same change by the admin, signed: accepted
+    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid",
+        "--admin", "test.two@example.invalid")
+    found = checks(isp)
+    assert found["signatures"]["ok"] and all(c["ok"] for c in found.values()), found
+
+
+def checks_in(isp, root) -> dict:
+    import json
+
+    result = json.loads(isp("--records", str(root), "verify", "--json", check=None).stdout)
+    return {c["name"]: c for c in result["checks"]}

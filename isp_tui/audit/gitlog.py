@@ -21,7 +21,7 @@ RULESET_PATH = re.compile(r"^rulesets/(?P<sha>[0-9a-f]{64})\.toml$")
 # A destroyed record's tombstone (sync.destroy): id, dates, who authorised it and why; no personal data.
 TOMBSTONE_PATH = re.compile(r"^retention/destroyed/(?P<id>[0-9A-HJKMNP-TV-Z]{26})\.toml$")
 # Files a records repository may hold besides records and ruleset copies.
-OTHER_PATHS = {"README.md", ".gitkeep", ".gitattributes"}
+OTHER_PATHS = {"README.md", ".gitkeep", ".gitattributes", "signing.toml"}  # signing.toml: audit.policy
 # The subject the store writes (store.commit_message): `record <id>: <action> (<outcome>)`.
 SUBJECT = re.compile(r"^record (?P<id>[0-9A-HJKMNP-TV-Z]{26}): (?P<action>[a-z]+) \((?P<outcome>[a-z-]+)\)$")
 

@@ -20,17 +20,19 @@ class SignatureCache:
     .git/isp for the signing set-up as it is: a change to the allowed signers, the format or the program
     that checks forgets every answer. A commit's signature never changes (its id covers it)."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, signers: str = ""):
         self.store, self.path = store, store.work / SIGNATURES
-        self.key = self._setup_key()
+        self.key = self._setup_key(signers)
 
-    def _setup_key(self) -> str:
+    def _setup_key(self, signers_file: str) -> str:
         parts = []
         for name in ("gpg.format", "gpg.ssh.allowedSignersFile", "gpg.ssh.program", "gpg.program"):
             try:
                 parts.append(self.store.git("config", name).strip())
             except subprocess.CalledProcessError:
                 parts.append("")
+        if signers_file:  # the repository's committed policy (audit.policy) names the allowed signers
+            parts[0], parts[1] = "ssh", signers_file
         signers = Path(parts[1]).expanduser() if parts[1] else None
         try:
             parts.append(signers.read_text() if signers else "")

@@ -16,6 +16,7 @@ from isp_tui.audit.checks import (Check, check_commits, check_finals_fast, check
                                   scan_for_personal_data)
 from isp_tui.audit.gitlog import RECORD_PATH, head_files, read_log
 from isp_tui.audit.personal import sensitive_values
+from isp_tui.audit.policy import check_policy_changes, head_policy
 from isp_tui.audit.resolutions import check_resolutions
 from isp_tui.audit.signing import SignatureCache, resigned_commits, signer_email, signing_required
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
@@ -68,6 +69,11 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     step("reading the history")
     head = store.head()
     required, since = signing_required(store)
+    policy, added, signers = head_policy(store)
+    if policy is not None and policy.required:  # the repository's own policy, whatever this clone's config says
+        required = True
+        parents = store.git("rev-list", "--parents", "-n", "1", added).split()[1:] if added else []
+        since = parents[0] if parents else ""
     reachable = set(store.git("rev-list", BRANCH).split()) if head else set()
     verified = read_marker(store)
     state = None if full or verified not in reachable else load_state(store, verified)
@@ -95,7 +101,9 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     step("rulesets, history, signatures and the working tree")
     check_rulesets(store, files, pins, checks["rulesets"])
     _check_history(store, reachable, verified, checks["history"])
-    _check_signatures(store, reachable, required, since, checks["signatures"], full)
+    answers = _check_signatures(store, reachable, required, since, checks["signatures"], full, signers)
+    if policy is not None:
+        check_policy_changes(store, answers, checks["signatures"])
     _check_worktree_locked(store, checks["worktree"])
 
     result = Verification(list(checks.values()), head, full, len(reachable), len(facts))
@@ -164,7 +172,7 @@ def _check_history(store: Store, reachable: set[str], verified: str, check: Chec
 
 
 def _check_signatures(store: Store, reachable: set[str], required: bool, since: str, check: Check,
-                      full: bool) -> None:
+                      full: bool, signers: str = "") -> dict[str, tuple[str, str]]:
     """Commits made since signing was set up must carry a good signature by a key the allowed signers give
     to the commit's author (its email). Checking one costs a gpg or ssh-keygen process, so each commit's
     answer is remembered (signature_cache, for the allowed signers as they are), and the default run looks
@@ -172,9 +180,9 @@ def _check_signatures(store: Store, reachable: set[str], required: bool, since: 
     checks them all afresh."""
     if not required:
         check.skipped = "signing is not required (set it up with `isp init --sign`)"
-        return
+        return {}
     if not reachable:
-        return
+        return {}
     if since and since not in reachable:
         check.fail(f"the commit signing started from ({since[:12]}) is not in the branch's history", commit=since)
         since = ""
@@ -186,11 +194,12 @@ def _check_signatures(store: Store, reachable: set[str], required: bool, since: 
             exclude.append(verified)
     authors = dict(line.split(" ", 1) for line in store.git(
         "log", "--format=%H %ae", BRANCH, *(f"^{sha}" for sha in exclude)).splitlines() if " " in line)
-    cache = SignatureCache(store)
+    policy_config = ["-c", f"gpg.ssh.allowedSignersFile={signers}", "-c", "gpg.format=ssh"] if signers else []
+    cache = SignatureCache(store, signers)
     answers = {} if full else cache.known(authors)
     todo = [sha for sha in authors if sha not in answers]
     if todo:
-        out = subprocess.run(["git", "log", "--no-walk=unsorted", "--stdin", "--format=%H %G? %GS"], cwd=store.root,
+        out = subprocess.run(["git", *policy_config, "log", "--no-walk=unsorted", "--stdin", "--format=%H %G? %GS"], cwd=store.root,
                              env=git_env(), input="\n".join(todo) + "\n", capture_output=True, text=True).stdout
         fresh = {}
         for line in out.splitlines():
@@ -211,6 +220,7 @@ def _check_signatures(store: Store, reachable: set[str], required: bool, since: 
         if signer and signer != authors[sha].strip().lower():
             check.fail(f"commit {sha[:12]} is signed with the key the allowed signers give to {signer}, but its "
                        f"author is {authors[sha].strip()}", commit=sha)
+    return answers
 
 
 def _check_worktree_locked(store: Store, check: Check) -> None:

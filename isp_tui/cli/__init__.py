@@ -20,7 +20,7 @@ __all__ = ["main", "EXIT_OK", "EXIT_FAIL", "EXIT_INPUT"]
 # each command's module, imported only when that command runs
 COMMANDS = {
     "tui": "admin", "init": "admin", "remote": "admin", "sync": "admin", "status": "admin", "retention": "admin",
-    "bases": "admin", "rules": "admin",
+    "bases": "admin", "rules": "admin", "signing": "admin",
     "decide": "record", "record": "record", "import": "record", "amend": "record", "list": "record", "show": "record",
     "log": "audit", "verify": "audit", "report": "audit", "export": "audit", "correct": "audit",
 }

@@ -49,6 +49,17 @@ def cmd_init(s: Session) -> int:
     return EXIT_OK
 
 
+def cmd_signing(s: Session) -> int:
+    from isp_tui.audit.policy import POLICY, publish
+
+    args = s.args
+    store = s.store()
+    commit = publish(store, admins=args.admin, signers_file=args.allowed_signers, author=s.identity(store))
+    print(f"{POLICY} committed in {commit[:12]}: every clone's `isp verify` now requires signatures by its signers; "
+          "`isp sync` shares it")
+    return EXIT_OK
+
+
 def cmd_remote(s: Session) -> int:
     from isp_tui import sync
 

@@ -144,6 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("rules", "the seven golden rules")
     p.add_argument("--ruleset", metavar="ID")
     p.add_argument("--json", action="store_true")
+    p = command("signing", "the organisation's signing policy, committed in the records repository (admins)")
+    signing = p.add_subparsers(dest="signing_command", metavar="ACTION", parser_class=Parser, required=True)
+    r = signing.add_parser("publish", help="commit the allowed signers and the admins who may change them, signed; "
+                                           "every clone's isp verify enforces it", parents=[common])
+    r.add_argument("--allowed-signers", required=True, metavar="FILE",
+                   help="`email namespaces=\"git\" type key` lines, one a person")
+    r.add_argument("--admin", action="append", default=[], metavar="EMAIL", help="who may change the policy (repeat)")
     p = command("remote", "the organisation's repository this one syncs with")
     remote = p.add_subparsers(dest="remote_command", metavar="ACTION", parser_class=Parser, required=True)
     r = remote.add_parser("add", help="set the remote URL (ssh://, user@host:path, https://, git:// or a path)",
