@@ -29,9 +29,36 @@ class History:
     id: str
     revisions: list[dict[str, Any]]
     amendments: list[dict[str, Any]]
+    tombstone: dict[str, Any] | None = None  # a destroyed record's: when, who authorised it, why (no personal data)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "revisions": self.revisions, "amendments": self.amendments}
+        return {"id": self.id, "revisions": self.revisions, "amendments": self.amendments, "tombstone": self.tombstone}
+
+
+TOMBSTONES = "retention/destroyed"  # merge: use isp_tui.sync.objects.TOMBSTONES
+
+
+def tombstone(store: Store, record_id: str) -> dict[str, Any] | None:
+    """A destroyed record's tombstone at the branch head (retention.destroy wrote it), or None."""
+    from isp_tui.tomlfile import parse_toml
+
+    try:
+        raw = store.git("show", f"main:{TOMBSTONES}/{record_id}.toml")
+    except subprocess.CalledProcessError:
+        return None
+    try:
+        return parse_toml(raw.encode(), f"{TOMBSTONES}/{record_id}.toml")
+    except InputError:
+        return None
+
+
+def trail(store: Store, record_id: str) -> list[Any]:
+    """The commits that name a record in their trailers, newest first: a destroyed record's audit trail
+    (its file is gone from every commit, the commits that made, amended and destroyed it remain)."""
+    from isp_tui.store.repo import HISTORY_FORMAT, parse_revision  # merge: the store's history format
+
+    out = store.git("log", "--fixed-strings", f"--grep=Record-Id: {record_id}", f"--format={HISTORY_FORMAT}", "main")
+    return [r for chunk in out.split("\x1e") if (r := parse_revision(chunk)) and r.trailers.record_id == record_id]
 
 
 def hide_personal(changes: list[dict[str, Any]], *, reveal: bool = False) -> list[dict[str, Any]]:
@@ -59,6 +86,9 @@ def history(store: Store, record_id: str, *, reveal: bool = False) -> History:
     `reveal`."""
     record_path(record_id)
     revisions = list(reversed(store.history(record_id)))
+    tomb = tombstone(store, record_id)
+    if tomb is not None:  # destroyed: the commits remain, without its content, and the tombstone says why
+        revisions = list(reversed(trail(store, record_id)))
     if not revisions:
         raise InputError(f"no history for record {record_id} in {store.root}", field="id")
     out = []
@@ -80,7 +110,7 @@ def history(store: Store, record_id: str, *, reveal: bool = False) -> History:
             if previous is not None:
                 changes = hide_personal(changes_between(previous, record), reveal=reveal)
         except (InputError, subprocess.CalledProcessError):
-            status = "unreadable"
+            status = "destroyed" if tomb is not None else "unreadable"
         previous = record
         out.append({"n": n, "commit": rev.commit, "author": rev.author, "email": rev.email, "date": rev.date,
                     # the Outcome: trailer is the practitioner's decision (merge: gitlayer.messages names it `decision`)
@@ -89,7 +119,7 @@ def history(store: Store, record_id: str, *, reveal: bool = False) -> History:
     amendments = []
     for a in store.get(record_id).data.get("amendments", []) if store.exists(record_id) else []:
         amendments.append({**a, "changes": hide_personal(a.get("changes", []), reveal=reveal)})
-    return History(record_id, list(reversed(out)), amendments)
+    return History(record_id, list(reversed(out)), amendments, tomb)
 
 
 def resolve_revision(store: Store, record_id: str, rev: str) -> str:

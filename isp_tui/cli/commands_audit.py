@@ -53,6 +53,11 @@ def cmd_log(s: Session) -> int:
                           printable(str(r["outcome"])),
                           printable(f"{r['author']} <{r['email']}>"), r["reason"])
         out.print(table)
+        if found.tombstone:
+            t = found.tombstone
+            out.print(printable(f"destroyed at {t.get('destroyed_at')} authorised by {t.get('authorised_by')}: "
+                                f"{t.get('reason')} (tombstone {t.get('id')}; decided {t.get('decided_at', '-')}, "
+                                f"kept until {t.get('retain_until', '-')})"), soft_wrap=True)
         for a in amendments:
             out.print(f"amendment {a['id']} at {a['at']:%Y-%m-%d %H:%M} by {a['by']}: {a['reason']}")
             for change in a["changes"]:

@@ -107,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", metavar="PRACTITIONER", help="only commits by this practitioner (name or email, any part)")
     p.add_argument("--agency", help="only records whose recipient or requesting agency contains this")
     p.add_argument("--outcome", help="only commits with this outcome (share, do-not-share, seek-advice ...)")
-    p.add_argument("--action", choices=("draft", "final", "amend", "correct"))
+    p.add_argument("--action", choices=("draft", "final", "amend", "correct", "destroy", "merge"))
     p.add_argument("--since", metavar="DATE", help="from this date (YYYY-MM-DD)")
     p.add_argument("--until", metavar="DATE", help="up to and including this date (YYYY-MM-DD)")
     p.add_argument("-n", "--limit", type=int, metavar="N", default=200,
