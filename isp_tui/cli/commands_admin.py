@@ -31,6 +31,8 @@ def cmd_init(s: Session) -> int:
             store, result = sync.clone(args.clone, path, progress=progress)
         except sync.SyncError as exc:
             say(exc)
+            if getattr(args, "verbose", False) and exc.detail:
+                say(f"git said: {exc.detail}")
             return EXIT_FAIL
         print(f"{store.root}: {result.summary()}")
         if not args.sign:
@@ -90,8 +92,10 @@ def cmd_sync(s: Session) -> int:
                            restore=args.restore)
     except sync.SyncError as exc:
         if args.json:
-            print_json({"ok": False, "error": str(exc)})
+            print_json({"ok": False, "error": str(exc), "detail": exc.detail})
         say(exc)
+        if getattr(args, "verbose", False) and exc.detail:
+            say(f"git said: {exc.detail}")
         return EXIT_FAIL
     if args.json:
         print_json({"ok": True, **result.as_dict()})

@@ -36,6 +36,8 @@ def options(default: Any) -> argparse.ArgumentParser:
                         help="the config file to use (default: ISP_CONFIG or the user config dir)")
     common.add_argument("--as", dest="identity", metavar='"NAME <EMAIL>"', default=default,
                         help="who is deciding (default: the config file, or git config user.name/email)")
+    common.add_argument("--verbose", action="store_true", default=default,
+                        help="with a failed sync: git's and ssh's own text too")
     return common
 
 

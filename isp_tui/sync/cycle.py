@@ -24,7 +24,8 @@ from isp_tui.sync.integrate import FINAL_OVER_DRAFT, TWO_FINALS, finish_move, in
 from isp_tui.sync.notices import note_not_kept
 from isp_tui.sync.recovery import clear_failure, destroyed_message, record_failure, remember_server, rewritten_message
 from isp_tui.sync.objects import TOMBSTONES, delete_ref, has_object, is_ancestor, records_between, rev, tombstoned
-from isp_tui.sync.remote import REMOTE, REMOTE_REF, SyncError, add_remote, check_url, git_message, network_git, remote_url
+from isp_tui.sync.remote import (REMOTE, REMOTE_REF, SyncError, add_remote, check_url, git_message, network_error,
+                                 network_git, remote_url)
 
 PUSH_ATTEMPTS = 4
 Progress = Callable[[str], None]
@@ -105,8 +106,9 @@ def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[St
             shutil.rmtree(path, ignore_errors=True)
         # no record was ever here: none is "committed and safe"; say what failed and how to start again
         reason = str(exc).split(". Your records are committed")[0]
-        raise SyncError(f"{reason}. Nothing was set up at {path}; once that is solved, run `isp init --clone` "
-                        "again") from None
+        error = SyncError(f"{reason}. Nothing was set up at {path}; once that is solved, run `isp init --clone` again")
+        error.detail = exc.detail
+        raise error from None
 
 
 def sync(store: Store, *, identity: Identity | None = None, progress: Progress | None = None,
@@ -153,8 +155,9 @@ def run_sync(store: Store, identity: Identity | None, progress: Progress | None,
                     before_fetch = None  # an empty organisation repository: nothing to integrate
                     delete_ref(store, REMOTE_REF)
                 else:
-                    raise SyncError(f"could not fetch from {url}: {reason or 'git fetch failed'}. Your records are "
-                                    "committed on this machine and safe; sync again when the remote can be reached")
+                    raise network_error(f"could not fetch from {url}", fetched.stderr, "Your records are committed "
+                                        "on this machine and safe; sync again when the remote can be reached",
+                                        "git fetch failed")
             remote = rev(store, REMOTE_REF)
             remember_server(store, remote)
             with store.lock():
@@ -199,10 +202,16 @@ def run_sync(store: Store, identity: Identity | None, progress: Progress | None,
                 raise SyncError(f"the remote kept moving; gave up after {attempt} attempts. Your records are committed "
                                 "here and safe; sync again")
             if any(line.startswith("!") for line in out.splitlines()):
-                raise SyncError(f"the remote did not accept the push: {reason}. Your records are committed on this "
-                                "machine and safe; sync again when the problem is solved")
-            raise SyncError(f"could not push to {url}: {reason}. Your records are committed on this machine and "
-                            "safe; sync again when the remote can be reached")
+                from isp_tui.sync.explain import explain
+
+                advice = explain(reason)
+                error = SyncError(f"the remote did not accept the push: {reason}" + (f"; {advice}" if advice else "")
+                                  + ". Your records are committed on this machine and safe; sync again when the "
+                                  "problem is solved")
+                error.detail = reason
+                raise error
+            raise network_error(f"could not push to {url}", pushed.stderr or out, "Your records are committed on this "
+                                "machine and safe; sync again when the remote can be reached", "git push failed")
         result.last_sync = now()
         atomic_write(store.work / "last-sync", result.last_sync.isoformat().encode(), store.work / "tmp")
     return result
@@ -217,7 +226,7 @@ def check_pending_destroy(store: Store, url: str) -> None:
     old = marker.read_text().strip()
     seen = network_git(store, "ls-remote", REMOTE, BRANCH)
     if seen.returncode != 0:
-        raise SyncError(f"could not reach {url}: {git_message(seen.stderr)}. Your records are committed here and safe")
+        raise network_error(f"could not reach {url}", seen.stderr, "Your records are committed here and safe")
     now_there = seen.stdout.decode().split()[0] if seen.stdout.strip() else ""
     known = bool(now_there) and has_object(store, f"{now_there}^{{commit}}")
     if now_there and now_there != old and not known:

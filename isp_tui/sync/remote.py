@@ -37,7 +37,21 @@ SCP = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[^@/:]+):(?P<path>.*)$")
 
 
 class SyncError(StoreError):
-    """A sync could not finish. Local records are committed and safe; the message says what to do."""
+    """A sync could not finish. Local records are committed and safe; the message says what to do.
+    `detail`: git's or ssh's own text, when the message puts it in other words (`isp --verbose` shows it)."""
+
+    detail: str = ""
+
+
+def network_error(prefix: str, stderr: bytes | str, suffix: str, fallback: str = "git failed") -> SyncError:
+    """`prefix: <what to do, or git's text>. suffix`, with git's own text kept as `detail`."""
+    from isp_tui.sync.explain import explain
+
+    raw = git_message(stderr)
+    advice = explain(raw)
+    error = SyncError(f"{prefix}: {advice or raw or fallback}" + (f". {suffix}" if suffix else ""))
+    error.detail = raw
+    return error
 
 
 def check_url(url: str, *, field: str = "URL") -> str:

@@ -253,7 +253,13 @@ def test_a_key_with_a_passphrase_needs_the_agent(plain_server, request, tmp_path
     assert no_passphrase.returncode != 0, "the README's ssh-keygen line made a key with a passphrase"
     clone = commands("isp init --clone git@")[0]
     failed = dee.sh(clone, admin=server.admin, check=False)
-    assert failed.returncode != 0 and "Permission denied" in failed.stderr and not dee.records.exists()
+    assert failed.returncode != 0 and not dee.records.exists()
+    # one line that says what to do, git's and ssh's own text under --verbose
+    assert "passphrase and no ssh-agent holds it" in failed.stderr and "ssh-add" in failed.stderr, failed.stderr
+    loud = clone.replace("isp init", "isp --verbose init", 1)
+    verbose = dee.sh(loud, admin=server.admin, check=False)
+    server.admin.ran.remove(loud)  # not a README line: the same line with --verbose
+    assert "Permission denied" in verbose.stderr and not dee.records.exists()
     askpass = tmp_path / "askpass"  # stands in for the person typing the passphrase into ssh-add
     askpass.write_text("#!/bin/sh\necho 'Test passphrase 0001'\n")
     askpass.chmod(0o700)
