@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterator
 
@@ -49,12 +49,13 @@ SECTIONS: dict[str, dict[str, type]] = {
     "subject": {"name": Text, "date_of_birth": Day, "reference": Text},
     "request": {"requester": Text, "agency": Text, "asked_for": Text, "received": Day, "response_due": Day,
                 "in_writing": Flag, "urgent": Flag, "responded": Day},
-    "decision": {"recorded": Text, "reasons": Text, "override_reason": Text, "public_interest": Text},
+    "decision": {"recorded": Text, "reasons": Text, "override_reason": Text, "public_interest": Text,
+                 "necessity": Text},  # necessity: why sharing is necessary (ICO Annex B item 10; issue 12)
     "recipient": {"agency": Text, "agency_id": Text, "person": Text},
     "sharing": {"information": Text, "data_categories": Texts, "source": Text, "originator": Text, "purpose": Text,
                 "shared_on": Day, "method": Text, "onward_sharing": Text, "time_limits": Text,
                 "fact_and_opinion": Flag},
-    "consent": {"explanation": Text},
+    "consent": {"explanation": Text, "on": Day, "child_view": Text},  # on: when consent was given (003 App A)
     "transparency": {"told": Flag, "not_told_reason": Text},
     "advice": {"sought": Flag, "from": Text, "summary": Text, "on": Day},
     "retention": {"review_on": Day, "retain_until": Day},
@@ -241,6 +242,7 @@ class Record:
             if "context" in data:
                 out["context"] = answers.context()
             _check_references(out, guidance, file)
+            check_sensitivity(out, guidance, file)
         else:
             for section in ("when", "context"):
                 if section in data:
@@ -291,10 +293,19 @@ class Record:
         return self.data.get(section, {}).get(key, default)
 
     def answers(self, guidance: Guidance) -> Answers:
-        return read_answers(self.data.get("when"), self.data.get("context"), guidance)
+        """The engine's answers: the data categories shared decide the checks too, and the law is read as at
+        the day the record was decided (else made)."""
+        answers = read_answers(self.data.get("when"), self.data.get("context"), guidance,
+                               categories=self.get("sharing.data_categories") or ())
+        day = self.get("decided.at") or self.get("created")
+        if answers.decision_date is None and isinstance(day, datetime):
+            answers = replace(answers, decision_date=day.date())
+        return answers
 
     def decide(self, guidance: Guidance) -> Decision:
-        ruleset = guidance.ruleset(self.get("ruleset.id"))
+        """The engine's outcome under the ruleset version this record pins (kept in templates/rulesets/archive/
+        when the wording has moved on), read as at the day it was decided."""
+        ruleset = guidance.pinned(self.data.get("ruleset")) or guidance.ruleset(self.get("ruleset.id"))
         return decide(self.answers(guidance), ruleset, guidance)
 
     # -- writing ---------------------------------------------------------------------------------
@@ -345,7 +356,7 @@ class Record:
         need("decision.recorded")
         need("decision.reasons")
         recorded = self.recorded
-        if engine and recorded and _departs(engine, recorded) and not self.get("advice.sought"):
+        if engine and recorded and _departs(engine, recorded):  # advice sought does not excuse it (issue 12)
             need("decision.override_reason")
         if engine == "seek-advice":
             if not self.get("advice.sought"):
@@ -363,9 +374,49 @@ class Record:
                 need("transparency.not_told_reason")
             if self.get("when.consent") in ("refused", "withdrawn", "not-sought"):
                 need("consent.explanation")
+            missing.extend(m for m in missing_by_law(self, guidance) if m not in missing)
         if _blank(self.get("retention.review_on")) and _blank(self.get("retention.retain_until")):
             missing.append("retention.review_on or retention.retain_until")
         return missing
+
+
+# merge: set True once the app's form asks these (issue 12); until then only `isp record` files are held to them
+FORM_ASKS_LAW_FIELDS = False
+
+
+def missing_by_law(record: Record, guidance: Guidance) -> list[str]:
+    """What the law asks a record of sharing to say (issue 12): why sharing is necessary (ICO Annex B); the
+    public-interest reasoning when confidential information is shared without consent (000 13.3.4); who
+    consented and whether it was informed (003 App A; 004); a competent child's view beside a parent's."""
+    missing: list[str] = []
+    need = lambda key: missing.append(key) if _blank(record.get(key)) else None  # noqa: E731
+    consent = record.get("when.consent")
+    public_interest = "common-law-public-interest" in (record.get("when.lawful_basis") or [])
+    if consent != "given" and (record.get("when.confidential") == "yes" or public_interest):
+        need("decision.public_interest")
+    if record.get("when.consent_by") == "parent" and record.get("context.child_capacity") == "yes":
+        need("consent.child_view")
+    if FORM_ASKS_LAW_FIELDS:
+        need("decision.necessity")
+        if consent == "given":
+            need("when.consent_by")
+            if record.get("when.consent_informed") is None:
+                missing.append("when.consent_informed")
+    return missing
+
+
+def check_sensitivity(out: dict[str, Any], guidance: Guidance, file: object) -> None:
+    """A record that shares special category (or criminal offence) data while saying it does not is refused,
+    naming both fields: what is shared decides the checks (issue 12)."""
+    categories = [guidance.categories[c] for c in out.get("sharing", {}).get("data_categories", [])
+                  if c in guidance.categories]
+    for flag, attr, words in (("special_category", "special_category", "special category"),
+                              ("criminal_offence", "criminal_offence", "criminal offence")):
+        shared = [c.title for c in categories if getattr(c, attr)]
+        if shared and out.get("context", {}).get(flag) is False:
+            raise InputError(f"is false, but sharing.data_categories shares {words} data ({'; '.join(shared)}): "
+                             f"set context.{flag} = true or change sharing.data_categories", file=file,
+                             field=f"context.{flag}")
 
 
 def _blank(value: Any) -> bool:

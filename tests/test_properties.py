@@ -83,6 +83,9 @@ def records(draw, *, final: bool | None = None) -> Record:
     ruleset = GUIDANCE.rulesets[draw(st.sampled_from(sorted(GUIDANCE.rulesets)))]
     data["ruleset"] = ruleset.pin()
     data["when"], data["context"] = draw(WHEN), draw(CONTEXT)
+    shared = [GUIDANCE.categories[c] for c in data.get("sharing", {}).get("data_categories", [])]
+    if any(c.special_category for c in shared) and data["context"].get("special_category") is False:
+        data["context"]["special_category"] = True  # a record saying otherwise is refused (see test_record.py)
     checklists = draw(CHECKLISTS)
     if checklists:
         data["checklists"] = checklists

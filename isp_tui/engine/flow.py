@@ -113,8 +113,10 @@ def _consent_valid(answers: Answers, notes: Notes) -> bool:
     if kind == "child":
         if by == "parent":
             return True  # one person with parental responsibility may consent for a child (003 App A)
-        if by in (None, "subject"):
+        if by == "subject":
             return capacity == "yes"
+        if by is None:
+            return capacity in ("yes", None)  # not recorded: warned, not refused (records made before issue 12)
         return False
     if kind == "adult-at-risk" and by in (None, "subject"):
         return capacity == "yes"
@@ -156,7 +158,7 @@ def _consent(answers: Answers, guidance: Guidance, valid: bool, notes: Notes) ->
                      "agreement is not consent under data protection law (which no longer applies): the duty of "
                      "confidence decides.", "003 s8")
         return "not-sought"
-    if kind in ("child", "adult-at-risk") and by is None and capacity != "yes":
+    if kind in ("child", "adult-at-risk") and by is None and capacity in ("no", "unsure"):
         notes.need("when.consent_by")
         notes.reason("consent-who", "Record who consented: the person themselves or, for a child who cannot "
                      "consent, a person with parental responsibility.", CONSENT_SOURCE)
@@ -174,12 +176,16 @@ def _consent(answers: Answers, guidance: Guidance, valid: bool, notes: Notes) ->
                          "ask one person with parental responsibility, and still seek the child's views.",
                          "003 Appendix A (whose consent should be sought)")
             return "not-sought"
-        if by in (None, "subject") and capacity is None:
+        if by == "subject" and capacity is None:
             notes.need("context.child_capacity")
             notes.reason("child-capacity-unknown", "Say whether the child can give informed consent (a functional "
                          "test; over 16 presumed): only a child with capacity can consent for themselves.",
                          "003 Appendix A; Mental Capacity Act 2005")
             return None
+        if by is None and capacity is None:
+            notes.warn("consent-who-unknown", "Record who consented (the child, with the capacity to consent, or a "
+                       "person with parental responsibility) and whether the child can give informed consent.",
+                       CONSENT_SOURCE)
         if by == "parent" and capacity == "yes":
             notes.warn("competent-child-view", "The child can consent for themselves: their own consent or refusal "
                        "must be considered even where a parent agrees or disagrees; record the child's view beside "

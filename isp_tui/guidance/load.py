@@ -311,6 +311,10 @@ def load_guidance(root: Path | None = None) -> Guidance:
         rulesets[ruleset.id] = ruleset
     if not rulesets:
         raise InputError("no rulesets found (expected rulesets/*.toml)", file=root)
+    archived = {}
+    for path in sorted((root / "rulesets" / "archive").glob("*.toml")):  # versions records may still pin
+        ruleset = load_ruleset(path)
+        archived[ruleset.sha256] = ruleset
     registers = {}
     for path in sorted((root / "partners").glob("*.toml")):
         register = load_register(path)
@@ -323,4 +327,5 @@ def load_guidance(root: Path | None = None) -> Guidance:
         methods=load_methods(root / "methods.toml"),
         categories=load_categories(root / "data_categories.toml"),
         registers=registers,
+        archived=archived,
     )

@@ -229,6 +229,16 @@ class Guidance:
     methods: dict[str, Method]
     categories: dict[str, DataCategory]
     registers: dict[str, PartnerRegister] = field(default_factory=dict)
+    archived: dict[str, Ruleset] = field(default_factory=dict)  # earlier versions, by sha256 (rulesets/archive/)
+
+    def pinned(self, pin: dict[str, str] | None) -> Ruleset | None:
+        """The ruleset a record was decided under: the very version it pins when it is kept, else today's."""
+        pin = pin or {}
+        sha = pin.get("sha256")
+        for ruleset in list(self.rulesets.values()) + list(self.archived.values()):
+            if sha and ruleset.sha256 == sha:
+                return ruleset
+        return self.rulesets.get(pin.get("id", ""))
 
     def ruleset(self, ruleset_id: str, *, file: object | None = None, key: str = "ruleset") -> Ruleset:
         try:
