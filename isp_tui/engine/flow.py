@@ -229,11 +229,9 @@ def _after(outcome: str, path: list[str], answers: Answers, ruleset: Ruleset, co
                          "decision of its own.", "001 3.2; 003 s3 Early Help and prevention; 003 Appendix B")
             return "do-not-share"
         if answers.consent_how is None:
-            notes.need("when.consent_how")
-            notes.reason("early-help-consent-how", "Record how consent was given: an Early Help referral needs signed "
-                         "consent.", "003 Appendix B")
-            return INCOMPLETE
-        if answers.consent_how != "signed":
+            notes.warn("early-help-consent-how", "Record how consent was given (when.consent_how): an Early Help "
+                       "referral needs signed consent.", "003 Appendix B")
+        elif answers.consent_how != "signed":
             notes.reason("early-help-needs-signed-consent", "An Early Help referral needs signed consent: obtain it "
                          "before sharing. If the threshold for a child in need (Children Act 1989 s17) or child "
                          "protection (s47) is met, make that referral instead.", "003 Appendix B")

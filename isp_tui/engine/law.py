@@ -31,8 +31,8 @@ PART_NAMES = {
              "000 Annex A 7.2; 002 The GDPR and Data Protection Act 2018; UK GDPR Art 9(2)"),
     "sch1": ("a DPA 2018 Schedule 1 condition to go with that Article 9(2) condition",
              "DPA 2018 s10(1)-(3); UK GDPR Art 9(2)(b), (g), (h), (i), (j)"),
-    "art10": ("a DPA 2018 Schedule 1 condition for criminal offence data (for example Part 2 paragraph 18, "
-              "extended by Part 3 paragraph 36)", "UK GDPR Art 10; DPA 2018 s10(5), Schedule 1 Part 3"),
+    "art10": ("a DPA 2018 Schedule 1 condition for criminal offence data", "UK GDPR Art 10; DPA 2018 s10(5), "
+              "Schedule 1 Part 3 paragraph 36"),
     "part3": ("the law enforcement condition in DPA 2018 section 35 (Part 3)", "DPA 2018 s31, s35"),
     "sch8": ("a DPA 2018 Schedule 8 condition for sensitive processing", "DPA 2018 s35(5), Schedule 8"),
     "sch2": ("a DPA 1998 Schedule 2 condition", "000 Annex A 6.2; 003 s3; DPA 1998 s4(3), Schedule 2"),
@@ -49,7 +49,8 @@ SUGGEST = {
             "of individuals at risk)",
     "sch1": "for Article 9(2)(g), a Schedule 1 Part 2 condition such as paragraph 18 (safeguarding of children and "
             "of individuals at risk)",
-    "art10": "for example DPA 2018 Schedule 1 Part 2 paragraph 18 or paragraph 10",
+    "art10": "for example Schedule 1 Part 2 paragraph 18 or paragraph 10, which Part 3 paragraph 36 extends to "
+             "criminal offence data",
     "part3": "cite DPA 2018 section 35",
     "sch8": "usually Schedule 8 paragraph 4 (safeguarding of children and of individuals at risk)",
     "sch2": "usually Schedule 2 paragraph 5 (public functions) or paragraph 3 (legal obligation)",
@@ -85,9 +86,7 @@ def lawful_basis(answers: Answers, guidance: Guidance, day: date, consent_valid:
     if special is None and not deceased:
         notes.need("context.special_category")
     confidential = answers.confidential
-    if confidential is None and deceased:
-        notes.need("when.confidential")  # for a person who has died, the duty of confidence is what decides
-    elif confidential is None and not consent_valid:
+    if confidential is None and not consent_valid and not deceased:
         # a flowchart that asks it in its own place (003 App A) has had the answer by now; the 2018 flowchart
         # does not ask it, so the engine reminds rather than blocks
         notes.warn("confidentiality-not-considered", "Say whether the information is confidential (when.confidential): "
@@ -117,6 +116,10 @@ def lawful_basis(answers: Answers, guidance: Guidance, day: date, consent_valid:
                      "DPA 2018 s31, s35; ICO Annex B item 12")
     else:
         needed = ["art6"] + (["art9"] if special else []) + (["art10"] if criminal else [])
+        notes.reason("regime-gdpr", f"On {day.isoformat()} the UK GDPR and the Data Protection Act 2018 applied: an "
+                     "Article 6(1) condition is needed" + (", an Article 9(2) condition for special category data" if
+                                                          special else "") +
+                     (", a Schedule 1 condition for criminal offence data" if criminal else "") + ".", GDPR_SOURCE)
     if confidential == "yes" and not consent_valid:
         needed.append("confidence")
     met = {part: _met_by(part, usable) for part in needed}
@@ -133,10 +136,10 @@ def lawful_basis(answers: Answers, guidance: Guidance, day: date, consent_valid:
         else:
             notes.reason(f"missing-{part}", f"Missing: {name}. {SUGGEST[part][0].upper()}{SUGGEST[part][1:]}.", source)
     _powers(usable, law, has, notes)
-    if deceased:
-        if confidential == "yes" and not met.get("confidence"):
-            return "unsure"  # 003 s8: seek advice
-        return "yes" if usable or confidential == "no" else "unsure"
+    if deceased:  # the duty of confidence decides; without a legal requirement or justification, advice (003 s8)
+        if confidential == "no" or any("confidence" in b.satisfies for b in usable):
+            return "yes"
+        return "unsure"
     missing = [p for p in needed if not met.get(p)]
     if not missing:
         return "yes"
@@ -242,6 +245,11 @@ def _powers(usable: list[LegalBasis], law: str, has: set[str], notes: Notes) -> 
     """Art 6(1)(c) and (e) must rest on a power in law (Art 6(3)): name it."""
     if law != "gdpr":
         return
+    powers = [b for b in usable if "power" in b.satisfies]
+    if any(b.needs_power for b in usable) and powers:
+        notes.reason("met-power", "Met: the power in law that the legal obligation or public task rests on (Article "
+                     "6(3)), by " + "; ".join(b.title for b in powers) + ".",
+                     "UK GDPR Art 6(3); " + "; ".join(dict.fromkeys(b.source for b in powers)))
     if any(b.needs_power for b in usable) and "power" not in has:
         names = "; ".join(b.title for b in usable if b.needs_power)
         notes.warn("power-not-cited", f"{names}: Article 6(3) requires the legal obligation or public task to be laid "
