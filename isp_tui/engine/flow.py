@@ -236,6 +236,10 @@ def _after(outcome: str, path: list[str], answers: Answers, ruleset: Ruleset, co
                          "before sharing. If the threshold for a child in need (Children Act 1989 s17) or child "
                          "protection (s47) is met, make that referral instead.", "003 Appendix B")
             return "do-not-share"
+    if outcome == "share" and answers.subject_kind == "deceased" and "lawful_basis" not in path:
+        notes.warn("deceased-confidence", "The person has died: information about them is no longer personal data, "
+                   "but the duty of confidence still applies to it (and the Access to Health Records Act 1990 to "
+                   "health records); seek advice from your legal or information governance team.", "003 s8")
     if outcome == "share" and "consent" in path and answers.consent in ("refused", "withdrawn"):
         notes.warn("consent-overridden", "Sharing against the person's wishes: record why, and where possible tell "
                    "them.", _rule_source(ruleset, 4))
