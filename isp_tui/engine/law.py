@@ -59,11 +59,13 @@ SUGGEST = {
                   "a statutory duty to share or a court order",
 }
 
+
 def regime(answers: Answers, day: date) -> str:
     """Which data protection law governs the sharing on `day`."""
     if day < GDPR_FROM:
         return "dpa1998"
     return "part3" if answers.law_enforcement else "gdpr"
+
 
 def lawful_basis(answers: Answers, guidance: Guidance, day: date, consent_valid: bool, notes: Notes) -> str | None:
     """The flowchart's answer to "have you identified a lawful reason to share without consent?": yes,
@@ -149,6 +151,7 @@ def lawful_basis(answers: Answers, guidance: Guidance, day: date, consent_valid:
     notes.need("when.lawful_basis")
     return None
 
+
 def _sensitivity(answers: Answers, guidance: Guidance, notes: Notes) -> tuple[bool | None, bool]:
     """Special category and criminal offence data: what the data categories shared say, and the boxes ticked."""
     cats = [guidance.categories[c] for c in answers.data_categories if c in guidance.categories]
@@ -166,6 +169,7 @@ def _sensitivity(answers: Answers, guidance: Guidance, notes: Notes) -> tuple[bo
                    + ", ".join(c.title for c in criminal_cats) + "): the criminal-offence checks apply.",
                    "templates/data_categories.toml; UK GDPR Art 10; DPA 2018 s10(5)")
     return special, criminal
+
 
 def _counts(basis: LegalBasis, answers: Answers, day: date, law: str, consent_valid: bool, notes: Notes) -> bool:
     """Can this cited basis be relied on, on this day, in this case? Says why not when it cannot."""
@@ -213,11 +217,13 @@ def _counts(basis: LegalBasis, answers: Answers, day: date, law: str, consent_va
         return False
     return True
 
+
 def _met_by(part: str, usable: list[LegalBasis]) -> list[LegalBasis]:
     out = [b for b in usable if part in b.satisfies]
     if part == "art9":  # a Schedule 1 condition brings the Article 9(2) point it completes
         out += [b for b in usable if b.completes and "sch1" in b.satisfies and b not in out]
     return out
+
 
 def _art9_without_sch1(usable: list[LegalBasis], notes: Notes) -> bool:
     """Art 9(2)(b), (g), (h), (i), (j) need a DPA 2018 Schedule 1 condition (s10). True if one is missing
@@ -232,6 +238,7 @@ def _art9_without_sch1(usable: list[LegalBasis], notes: Notes) -> bool:
                        f"{', '.join(b.completes).replace('ukgdpr-art9-2', 'Article 9(2)(')})" +
                        ": cite that point of Article 9(2) with it.", "DPA 2018 s10; " + b.source)
     return bool(lacking) and not alone and not implied
+
 
 def _powers(usable: list[LegalBasis], law: str, has: set[str], notes: Notes) -> None:
     """Art 6(1)(c) and (e) must rest on a power in law (Art 6(3)): name it."""
