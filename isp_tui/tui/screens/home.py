@@ -19,6 +19,9 @@ MENU = [
     ("rules", "Golden rules, myths", "g"),
     ("checklists", "Checklists", "c"),
     ("ruleset", "Switch ruleset", "s"),
+    ("timeline", "Timeline of changes", "t"),
+    ("verify", "Verify the repository", "v"),
+    ("reports", "Reports", "p"),
 ]
 
 
@@ -35,6 +38,9 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         Binding("g", "app.rules", "Rules", id="home.rules"),
         Binding("c", "app.checklists", "Checklists", id="home.checklists"),
         Binding("s", "app.switch_ruleset", "Ruleset", id="home.ruleset", show=False),
+        Binding("t", "app.timeline", "Timeline", id="home.timeline", show=False),
+        Binding("v", "app.verify", "Verify", id="home.verify", show=False),
+        Binding("p", "app.reports", "Reports", id="home.reports", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -69,6 +75,11 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             text.append("not known yet: pass --as \"Name <email>\" or set name and email in the config file")
         else:
             text.append("...")
+        if services:
+            from isp_tui.tui.screens.verification import last_verified_text
+
+            text.append("\nLast verified       ", style="bold")
+            text.append(last_verified_text(services.store))
         return text
 
     def services_ready(self) -> None:
@@ -147,6 +158,8 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             await app.action_checklists()
         elif ident == "ruleset":
             await app.action_switch_ruleset()
+        elif ident in ("timeline", "verify", "reports"):
+            await getattr(app, f"action_{ident}")()
         elif ident.startswith("autosave:"):
             from isp_tui.tui.screens.decision import read_autosave
 
