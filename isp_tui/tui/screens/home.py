@@ -20,7 +20,7 @@ MENU = [
     ("checklists", "Checklists", "c"),
     ("ruleset", "Switch ruleset", "s"),
     ("timeline", "Timeline of changes", "t"),
-    ("verify", "Verify the repository", "v"),
+    ("verify", "Verify records", "v"),
     ("reports", "Reports", "p"),
 ]
 

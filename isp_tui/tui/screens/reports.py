@@ -14,7 +14,7 @@ from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Input, L
 from isp_tui.charts import CHARTED, chart_for
 from isp_tui.errors import printable
 from isp_tui.tui.labels import cell, column_label
-from isp_tui.tui.widgets.chart import ChartPlot
+from isp_tui.tui.widgets.chart import ChartPlot, legend
 
 TABS = {"months": "Months", "outcomes": "Outcomes", "without-consent": "No consent", "agencies": "Agencies",
         "responses": "Responses", "reviews": "Reviews"}
@@ -53,7 +53,9 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
                 for name, title in TABS.items():
                     with TabPane(title, id=f"tab-{name}"):
                         with ContentSwitcher(initial=f"chart-{name}", id=f"switch-{name}"):
-                            yield ChartPlot(id=f"chart-{name}", classes="report-chart")
+                            with Vertical(id=f"chart-{name}"):
+                                yield Static(id=f"legend-{name}", classes="chart-legend")
+                                yield ChartPlot(id=f"plot-{name}", classes="report-chart")
                             yield DataTable(id=f"table-{name}", classes="report-table", cursor_type="row",
                                             zebra_stripes=True)
         yield Footer()
@@ -123,7 +125,8 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         self.reports = {r.name: r for r in reports}
         for report in reports:
             chart = chart_for(report)
-            self.query_one(f"#chart-{report.name}", ChartPlot).show_chart(chart)
+            self.query_one(f"#plot-{report.name}", ChartPlot).show_chart(chart)
+            self.query_one(f"#legend-{report.name}", Static).update(legend(chart))
             table = self.query_one(f"#table-{report.name}", DataTable)
             table.clear(columns=True)
             table.add_columns(*(column_label(c) for c in report.columns))
@@ -131,4 +134,4 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
                 table.add_row(*(cell(c, row.get(c)) for c in report.columns))
         self.query_one("#reports-progress").display = False
         self.sub_title = f"as of {as_of.isoformat()}"
-        self._status(f"As of {as_of.isoformat()}. t: table or chart.", "")
+        self._status("t: the table or the chart; ctrl+o: another date", "dim")

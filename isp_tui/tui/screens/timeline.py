@@ -3,6 +3,7 @@ one record at one revision, read-only; a record exported to a file."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from rich.text import Text
@@ -18,7 +19,7 @@ from isp_tui.tui.labels import ACTION_LABELS, action_label
 
 PAGE = 100  # rows added at a time, as Browse does
 MORE_WITHIN = 20
-FIELDS = (("When", 16), ("Change", 11), ("Decision", 12), ("Record", 26), ("By", 40))
+FIELDS = (("When", 16), ("Change", 11), ("Decision", 12), ("Record", 26), ("By", 64))
 TOMBSTONES = "retention/destroyed"  # merge: use sync.TOMBSTONES
 TOMBSTONE_LABELS = {"id": "Record", "destroyed_at": "Destroyed at", "authorised_by": "Authorised by",
                     "reason": "Reason", "history_rewritten_from": "History rewritten from commit",
@@ -38,6 +39,18 @@ def _date(text: str, what: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"{text!r} is not a date: write it as YYYY-MM-DD", field=what) from None
+
+
+def as_list(markdown: str) -> str:
+    """An export's two-column tables as lists (`label: value`): a narrow terminal wraps a list, where a
+    table's columns are cut."""
+    out = []
+    for line in markdown.splitlines():
+        cells = re.split(r"(?<!\\)\|", line)
+        if line in ("| field | value |", "|---|---|"):
+            continue
+        out.append(f"- **{cells[1].strip()}**: {cells[2].strip()}" if len(cells) == 4 and not cells[0] else line)
+    return "\n".join(out)
 
 
 class TimelineScreen(Screen):
@@ -116,8 +129,8 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
         table.clear()
         self._more()
         self.sub_title = f"changes: {len(rows):,}"
-        self.query_one("#timeline-status", Static).update(
-            Text("No change matches." if not rows else f"{len(rows):,} change(s), newest first. Enter opens one."))
+        if not rows:
+            self.query_one("#timeline-status", Static).update(Text("No change matches."))
 
     def _more(self) -> None:
         table = self.query_one("#changes", DataTable)
@@ -130,6 +143,12 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
+        if event.row_key is not None and event.row_key.value is not None:  # the whole of it, never cut
+            r = self.rows[int(event.row_key.value)]
+            detail = Text()
+            detail.append(printable(f"{r['author']} <{r['email']}>"), style="bold")
+            detail.append(printable(f"  commit {r['commit'][:12]}  {r['subject']}"))
+            self.query_one("#timeline-status", Static).update(detail)
         if table.row_count < len(self.rows) and event.cursor_row >= table.row_count - MORE_WITHIN:
             self._more()
 
@@ -190,7 +209,8 @@ it as it stands and its whole history). x exports it as it was then. Escape goes
                     style="bold")
         text = record_markdown(record, exported_by="", exported_at=now(), commit=self.commit)
         self.readable = True
-        self.app.call_from_thread(self._show, head, text.split("\n---\n")[0])  # the record, not an export's footer
+        body = text.split("\n---\n")[0]  # the record, not an export's footer
+        self.app.call_from_thread(self._show, head, as_list(body))
 
     def _tombstone(self, store) -> tuple[Text, str]:
         import subprocess

@@ -60,15 +60,13 @@ every revision of every final record: slower). Enter on a failure opens its reco
         with Vertical(id="verification"):
             yield Static(id="verify-status")
             yield ProgressBar(total=None, show_eta=False, id="verify-progress")
-            yield DataTable(id="checks", cursor_type="row", show_cursor=False)
+            yield Static(id="checks")  # read, not chosen from (wrapped, never cut): the failures below open
             yield DataTable(id="failures", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        checks = self.query_one("#checks", DataTable)
-        checks.add_columns("Result", "Check", "Problems")
-        checks.can_focus = False  # read, not chosen from: the failures below are what opens
         self.query_one("#failures", DataTable).add_columns("Check", "Problem", "Record", "Commit")
+        self.sub_title = "verification"
         self.action_run(False)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
@@ -109,22 +107,25 @@ every revision of every final record: slower). Enter on a failure opens its reco
         self.running = False
         self.refresh_bindings()
         self.query_one("#verify-progress").display = False
-        checks = self.query_one("#checks", DataTable)
+        checks = Text()
         failures = self.query_one("#failures", DataTable)
-        checks.clear()
         failures.clear()
         self.failures = []
         for check in result.checks:
             mark = result_of(check)
             note = f" ({printable(check.skipped)})" if check.skipped else ""
-            checks.add_row(Text(mark, style=RESULT_STYLES[mark]), printable(check.title) + note,
-                           f"{len(check.failures):,}" if check.failures else "")
+            checks.append(f"{mark}  ", style=RESULT_STYLES[mark])
+            checks.append(printable(check.title) + note)
+            if check.failures:
+                checks.append(f": {len(check.failures):,} problem(s)", style="bold red")
+            checks.append("\n")
             for failure in check.failures:
                 n = len(self.failures)
                 self.failures.append((check.name, failure))
                 failures.add_row(printable(check.title), printable(failure.get("message", "")),
                                  printable(failure.get("record", "")), printable(failure.get("commit", ""))[:12],
                                  key=str(n))
+        self.query_one("#checks", Static).update(checks)
         failed = [c for c in result.checks if not c.ok]
         head = (result.head or "no commits yet")[:12]
         summary = Text()

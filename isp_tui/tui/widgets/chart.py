@@ -8,11 +8,13 @@ The numbers are the chart's (isp_tui.charts.chart_for), so the app shows what `i
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from isp_tui.charts import Chart
 
 LABEL_WIDTH = 24  # a bar's label on the axis, cut with an ellipsis (the table beside shows it whole)
+COLOURS = ("blue", "red", "green", "yellow")  # plotext's and Rich's names for the same terminal colours
 SHOWN = 12  # bars drawn at most: the largest first, as the report orders them; the table has them all
 
 
@@ -32,15 +34,34 @@ class ChartPlot(PlotextPlot):
         labels = [_cut(label) for label in chart.labels[:SHOWN]]
         if not labels:
             plt.text("none", 0, 0)
-            self.refresh()
+            self.styles.height = 8
+            self.refresh(layout=True)
             return
         values = [v[:SHOWN] for _, v in chart.series]
-        names = [name for name, _ in chart.series]
+        colours = list(COLOURS[:len(values)])
         if len(values) == 1:
-            plt.bar(labels, values[0], orientation="horizontal", width=0.6)
+            plt.bar(labels, values[0], orientation="horizontal", width=0.6, color=colours[0])
         elif chart.stacked:
-            plt.stacked_bar(labels, values, labels=names, orientation="horizontal", width=0.6)
+            plt.stacked_bar(labels, values, orientation="horizontal", width=0.6, color=colours)
         else:
-            plt.multiple_bar(labels, values, labels=names, orientation="horizontal", width=0.6)
-        plt.xlabel(chart.unit)
-        self.refresh()
+            plt.multiple_bar(labels, values, orientation="horizontal", width=0.6, color=colours)
+        top = max([sum(col) for col in zip(*values)] if chart.stacked else [max(v) for v in values]) or 1
+        step = max(1, -(-top // 4))
+        plt.xticks(list(range(0, top + step, step)))  # whole numbers: these are counts of records
+        plt.xlabel(chart.unit + (f" (the first {SHOWN} of {len(chart.labels)}: t shows them all)"
+                                 if len(chart.labels) > SHOWN else ""))
+        # as tall as the bars need (a bar a line, a blank between groups), not the whole pane: one month
+        # drawn in forty lines reads as a wall
+        per_label = 2 if chart.stacked or len(values) == 1 else len(values) + 1
+        self.styles.height = len(labels) * per_label + 6
+        self.refresh(layout=True)
+
+
+def legend(chart: Chart) -> Text:
+    """Which colour is which series, above the plot (plotext's own legend is drawn over the bars)."""
+    text = Text()
+    if len(chart.series) > 1:
+        for n, (name, _) in enumerate(chart.series):
+            text.append("██ ", style=COLOURS[n % len(COLOURS)])
+            text.append(f"{name}   ")
+    return text
