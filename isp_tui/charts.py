@@ -113,6 +113,9 @@ BUILDERS: dict[str, tuple[str, bool, Callable[[list[dict[str, Any]]], tuple[list
         rows, lambda r: r.get("agency") or "(agency not recorded)",
         [("Answered late", lambda r: bool(r.get("responded"))), ("Not answered", lambda r: not r.get("responded"))])),
     "reviews": ("Reviews and retention dates passed, by month due", True, _reviews),
+    "overrides": ("Departures from the engine's outcome", False, lambda rows: _counted(
+        rows, lambda r: f"{outcome_label(r['engine'])} -> {outcome_label(r['recorded'])}",
+        [("Decisions", lambda r: True)])),
 }
 
 

@@ -305,3 +305,39 @@ def test_chart_text_and_svg_draw_the_same_numbers(repo, isp):
             assert f"<title>{label}: {name.replace(chr(39), '&#x27;')} {value:,}</title>" in svg
     empty = charts.chart_for({"name": "responses", "rows": []})
     assert "none" in charts.chart_text(empty) and "none" in charts.chart_svg(empty)
+
+
+def test_overrides_lists_departures_with_reason_who_when_and_advice(repo, guidance):
+    from isp_tui.index import Index
+    from isp_tui.overrides import departs, overrides, overrides_report
+
+    index = Index(repo["store"])
+    index.refresh()
+    report = overrides_report(index)
+    [row] = report.rows
+    assert row["id"] == repo["ids"][1]
+    assert (row["engine"], row["recorded"]) == ("share", "do-not-share")
+    assert row["override_reason"] == "Fictional: proportionality (test)."
+    assert row["by"] == PRACTITIONER and row["decided"] is not None and row["advice_sought"] is False
+    # the same from records read whole, and the draft is never an override
+    assert overrides(repo["store"].get(i, guidance) for i in repo["ids"]).rows == report.rows
+    chart = charts.chart_for(report)
+    assert chart.labels == ["Share -> Do not share"] and chart.total() == len(report.rows)
+    assert not departs("seek-advice", "share") and departs("do-not-share", "share-part")
+
+
+async def test_reports_screen_has_the_overrides(repo, records):
+    app = make_app(records)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await app.action_reports()
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#report-tabs").active = "tab-overrides"
+        await pilot.press("t")
+        await pilot.pause()
+        table = screen.query_one("#table-overrides", DataTable)
+        assert table.row_count == 1
+        assert [c.label.plain for c in table.columns.values()][-4:] == \
+               ["Recorded decision", "Reason for departing", "Advice sought", "Advice from"]
+        assert table.get_row_at(0)[3:6] == ["Share", "Do not share", "Fictional: proportionality (test)."]

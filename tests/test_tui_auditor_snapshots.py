@@ -16,6 +16,7 @@ SCREENS = {
     "reports-chart": ["p"],
     "reports-table": ["p", "t"],
     "reports-outcomes": ["p", "right"],
+    "reports-overrides": ["p", "left", "t"],
 }
 
 

@@ -17,9 +17,11 @@ COLUMN_LABELS = {"id": "Record", "month": "Month", "decisions": "Decisions", "sh
                  "consent": "Consent", "why_not_sought": "Why consent was not sought", "explanation": "Explanation",
                  "reasons": "Reasons", "received": "Received", "due": "Due", "responded": "Responded",
                  "working_days_late": "Working days late", "status": "Status", "review_on": "Review on",
-                 "retain_until": "Retain until", "past": "Date passed"}
+                 "retain_until": "Retain until", "past": "Date passed", "by": "Decided by",
+                 "override_reason": "Reason for departing", "advice_sought": "Advice sought",
+                 "advice_from": "Advice from"}
 # columns whose values are ids with words of their own
-VALUE_LABELS = {"outcome": outcome_label, "consent": lambda v: CONSENT_LABELS.get(v, v),
+VALUE_LABELS = {"outcome": outcome_label, "engine": outcome_label, "recorded": outcome_label, "consent": lambda v: CONSENT_LABELS.get(v, v),
                 "why_not_sought": lambda v: NOT_SOUGHT_LABELS.get(v, v)}
 
 

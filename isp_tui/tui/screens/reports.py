@@ -17,15 +17,16 @@ from isp_tui.tui.labels import cell, column_label
 from isp_tui.tui.widgets.chart import ChartPlot, legend
 
 TABS = {"months": "Months", "outcomes": "Outcomes", "without-consent": "No consent", "agencies": "Agencies",
-        "responses": "Responses", "reviews": "Reviews"}
-assert tuple(TABS) == CHARTED
+        "responses": "Responses", "reviews": "Reviews", "overrides": "Overrides"}
+assert tuple(TABS) == CHARTED + ("overrides",)
 
 
 class ReportsScreen(Screen):
     CSS_PATH = "auditor.tcss"
     HELP = """Reports, from the derived index (as `isp report`): decisions by month; the engine's outcomes
 against the decisions recorded; shares made without consent, by reason; agencies shared with and
-refused; responses overdue; reviews and retention dates passed. Left and right choose a report; t shows
+refused; responses overdue; reviews and retention dates passed; decisions that depart from the
+engine's outcome, with the reason, who, when and the advice sought. Left and right choose a report; t shows
 its table instead of its chart (and back). "As of" works out what was overdue on another day: type
 a date (YYYY-MM-DD) and press Enter. Escape goes back."""
 
@@ -58,9 +59,11 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
                                 yield ChartPlot(id=f"plot-{name}", classes="report-chart")
                             yield DataTable(id=f"table-{name}", classes="report-table", cursor_type="row",
                                             zebra_stripes=True)
+            yield Static(id="row-detail")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#row-detail").display = False
         self.query_one("#report-tabs Tabs").focus()
         self.load()
 
@@ -75,6 +78,7 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         self.showing = "table" if self.showing == "chart" else "chart"
         for name in TABS:
             self.query_one(f"#switch-{name}", ContentSwitcher).current = f"{self.showing}-{name}"
+        self.query_one("#row-detail").display = self.showing == "table"
         if self.showing == "table":
             active = self.query_one("#report-tabs", TabbedContent).active.removeprefix("tab-")
             self.query_one(f"#table-{active}").focus()
@@ -82,8 +86,29 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
             self.query_one("#report-tabs Tabs").focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._detail()
         if self.showing == "table" and not isinstance(self.focused, Input):
             self.query_one(f"#table-{event.pane.id.removeprefix('tab-')}").focus()
+
+    def _active(self) -> str:
+        return (self.query_one("#report-tabs", TabbedContent).active or "").removeprefix("tab-")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if (event.data_table.id or "") == f"table-{self._active()}":
+            self._detail()
+
+    def _detail(self) -> None:
+        """The highlighted row whole, below the table: a wide report's last columns are never out of sight."""
+        name = self._active()
+        report = self.reports.get(name)
+        detail = Text()
+        row_n = self.query_one(f"#table-{name}", DataTable).cursor_row if report is not None else -1
+        if report is not None and 0 <= row_n < len(report.rows):
+            row = report.rows[row_n]
+            for n, column in enumerate(report.columns):
+                detail.append(("; " if n else "") + f"{column_label(column)}: ", style="bold")
+                detail.append(cell(column, row.get(column)) or "-")
+        self.query_one("#row-detail", Static).update(detail)
 
     def _status(self, text: str, style: str = "italic") -> None:
         self.query_one("#reports-status", Static).update(Text(text, style=style))
@@ -115,6 +140,9 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
             index.refresh(progress=lambda done, total: call(self._progress, done, total))
             call(self._status, "Working out the reports...")
             reports = audit.reports(services.store, services.guidance, as_of, CHARTED, index=index)
+            from isp_tui.overrides import overrides_report  # merge: use audit.reports' "overrides"
+
+            reports.append(overrides_report(index))
         except Exception as exc:  # an unreadable index or repository: on the screen, never a traceback
             call(self._status, f"The reports could not be made: {printable(str(exc))}", "bold red")
             call(setattr, self.query_one("#reports-progress"), "display", False)
@@ -133,5 +161,6 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
             for row in report.rows:
                 table.add_row(*(cell(c, row.get(c)) for c in report.columns))
         self.query_one("#reports-progress").display = False
+        self._detail()
         self.sub_title = f"as of {as_of.isoformat()}"
         self._status("t: the table or the chart; ctrl+o: another date", "dim")
