@@ -1,8 +1,8 @@
 """The overrides report: final records whose recorded decision departs from the engine's outcome, with
 the override reason, who decided, when, and the advice sought. A case review's first question.
 
-Pure over records (`overrides(records)`); `overrides_report(index)` finds the few candidates with one
-query on the derived index's REPORTED table and reads only those records whole.
+Pure over records (`overrides(records)`); `overrides_report(index)` finds them on the derived index's
+REPORTED table (the rule applied to each pair of outcomes present) and reads only those records whole.
 Lead: at merge this moves into isp_tui/audit/reports.py and `isp report overrides` lists it.
 """
 
@@ -48,7 +48,12 @@ def overrides(records: Iterable[Any]) -> Report:
 
 def overrides_report(index: Any) -> Report:
     """The overrides report from the derived index (brought up to date by the caller)."""
-    ids = [i for (i,) in index.reported().execute(
-        "SELECT id FROM reported WHERE status = 'final' AND engine IN ('share', 'do-not-share') "
-        "AND recorded != '' AND recorded != engine ORDER BY id")]
-    return overrides(index.records(ids))
+    db = index.reported()
+    # the departure rule applied once to each (engine, recorded) pair present, then only those records read
+    pairs = [pair for pair in db.execute("SELECT DISTINCT engine, recorded FROM reported WHERE status = 'final'")
+             if departs(*pair)]
+    ids: list[str] = []
+    for engine, recorded in pairs:
+        ids += [i for (i,) in db.execute("SELECT id FROM reported WHERE status = 'final' AND engine = ? "
+                                         "AND recorded = ?", (engine, recorded))]
+    return overrides(index.records(sorted(ids)))

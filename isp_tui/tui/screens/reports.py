@@ -16,6 +16,8 @@ from isp_tui.errors import printable
 from isp_tui.tui.labels import cell, column_label
 from isp_tui.tui.widgets.chart import ChartPlot, legend
 
+PAGE = 100  # rows put in a table at a time, more as the cursor nears the end (as Browse does)
+MORE_WITHIN = 20
 TABS = {"months": "Months", "outcomes": "Outcomes", "without-consent": "No consent", "agencies": "Agencies",
         "responses": "Responses", "reviews": "Reviews", "overrides": "Overrides"}
 assert tuple(TABS) == CHARTED + ("overrides",)
@@ -90,10 +92,20 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         if self.showing == "table" and not isinstance(self.focused, Input):
             self.query_one(f"#table-{event.pane.id.removeprefix('tab-')}").focus()
 
+    def _more(self, name: str) -> None:
+        """The next page of a report's rows into its table: thousands of rows would hold the screen."""
+        report, table = self.reports[name], self.query_one(f"#table-{name}", DataTable)
+        start = table.row_count
+        for row in report.rows[start:start + PAGE]:
+            table.add_row(*(cell(c, row.get(c)) for c in report.columns))
+
     def _active(self) -> str:
         return (self.query_one("#report-tabs", TabbedContent).active or "").removeprefix("tab-")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        name = (event.data_table.id or "").removeprefix("table-")
+        if name in self.reports and event.cursor_row >= event.data_table.row_count - MORE_WITHIN:
+            self._more(name)
         if (event.data_table.id or "") == f"table-{self._active()}":
             self._detail()
 
@@ -121,7 +133,7 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
             self._status(f"{printable(value)!s} is not a date: write it as YYYY-MM-DD", "bold red")
             return
         self.query_one("#reports-progress").display = True
-        self._status("Bringing the index up to date...")
+        self._status("Working out the reports from the index...")
         self.run_worker(lambda: self._work(as_of), thread=True, exclusive=True, group="reports", name="reports",
                         exit_on_error=False)
 
@@ -137,8 +149,8 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         index = services.index
         call = self.app.call_from_thread
         try:
+            # (no status call between the steps: call_from_thread waits for the screen, which is still drawing)
             index.refresh(progress=lambda done, total: call(self._progress, done, total))
-            call(self._status, "Working out the reports...")
             reports = audit.reports(services.store, services.guidance, as_of, CHARTED, index=index)
             from isp_tui.overrides import overrides_report  # merge: use audit.reports' "overrides"
 
@@ -158,8 +170,7 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
             table = self.query_one(f"#table-{report.name}", DataTable)
             table.clear(columns=True)
             table.add_columns(*(column_label(c) for c in report.columns))
-            for row in report.rows:
-                table.add_row(*(cell(c, row.get(c)) for c in report.columns))
+            self._more(report.name)
         self.query_one("#reports-progress").display = False
         self._detail()
         self.sub_title = f"as of {as_of.isoformat()}"
