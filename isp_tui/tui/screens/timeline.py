@@ -251,7 +251,7 @@ who decided, who exported it and when, the commit and the record file's SHA-256.
 
     def __init__(self, record_id: str, commit: str | None = None):
         super().__init__()
-        self.record_id = record_id
+        self.export_id = record_id  # not `record_id`: the palette offers "Export this record" where that is set
         self.commit = commit
 
     def compose(self) -> ComposeResult:
@@ -259,12 +259,12 @@ who decided, who exported it and when, the commit and the record file's SHA-256.
 
         yield Header()
         with Vertical(id="export"):
-            yield Label(f"Export record {self.record_id}" + (f" as at {self.commit[:12]}" if self.commit else ""))
+            yield Label(f"Export record {self.export_id}" + (f" as at {self.commit[:12]}" if self.commit else ""))
             with RadioSet(id="export-format"):
                 for n, (fmt, label) in enumerate(FORMATS.items()):
                     yield RadioButton(label, value=n == 0, name=fmt)
             yield Label("Save to (a file name; the folder must exist)")
-            yield Input(value=f"{self.record_id}.md", id="export-path", compact=True)
+            yield Input(value=f"{self.export_id}.md", id="export-path", compact=True)
             yield Button("Export", id="export-go", variant="primary", compact=True)
             yield Static(id="export-msg")
         yield Footer()
@@ -299,7 +299,7 @@ who decided, who exported it and when, the commit and the record file's SHA-256.
         msg = self.query_one("#export-msg", Static)
         by = str(services.identity) if services.identity else "(unknown: set --as)"
         try:
-            text = render(services.store, services.guidance, self.record_id, self._format(), exported_by=by,
+            text = render(services.store, services.guidance, self.export_id, self._format(), exported_by=by,
                           exported_at=now(), commit=self.commit)
             path = write_export(self.query_one("#export-path", Input).value, text)
         except InputError as exc:

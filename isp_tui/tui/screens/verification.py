@@ -11,7 +11,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
-from isp_tui.errors import printable
+from isp_tui.errors import InputError, printable
 
 RESULT_STYLES = {"PASS": "bold green", "FAIL": "bold red", "SKIP": "yellow"}
 
@@ -146,7 +146,11 @@ every revision of every final record: slower). Enter on a failure opens its reco
         _, failure = self.failures[int(event.row_key.value)]
         record, commit = failure.get("record"), failure.get("commit")
         store = self.app.services.store
-        if record and store.exists(record):
+        try:
+            exists = bool(record) and store.exists(record)
+        except InputError:  # not a record id (a failure quoting a stray file): nothing to open
+            record, exists = None, False
+        if exists:
             from isp_tui.tui.screens.browse import RecordScreen
 
             self.app.push_screen(RecordScreen(record))
