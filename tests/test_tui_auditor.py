@@ -341,3 +341,31 @@ async def test_reports_screen_has_the_overrides(repo, records):
         assert [c.label.plain for c in table.columns.values()][-4:] == \
                ["Recorded decision", "Reason for departing", "Advice sought", "Advice from"]
         assert table.get_row_at(0)[3:6] == ["Share", "Do not share", "Fictional: proportionality (test)."]
+
+
+async def test_a_destroyed_record_shows_its_tombstone_in_the_timeline(repo, records):
+    from isp_tui.sync import destroy
+
+    destroy(repo["store"], repo["ids"][0], "Fictional: retention period ended (test).",
+            Identity.parse("Test Admin <test.admin@example.invalid>"))
+    app = make_app(records)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await app.action_timeline()
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#action", Select).value = "destroy"
+        await settle(pilot)
+        [row] = screen.rows
+        assert row["record"] == repo["ids"][0]
+        table = screen.query_one("#changes", DataTable)
+        assert "Destroyed" in str(table.get_row_at(0)[0]) and "Test Admin" in str(table.get_row_at(0)[0])
+        table.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        tomb = app.screen
+        assert isinstance(tomb, RevisionScreen)
+        text = tomb.query_one("#revision", Markdown).source
+        assert "**Authorised by**: Test Admin" in text and "retention period ended" in text
+        assert "was destroyed" in str(tomb.query_one("#revision-head").render())
+        assert not tomb.readable  # nothing to export: the content is gone
