@@ -40,6 +40,7 @@ class Chart:
     series: list[tuple[str, list[int]]]  # (name, one value per label)
     stacked: bool  # the series are parts of one whole (stacked) or alternatives side by side (grouped)
     unit: str = "records"
+    tail: bool = False  # cut to the last labels, not the first (months: the latest matter most)
 
     def total(self, name: str | None = None) -> int:
         return sum(sum(values) for series, values in self.series if name is None or series == name)
@@ -127,7 +128,7 @@ def chart_for(report: Any) -> Chart | None:
         return None
     title, stacked, build = built
     labels, series = build(data["rows"])
-    return Chart(data["name"], title, labels, series, stacked)
+    return Chart(data["name"], title, labels, series, stacked, tail=data["name"] == "months")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,8 +136,10 @@ def chart_for(report: Any) -> Chart | None:
 
 
 def _shown(chart: Chart, limit: int) -> tuple[list[int], int]:
-    """Which labels are drawn (the first `limit`, in the report's order) and how many are left out."""
-    keep = list(range(len(chart.labels)))[:limit] if limit else list(range(len(chart.labels)))
+    """Which labels are drawn (the first `limit` in the report's order, or the last for a `tail` chart) and how
+    many are left out."""
+    every = list(range(len(chart.labels)))
+    keep = every if not limit or len(every) <= limit else every[-limit:] if chart.tail else every[:limit]
     return keep, len(chart.labels) - len(keep)
 
 
@@ -153,7 +156,7 @@ def chart_text(chart: Chart, width: int = 80, limit: int = 12) -> str:
     multi = len(chart.series) > 1
     if multi:
         lines.append("  " + "   ".join(f"{BAR_CHARS[n % len(BAR_CHARS)]} {name}" for n, (name, _) in enumerate(chart.series)))
-    label_width = min(max(len(chart.labels[i]) for i in keep), max(width // 3, 8))
+    label_width = min(max(len(chart.labels[i]) for i in keep), max(width * 11 // 20, 8))
     if chart.stacked:
         totals = [sum(values[i] for _, values in chart.series) for i in keep]
     else:
@@ -177,7 +180,7 @@ def chart_text(chart: Chart, width: int = 80, limit: int = 12) -> str:
             for n, (_, values) in enumerate(chart.series):
                 lines.append(f"{label if n == 0 else ' ' * label_width}  {bar([(n, values[i])])} {values[i]:,}")
     if left:
-        lines.append(f"  ... and {left:,} more in the table")
+        lines.append(f"  ... and {left:,} {'earlier' if chart.tail else 'more'} in the table")
     return "\n".join(lines) + "\n"
 
 
@@ -232,6 +235,6 @@ def chart_svg(chart: Chart, width: int = 640, limit: int = 20) -> str:
             y += bar_h
         y += gap
     if left:
-        out.append(f'<text x="0" y="{y + 12}">... and {left:,} more in the table</text>')
+        out.append(f'<text x="0" y="{y + 12}">... and {left:,} {"earlier" if chart.tail else "more"} in the table</text>')
     out.append("</svg>")
     return "\n".join(out)

@@ -369,3 +369,13 @@ async def test_a_destroyed_record_shows_its_tombstone_in_the_timeline(repo, reco
         assert "**Authorised by**: Test Admin" in text and "retention period ended" in text
         assert "was destroyed" in str(tomb.query_one("#revision-head").render())
         assert not tomb.readable  # nothing to export: the content is gone
+
+
+def test_a_long_chart_is_cut_to_its_latest_months_in_text_and_svg():
+    rows = [{"month": f"20{25 + n // 12}-{n % 12 + 1:02d}", "decisions": n, "share": n, "share-part": 0,
+             "do-not-share": 0, "drafts": 0} for n in range(30)]
+    chart = charts.chart_for({"name": "months", "rows": rows})
+    text = charts.chart_text(chart, width=80, limit=12)
+    assert "2027-06" in text and "2025-01" not in text and "18 earlier in the table" in text
+    assert "18 earlier in the table" in charts.chart_svg(chart, limit=12)
+    assert chart.total("Share") == sum(range(30))  # the series keep every row: only the drawing is cut

@@ -31,13 +31,14 @@ class ChartPlot(PlotextPlot):
         plt = self.plt
         plt.clear_figure()
         plt.title(chart.title)
-        labels = [_cut(label) for label in chart.labels[:SHOWN]]
+        shown = slice(-SHOWN, None) if chart.tail else slice(0, SHOWN)  # months: the latest
+        labels = [_cut(label) for label in chart.labels[shown]]
         if not labels:
             plt.text("none", 0, 0)
             self.styles.height = 8
             self.refresh(layout=True)
             return
-        values = [v[:SHOWN] for _, v in chart.series]
+        values = [v[shown] for _, v in chart.series]
         colours = list(COLOURS[:len(values)])
         if len(values) == 1:
             plt.bar(labels, values[0], orientation="horizontal", width=0.6, color=colours[0])
@@ -48,7 +49,8 @@ class ChartPlot(PlotextPlot):
         top = max([sum(col) for col in zip(*values)] if chart.stacked else [max(v) for v in values]) or 1
         step = max(1, -(-top // 4))
         plt.xticks(list(range(0, top + step, step)))  # whole numbers: these are counts of records
-        plt.xlabel(chart.unit + (f" (the first {SHOWN} of {len(chart.labels)}: t shows them all)"
+        plt.xlabel(chart.unit + (f" ({'the latest' if chart.tail else 'the first'} {SHOWN} of {len(chart.labels)}: "
+                                 "t shows them all)"
                                  if len(chart.labels) > SHOWN else ""))
         # as tall as the bars need (a bar a line, a blank between groups), not the whole pane: one month
         # drawn in forty lines reads as a wall
