@@ -379,3 +379,13 @@ def test_a_long_chart_is_cut_to_its_latest_months_in_text_and_svg():
     assert "2027-06" in text and "2025-01" not in text and "18 earlier in the table" in text
     assert "18 earlier in the table" in charts.chart_svg(chart, limit=12)
     assert chart.total("Share") == sum(range(30))  # the series keep every row: only the drawing is cut
+
+
+def test_the_chart_export_and_overrides_modules_are_core():
+    import subprocess
+    import sys
+
+    code = ("import sys, isp_tui.charts, isp_tui.export_file, isp_tui.overrides; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'textual_plotext')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
