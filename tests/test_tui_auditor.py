@@ -190,6 +190,7 @@ async def test_verification_passes_then_shows_a_failure_and_opens_its_record(rep
     app = make_app(records)
     async with app.run_test(size=SIZE) as pilot:
         await app.loaded.wait()
+        await settle(pilot)
         assert "never" in str(app.screen.query_one("#where").render())
         await pilot.press("v")
         await settle(pilot)
