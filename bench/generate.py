@@ -30,7 +30,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from isp_tui.guidance import load_guidance  # noqa: E402
 from isp_tui.record import Record  # noqa: E402
-from isp_tui.store import RULESETS_DIR, Identity, Store, commit_message, git_env  # noqa: E402
+from isp_tui.identity import Identity
+from isp_tui.store import RULESETS_DIR, Store, commit_message, git_env  # noqa: E402
 
 OUT = HERE / "out"
 SEED = 20261121

@@ -29,7 +29,8 @@ from generate import build  # noqa: E402
 
 from isp_tui.guidance import load_guidance  # noqa: E402
 from isp_tui.index import Index  # noqa: E402
-from isp_tui.store import BRANCH, Identity, Store  # noqa: E402
+from isp_tui.identity import Identity
+from isp_tui.store import BRANCH, Store  # noqa: E402
 
 AUTHOR = Identity("Test Benchmark", "test.benchmark@example.invalid")
 SCRATCH = HERE / "out" / "scratch"

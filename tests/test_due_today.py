@@ -11,7 +11,8 @@ from factory import final_record
 from isp_tui import retention
 from isp_tui.dates import now
 from isp_tui.index import DUE_SOON_DAYS, Index, due_state
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 from isp_tui.index.due import DUE, OVERDUE
 from isp_tui.tui.app import IspApp
 from isp_tui.tui.screens.home import DUE_LABELS

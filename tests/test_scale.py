@@ -22,7 +22,8 @@ from conftest import git
 from isp_tui.index import Index, Row, reported_values
 from isp_tui.index.db import discard
 from isp_tui.record import record_path
-from isp_tui.store import Identity, Problem, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Problem, Store
 
 SIZE = 600
 ROOT = Path(__file__).resolve().parent.parent

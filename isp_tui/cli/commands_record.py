@@ -46,11 +46,10 @@ def cmd_record(s: Session) -> int:
     args = s.args
     guidance = s.guidance()
     data = read_file(args.file, empty_ok=False)
-    ruleset = data.setdefault("ruleset", {})
-    if isinstance(ruleset, dict) and not ruleset.get("id"):  # a record naming none gets the default, as in the app
-        ruleset["id"] = s.default_ruleset(guidance)  # merge: pass it as the store's default_ruleset parameter
     store = s.store()
-    result = store.save(data, guidance, s.identity(store), draft=args.draft, file=args.file)
+    # a record naming no ruleset is decided under the person's default, as in the app
+    result = store.save(data, guidance, s.identity(store), draft=args.draft, file=args.file,
+                        ruleset=s.default_ruleset(guidance))
     return saved(args, result)
 
 

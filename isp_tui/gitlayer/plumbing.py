@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import git
 
 ZERO = "0" * 40
+BRANCH = "refs/heads/main"  # the records branch
 TREE_MODE = 0o40000
 FILE_MODE = 0o100644
 

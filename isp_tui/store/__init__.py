@@ -15,25 +15,13 @@ from isp_tui.gitlayer.messages import commit_message
 from isp_tui.gitlayer.plumbing import ZERO, blob_id
 from isp_tui.record import RECORD_GLOB
 from isp_tui.record.model import outcome_table
-from isp_tui.record.normalise import default_ruleset_id
 from isp_tui.store.commit import BRANCH, STALE_GIT_LOCK
 from isp_tui.store.files import atomic_write, fsync_dir, make_dirs
 from isp_tui.store.repo import BACKGROUND, LOCK_TIMEOUT, Store, wait_for_background
 from isp_tui.store.save import RULESETS_DIR
-from isp_tui.store.types import Identity, Problem, Revision, Saved
-
-# merge: sync.py imports `_outcome` from here; switch it to isp_tui.record.model.outcome_table, then delete this
-_outcome = outcome_table
-
-
-def default_ruleset(guidance, wanted: str | None = None) -> str:
-    """merge: use isp_tui.config.default_ruleset(config, guidance), the one default ruleset rule (faces).
-
-    `wanted` (the caller's configured default) if the guidance has it, else the guidance's own default.
-    The store never reads the config file: the caller passes what it read."""
-    return wanted if wanted in guidance.rulesets else default_ruleset_id(guidance)
-
+from isp_tui.identity import Identity
+from isp_tui.store.types import Problem, Revision, Saved
 
 __all__ = ["BACKGROUND", "BRANCH", "LOCK_TIMEOUT", "RECORD_GLOB", "RULESETS_DIR", "STALE_GIT_LOCK", "ZERO", "Identity",
-           "Problem", "Revision", "Saved", "Store", "atomic_write", "blob_id", "commit_message", "default_ruleset",
+           "Problem", "Revision", "Saved", "Store", "atomic_write", "blob_id", "commit_message",
            "fsync_dir", "git_env", "make_dirs", "outcome_table", "wait_for_background"]

@@ -17,7 +17,7 @@ from isp_tui.gitlayer.plumbing import blob_id
 from isp_tui.guidance import parse_toml
 from isp_tui.store.commit import REF_LOCKS
 from isp_tui.store.files import atomic_write
-from isp_tui.store.types import Identity
+from isp_tui.identity import Identity
 
 if TYPE_CHECKING:
     from isp_tui.store.repo import Store

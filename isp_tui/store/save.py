@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from isp_tui.config import default_ruleset
 from isp_tui.dates import now, response_due
 from isp_tui.errors import InputError, StoreError
 from isp_tui.gitlayer.env import run_git
@@ -13,9 +14,9 @@ from isp_tui.gitlayer.messages import commit_message
 from isp_tui.guidance import Guidance
 from isp_tui.record import FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, normalise
 from isp_tui.record.model import FIXED_TABLES, outcome_table
-from isp_tui.record.normalise import default_ruleset_id
 from isp_tui.store.files import atomic_write
-from isp_tui.store.types import Identity, Saved
+from isp_tui.identity import Identity
+from isp_tui.store.types import Saved
 
 if TYPE_CHECKING:
     from isp_tui.store.repo import Store
@@ -135,7 +136,7 @@ class Saving:
         data["status"] = "final" if final else "draft"
         data["created"] = existing.data["created"] if existing else data.get("created") or now()
         wanted = data.get("ruleset", {}).get("id") or (ruleset if ruleset in guidance.rulesets else None)
-        data["ruleset"] = guidance.ruleset(wanted or default_ruleset_id(guidance)).pin()
+        data["ruleset"] = guidance.ruleset(wanted or default_ruleset(None, guidance)).pin()
         decided = data.setdefault("decided", {})
         decided.setdefault("by", str(author))
         request = data.get("request")
