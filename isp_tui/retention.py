@@ -24,13 +24,13 @@ from isp_tui.gitlayer.env import start_git
 from isp_tui.gitlayer.messages import destroy_message
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO
 from isp_tui.identity import Identity
-from isp_tui.record.ids import record_path
+from isp_tui.record.ids import record_path, tombstone_path
 from isp_tui.record.model import Record
 from isp_tui.record.schema import check_text
 from isp_tui.store.files import atomic_write
 from isp_tui.store.repo import Store
 from isp_tui.sync.cycle import sync_lock
-from isp_tui.sync.objects import TOMBSTONES, has_object, has_path, read_blob, rev
+from isp_tui.sync.objects import has_object, has_path, read_blob, rev
 from isp_tui.sync.remote import REMOTE, REMOTE_REF, git_message, remote_url
 
 
@@ -117,7 +117,7 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         raise InputError("destroying a record needs a reason", field="--reason")
     check_text(reason, None, "--reason")
     path = record_path(record_id)
-    tomb_path = f"{TOMBSTONES}/{record_id}.toml"
+    tomb_path = tombstone_path(record_id)
     with sync_lock(store, timeout=60), store.lock():
         head = store.head()
         if head is None or not store.git("log", "--format=%H", "-n", "1", "--all", "--", path).strip():

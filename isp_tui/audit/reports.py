@@ -18,8 +18,10 @@ from isp_tui.dates import correction_due, response_due, working_days_between
 from isp_tui.engine import OUTCOMES as ENGINE_OUTCOMES
 from isp_tui.errors import InputError
 from isp_tui.guidance import Guidance
-from isp_tui.record import RECORDED, Record
-from isp_tui.store import Store
+from isp_tui.index.due import due_sql, is_due
+from isp_tui.record.model import Record
+from isp_tui.record.schema import RECORDED, SHARING_DECISIONS
+from isp_tui.store.repo import Store
 
 
 @dataclass
@@ -46,7 +48,6 @@ REPORTS = {
     "corrections": "Corrections not passed on to recipients within 14 days",
     "reviews": "Records due or past their review or retention date",
 }
-SHARED = ("share", "share-part")  # merge: use record.SHARING_DECISIONS
 NOT_WITH_CONSENT = ("refused", "withdrawn", "not-sought", "unsure")
 # The rows of the outcomes report: the practitioner's recorded decisions (record.RECORDED) and the engine's
 # outcomes (engine.OUTCOMES), each once, in that order.
@@ -110,7 +111,7 @@ class Reported:
 
 
 FINAL = "status = 'final'"
-SHARED_SQL = f"recorded IN ({', '.join(repr(o) for o in SHARED)})"
+SHARED_SQL = f"recorded IN ({', '.join(repr(o) for o in SHARING_DECISIONS)})"
 
 
 def _day(text: str | None) -> date | None:
@@ -224,12 +225,12 @@ def _late_corrections(q: Reported) -> Report:
 def _due_review(q: Reported) -> Report:
     """Final records whose review or retention date is today or past: a date of today IS due, as in
     `isp retention list` and Home."""
-    # merge: use index.due.due_state(day, today) for "due" (today) and "overdue" (before it)
     rows = []
     today = q.today.isoformat()
     for id_, review, retain in q(f"SELECT id, review_on, retain_until FROM reported WHERE {FINAL} AND "
-                                 "(review_on <= ? OR retain_until <= ?) ORDER BY id", today, today):
-        past = [kind for kind, when in (("review", review), ("retention", retain)) if when and when <= today]
+                                 f"({due_sql('review_on', '?')} OR {due_sql('retain_until', '?')}) ORDER BY id",
+                                 today, today):
+        past = [kind for kind, when in (("review", review), ("retention", retain)) if is_due(_day(when), q.today)]
         rows.append({"id": id_, "review_on": _day(review), "retain_until": _day(retain), "past": ", ".join(past)})
     return Report("reviews", REPORTS["reviews"], "000 6.7.1; 002 Record",
                   ["id", "review_on", "retain_until", "past"], rows)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from isp_tui.errors import InputError
 from isp_tui.index.db import Row, reported_values, row_values
-from isp_tui.index.workers import blobs
+from isp_tui.gitlayer.plumbing import blobs
 from isp_tui.record import Record
 from isp_tui.store import Problem
 

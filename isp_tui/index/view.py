@@ -16,7 +16,7 @@ from isp_tui.index import build
 from isp_tui.index.db import FILE, SELECT, Row, connect, discard, row_from
 from isp_tui.index.due import DUE_SOON_DAYS, Due, due_in, past_review_in
 from isp_tui.index.search import Search
-from isp_tui.index.workers import blobs
+from isp_tui.gitlayer.plumbing import blobs
 from isp_tui.record import Record
 from isp_tui.store import Problem, Store
 

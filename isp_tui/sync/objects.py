@@ -7,12 +7,10 @@ import subprocess
 from typing import TYPE_CHECKING
 
 from isp_tui.gitlayer.env import run_git
-from isp_tui.record.ids import id_from_path, is_record_id
+from isp_tui.record.ids import TOMBSTONES, id_from_path, is_record_id
 
 if TYPE_CHECKING:
     from isp_tui.store.repo import Store
-
-TOMBSTONES = "retention/destroyed"  # a destroyed record's tombstone: TOMBSTONES/<id>.toml
 
 
 def rev(store: Store, ref: str) -> str | None:
