@@ -13,7 +13,7 @@ from isp_tui.gitlayer.env import run_git
 from isp_tui.gitlayer.messages import commit_message
 from isp_tui.guidance import Guidance
 from isp_tui.record import FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, normalise
-from isp_tui.record.model import FIXED_TABLES, outcome_table
+from isp_tui.record.model import FIXED_TABLES, KEPT_BY_STORE, outcome_table
 from isp_tui.store.files import atomic_write
 from isp_tui.identity import Identity
 from isp_tui.store.types import Saved
@@ -70,7 +70,7 @@ class Saving:
             if not current.is_final:
                 raise InputError(f"record {record_id} is a draft; save it again with `isp record FILE --draft` instead",
                                  field="id")
-            proposed = {k: v for k, v in data.items() if k not in ("amendments", "outcome", "corrections")}
+            proposed = {k: v for k, v in data.items() if k not in KEPT_BY_STORE}
             for key in FIXED_TABLES:
                 if key in current.data:
                     proposed.setdefault(key, current.data[key])
