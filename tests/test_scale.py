@@ -261,7 +261,7 @@ def test_the_commit_graph_is_written_with_changed_paths_and_history_reads_the_sa
     assert store.history(some) == before
     index = Index(store)
     index.refresh()  # the graph is recorded as current: nothing to write
-    from isp_tui.store import wait_for_background
+    from isp_tui.store.repo import wait_for_background
 
     wait_for_background()
 

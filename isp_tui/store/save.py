@@ -24,6 +24,33 @@ if TYPE_CHECKING:
 RULESETS_DIR = "rulesets"
 
 
+def complete(record: Record, guidance: Guidance, author: Identity, *, final: bool, existing: Record | None,
+             file: object = None, ruleset: str | None = None) -> Record:
+    """The record as a save writes it: schema, status, created, the ruleset pinned, the response due date,
+    normalised (record.normalise), the engine's outcome; `final`: decided.at, and refused if anything is
+    missing. `ruleset`: the one a record naming none is decided under."""
+    data = record.data
+    data["schema"] = SCHEMA_VERSION
+    data["status"] = "final" if final else "draft"
+    data["created"] = existing.data["created"] if existing else data.get("created") or now()
+    wanted = data.get("ruleset", {}).get("id") or (ruleset if ruleset in guidance.rulesets else None)
+    data["ruleset"] = guidance.ruleset(wanted or default_ruleset(None, guidance)).pin()
+    decided = data.setdefault("decided", {})
+    decided.setdefault("by", str(author))
+    request = data.get("request")
+    if request and "received" in request and "response_due" not in request:
+        request["response_due"] = response_due(request["received"])
+    record = Record.from_dict(normalise(data, guidance), file, guidance=guidance, new=True)
+    data = record.data
+    data["outcome"] = outcome_table(record, guidance)
+    if final:
+        data.setdefault("decided", {})["at"] = now()
+        missing = record.missing_for_final(guidance)
+        if missing:
+            raise InputError(f"cannot be final; still missing: {', '.join(missing)}", file=file)
+    return Record.from_dict(data, guidance=guidance)
+
+
 class Saving:
     """A Store's saves. The default ruleset (for a record that names none) is the caller's to pass: the store
     never reads a person's config file; without one it is the guidance's own default."""
@@ -46,7 +73,7 @@ class Saving:
                                          file=file, field="id")
             else:
                 record.data["id"] = new_id()
-            record = self._complete(record, guidance, author, final=not draft, existing=existing, file=file,
+            record = complete(record, guidance, author, final=not draft, existing=existing, file=file,
                                     ruleset=ruleset)
             return self._write(record, "draft" if draft else "final", author, guidance)
 
@@ -128,29 +155,6 @@ class Saving:
             if record.data.get("corrections") == current.data.get("corrections"):
                 raise InputError("nothing changed: the corrections match the record as it stands", field="corrections")
             return self._write(record, "correct", author, guidance)
-
-    def _complete(self: Store, record: Record, guidance: Guidance, author: Identity, *, final: bool,
-                  existing: Record | None, file: object = None, ruleset: str | None = None) -> Record:
-        data = record.data
-        data["schema"] = SCHEMA_VERSION
-        data["status"] = "final" if final else "draft"
-        data["created"] = existing.data["created"] if existing else data.get("created") or now()
-        wanted = data.get("ruleset", {}).get("id") or (ruleset if ruleset in guidance.rulesets else None)
-        data["ruleset"] = guidance.ruleset(wanted or default_ruleset(None, guidance)).pin()
-        decided = data.setdefault("decided", {})
-        decided.setdefault("by", str(author))
-        request = data.get("request")
-        if request and "received" in request and "response_due" not in request:
-            request["response_due"] = response_due(request["received"])
-        record = Record.from_dict(normalise(data, guidance), file, guidance=guidance, new=True)
-        data = record.data
-        data["outcome"] = outcome_table(record, guidance)
-        if final:
-            data.setdefault("decided", {})["at"] = now()
-            missing = record.missing_for_final(guidance)
-            if missing:
-                raise InputError(f"cannot be final; still missing: {', '.join(missing)}", file=file)
-        return Record.from_dict(data, guidance=guidance)
 
     def _write(self: Store, record: Record, action: str, author: Identity, guidance: Guidance) -> Saved:
         """Journal, write the file atomically, commit without the index, move the branch, sync the index."""
