@@ -25,7 +25,9 @@ import tomli_w
 
 from isp_tui.audit.checks import Check
 from isp_tui.errors import InputError
-from isp_tui.store import BRANCH, Store, atomic_write
+from isp_tui.gitlayer.plumbing import BRANCH
+from isp_tui.store import Store
+from isp_tui.store.files import atomic_write
 from isp_tui.tomlfile import parse_toml
 
 POLICY = "signing.toml"
@@ -144,6 +146,6 @@ def publish(store: Store, *, admins: list[str], signers_file: str, author: Any) 
 
 
 def _env() -> dict[str, Any]:
-    from isp_tui.store import git_env  # merge: use gitlayer.env.run_git
+    from isp_tui.gitlayer.env import git_env
 
     return git_env()

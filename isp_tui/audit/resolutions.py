@@ -18,7 +18,8 @@ from isp_tui.audit.gitlog import Commit
 from isp_tui.gitlayer.messages import parse_message, resolution
 from isp_tui.errors import InputError
 from isp_tui.record import record_path
-from isp_tui.store import Store, git_env
+from isp_tui.gitlayer.env import git_env
+from isp_tui.store import Store
 from isp_tui.tomlfile import parse_toml
 
 

@@ -10,7 +10,8 @@ import subprocess
 from pathlib import Path
 
 from isp_tui.errors import InputError
-from isp_tui.store import Store, atomic_write
+from isp_tui.store import Store
+from isp_tui.store.files import atomic_write
 
 SIGNATURES = "signature-cache"  # under .git/isp: each commit's signature check, for the allowed signers as they are
 
@@ -173,7 +174,7 @@ def resign_unpushed(store: Store) -> list[tuple[str, str]]:
 
 
 def resign_one(store: Store, sha: str, mapped: dict[str, str]) -> str:
-    from isp_tui.store import git_env  # merge: use gitlayer.env.run_git
+    from isp_tui.gitlayer.env import git_env
 
     raw = store.git("cat-file", "commit", sha)
     header, _, message = raw.partition("\n\n")

@@ -21,12 +21,10 @@ A record is one TOML file. Its tables, in the order they are written:
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any, Callable
 
-from isp_tui.errors import InputError
+from isp_tui.errors import InputError, check_printable
 from isp_tui.guidance import Guidance
 
 STATUSES = ("draft", "final")
@@ -44,12 +42,13 @@ SECTIONS: dict[str, dict[str, type]] = {
     "subject": {"name": Text, "date_of_birth": Day, "reference": Text},
     "request": {"requester": Text, "agency": Text, "asked_for": Text, "received": Day, "response_due": Day,
                 "in_writing": Flag, "urgent": Flag, "responded": Day},
-    "decision": {"recorded": Text, "reasons": Text, "override_reason": Text, "public_interest": Text},
+    "decision": {"recorded": Text, "reasons": Text, "override_reason": Text, "public_interest": Text,
+                 "necessity": Text},  # necessity: why sharing is necessary (ICO Annex B item 10)
     "recipient": {"agency": Text, "agency_id": Text, "person": Text},
     "sharing": {"information": Text, "data_categories": Texts, "source": Text, "originator": Text, "purpose": Text,
                 "shared_on": Day, "method": Text, "onward_sharing": Text, "time_limits": Text,
                 "fact_and_opinion": Flag},
-    "consent": {"explanation": Text},
+    "consent": {"explanation": Text, "on": Day, "child_view": Text},  # on: when consent was given (003 App A)
     "transparency": {"told": Flag, "not_told_reason": Text},
     "advice": {"sought": Flag, "from": Text, "summary": Text, "on": Day},
     "retention": {"review_on": Day, "retain_until": Day},
@@ -68,25 +67,12 @@ PERSONAL = ("subject.",)
 def is_personal(field: str) -> bool:
     return field.startswith(PERSONAL)
 
-BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
-
-
-_ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-
 
 def check_text(value: str, file: object, key: str) -> str:
     """Refuse what a terminal would act on rather than show: control, escape and bidi-override characters."""
     if len(value) > MAX_TEXT:
         raise InputError(f"is {len(value):,} characters long; at most {MAX_TEXT:,} are allowed", file=file, field=key)
-    if value.isascii() and not _ASCII_CONTROL.search(value):
-        return value  # the common case, checked in C: the only ASCII characters refused are controls
-    for n, char in enumerate(value):
-        if char in "\n\t":
-            continue
-        if char in BIDI or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co"):
-            raise InputError(f"holds a control or direction-override character (U+{ord(char):04X}) at position {n}; "
-                             "remove it", file=file, field=key)
-    return value
+    return check_printable(value, file, key)
 
 
 def check_value(value: Any, kind: type, file: object, key: str) -> Any:
@@ -214,3 +200,8 @@ def check_changes(value: Any, file: object, where: str) -> list[dict[str, Any]]:
         out.append(dict(change))
     return out
 
+
+
+def blank(value: Any) -> bool:
+    """A field with nothing in it: absent, an empty string or an empty list."""
+    return value is None or value == "" or value == []

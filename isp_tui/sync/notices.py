@@ -13,7 +13,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from isp_tui.gitlayer.messages import parse_message, resolution
-from isp_tui.store import Identity, Store, atomic_write  # merge: use isp_tui.identity.Identity
+from isp_tui.identity import Identity
+from isp_tui.store import Store
+from isp_tui.store.files import atomic_write
 from isp_tui.sync.objects import is_ancestor
 
 NOT_KEPT = "not-kept"  # under .git/isp: JSON list of NotKept

@@ -15,9 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from isp_tui.dates import now
-from isp_tui.record import RECORD_GLOB  # merge: use isp_tui.record.ids.RECORD_GLOB
-from isp_tui.store import Store, atomic_write
-from isp_tui.sync.objects import id_of, is_ancestor, records_between, rev, tombstoned
+from isp_tui.record.ids import RECORD_GLOB
+from isp_tui.store import Store
+from isp_tui.store.files import atomic_write
+from isp_tui.record.ids import id_from_path as id_of
+from isp_tui.sync.objects import is_ancestor, records_between, rev, tombstoned
 
 SERVER_REF = "refs/isp/server"
 FAILURE = "last-failure"  # under .git/isp: {"at": ISO time, "reason": the message}
