@@ -6,15 +6,19 @@ here, testable without Textual. The engine, the record and the store make the de
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from isp_tui.errors import InputError
 from isp_tui.tui.forms.fields import (HOW_SHORT, SHARING, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get,
                                       next_in_cycle, parse_typed, prune, put)
+from isp_tui.tui.forms.law import cited, sensitivity
 from isp_tui.tui.forms.steps import Spec, how_fields, spec
 
+UNSURE_BASIS = "lawful_basis.unsure"  # not a record key: "unsure" at the lawful-basis question
+
 if TYPE_CHECKING:
-    from isp_tui.guidance import Guidance
+    from isp_tui.guidance import Guidance, LegalBasis
 
 
 class DecisionForm:
@@ -28,7 +32,10 @@ class DecisionForm:
             self.data["ruleset"] = {"id": ruleset_id}
         if not self.data.get("decided"):
             self.data["decided"] = {k: v for k, v in (("role", role), ("organisation", organisation)) if v}
-        self.data.setdefault("context", {}).setdefault("subject_is_child", True)
+        context = self.data.setdefault("context", {})
+        if "subject" not in context:  # a draft written before `subject`: its subject_is_child says which
+            context["subject"] = "adult" if context.get("subject_is_child") is False else "child"
+        context.pop("subject_is_child", None)
         self.ruleset = guidance.rulesets.get(self.data["ruleset"]["id"]) or guidance.rulesets[ruleset_id]
         self.decision = None
         self.error = ""
@@ -40,11 +47,17 @@ class DecisionForm:
         from isp_tui.engine import decide, read_answers
 
         try:
-            answers = read_answers(self.data.get("when"), self.data.get("context"), self.guidance)
+            answers = read_answers(self.data.get("when"), self.data.get("context"), self.guidance,
+                                   categories=get(self.data, "sharing.data_categories") or [])
             self.decision = decide(answers, self.ruleset, self.guidance)
             self.error = ""
         except InputError as exc:
             self.decision, self.error = None, str(exc)
+
+    @property
+    def day(self) -> date:
+        """The day the decision is made: the law in force on it is the law it may cite (the engine's too)."""
+        return date.today()
 
     @property
     def outcome(self) -> str:
@@ -59,11 +72,29 @@ class DecisionForm:
 
     # -- answering -----------------------------------------------------------------------------------------
 
+    def value(self, key: str) -> Any:
+        """A field's answer as the form shows it ("lawful_basis.unsure": whether the basis is "unsure")."""
+        if key == UNSURE_BASIS:
+            return "yes" if get(self.data, "when.lawful_basis") == "unsure" else "no"
+        return get(self.data, key)
+
     def set(self, key: str, value: Any, *, keep_empty: bool = False, force: bool = False) -> bool:
-        """Take an answer; whether it changed anything (the engine then looks again)."""
+        """Take an answer; whether it changed anything (the engine then looks again). What follows from it is
+        filled in: consent given is dated today, the data categories shared set the data's kind."""
+        if key == UNSURE_BASIS:
+            if value == self.value(key):
+                return False
+            key, value, keep_empty = "when.lawful_basis", ("unsure" if value == "yes" else None), False
         if get(self.data, key) == value and not force:
             return False
         put(self.data, key, value, keep_empty=keep_empty)
+        if key == "when.consent" and value == "given" and get(self.data, "consent.on") is None:
+            put(self.data, "consent.on", date.today())
+        if key == "sharing.data_categories":
+            for flag, raised in sensitivity(self.guidance, list(value or [])).items():
+                put(self.data, flag, raised)
+        if key == "context.subject":
+            put(self.data, "context.subject_is_child", None)
         self.evaluate()
         return True
 
@@ -94,8 +125,25 @@ class DecisionForm:
         self.evaluate()
         return agency, changed
 
+    def citable_bases(self, only: str, query: str = "") -> list[tuple[LegalBasis, str]]:
+        """The bases a practitioner may cite ("general" or "condition") matching `query`: those in force on the
+        decision's day in this wording's era, each with when it came into force ("" for one not tied to a date);
+        one already cited is kept so it can be unticked."""
+        chosen = set(cited(self.data))
+        words = query.casefold().split()
+        out = []
+        for basis in self.guidance.bases.values():
+            if basis.special_category != (only == "condition"):
+                continue
+            if basis.id not in chosen and not (basis.fits_era(self.ruleset.era) and basis.in_force_on(self.day)):
+                continue
+            if all(w in f"{basis.id} {basis.title} {basis.kind}".casefold() for w in words):
+                dated = basis.in_force is not None or basis.in_force_source
+                out.append((basis, basis.force_text().split(" (")[0] if dated else ""))
+        return out
+
     def bases_after(self, visible: set[str], selected: list[str]) -> list[str]:
-        return chosen_bases(get(self.data, "when.lawful_basis") or [], visible, selected)
+        return chosen_bases(cited(self.data), visible, selected)
 
     # -- the steps -------------------------------------------------------------------------------------------
 
@@ -118,7 +166,7 @@ class DecisionForm:
         return spec(self, step)
 
     def how_fields(self, how_id: str) -> list[Field]:
-        return how_fields(self.guidance, how_id)
+        return how_fields(self.guidance, how_id, self.ruleset.era)
 
     def title(self, step: str) -> str:
         """A step's short title, for the list of steps and the missing list."""
@@ -181,7 +229,9 @@ class DecisionForm:
         data = self.data
         if target in SHORT:
             answer = get(data, f"when.{target}")
-            if target == "lawful_basis" and answer is not None:
+            if target == "lawful_basis" and answer == "unsure":
+                answer = "unsure: seek advice"
+            elif target == "lawful_basis" and answer is not None:
                 answer = "; ".join(self.guidance.bases[b].title for b in answer) or "none identified"
             on_path = self.decision and target in self.decision.path
             return f"{SHORT[target]} {answer if answer is not None else ('not answered' if on_path else 'not reached')}"
@@ -207,7 +257,12 @@ def drop_off_path(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]
             when.pop(key, None)
     if when.get("consent") != "not-sought":
         when.pop("consent_not_sought_reason", None)
-    if not get(data, "context.subject_is_child"):
+    if when.get("consent") != "given":  # who consented, how and when: only for consent given
+        for key in ("consent_by", "consent_how", "consent_informed"):
+            when.pop(key, None)
+        for key in ("on", "child_view"):
+            data.get("consent", {}).pop(key, None)
+    if get(data, "context.subject") != "child":
         data.get("checklists", {}).pop("child-capacity", None)
         data.get("context", {}).pop("child_capacity", None)
     if get(data, "decision.recorded") not in SHARING:

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from isp_tui.errors import InputError
 from isp_tui.tui.forms import DecisionForm, Field, get, step_of
 from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT
+from isp_tui.tui.forms.law import cited
 from isp_tui.tui.widgets.choice import ChoiceList, TickList
 
 OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow",
@@ -32,7 +33,7 @@ def widget_named(screen, name: str):
 
 def field_box(form: DecisionForm, f: Field) -> Vertical | Static:
     """One field: its label, its widget (named by the record key it fills) and its hint."""
-    value = get(form.data, f.key)
+    value = form.value(f.key)
     if f.kind == "note":
         return Static(Text(f.label, style="italic"), classes="note field")
     out: list[Any] = [Label(Text(f.label), classes="field-label")]
@@ -73,15 +74,14 @@ def checklist_options(form: DecisionForm, f: Field) -> list[Option]:
 
 
 def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text, str, bool]]:
-    chosen = set(get(form.data, "when.lawful_basis") or [])
-    words = query.casefold().split()
+    """The bases the form lets the practitioner cite, each with when it came into force."""
+    chosen = set(cited(form.data))
     out = []
-    for basis in form.guidance.bases.values():
-        if not basis.fits_era(form.ruleset.era) or basis.special_category != (only == "condition"):
-            continue
-        hay = f"{basis.id} {basis.title} {basis.kind}".casefold()
-        if all(w in hay for w in words):
-            out.append((Text(basis.title), basis.id, basis.id in chosen))
+    for basis, force in form.citable_bases(only, query):
+        label = Text(basis.title)
+        if force:
+            label.append(f" ({force})", style="dim")
+        out.append((label, basis.id, basis.id in chosen))
     return out
 
 
@@ -120,7 +120,7 @@ def flowchart_map(form: DecisionForm, step_id: str) -> Text:
     for q in rs.when:
         answer = get(data, f"when.{q.id}")
         if q.id == "lawful_basis" and answer is not None:
-            answer = f"{len(answer)} cited" if answer else "none"
+            answer = "unsure" if answer == "unsure" else (f"{len(answer)} cited" if answer else "none")
         label = SHORT.get(q.id, q.question[:28])
         if q.id == current:
             text.append(f"> {label}\n", style="bold reverse")
@@ -201,7 +201,7 @@ def review_widgets(form: DecisionForm, decided_by: str | None) -> list[Any]:
         steps = form.steps()
         options = []
         for n, item in enumerate(missing):
-            target = step_of(item)
+            target = step_of(item, steps)
             options.append(Option(Text(f"- {item}  ({form.title(target)})", style="red"),
                                   id=f"goto:{n}:{target}" if target in steps else None))
         widgets.append(OptionList(*options, id="missing", compact=True))
