@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 # True once the app's decision form asks why sharing is necessary and who consented and how; until then only
 # `isp record` files are held to those two (the others below are always required).
-FORM_ASKS_LAW_FIELDS = True
+FORM_ASKS_LAW_FIELDS = False
 
 
 def missing_by_law(record: Record, guidance: Guidance) -> list[str]:

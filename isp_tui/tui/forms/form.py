@@ -13,6 +13,9 @@ from isp_tui.errors import InputError
 from isp_tui.tui.forms.fields import (HOW_SHORT, SHARING, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get,
                                       next_in_cycle, parse_typed, prune, put)
 from isp_tui.tui.forms.law import cited, sensitivity
+from isp_tui.tui.forms.prefill import follow
+from isp_tui.tui.forms.progress import in_words, plain, position
+from isp_tui.tui.forms.review import value_words
 from isp_tui.tui.forms.steps import Spec, how_fields, spec
 
 UNSURE_BASIS = "lawful_basis.unsure"  # not a record key: "unsure" at the lawful-basis question
@@ -23,10 +26,11 @@ if TYPE_CHECKING:
 
 class DecisionForm:
     def __init__(self, guidance: Guidance, data: dict[str, Any] | None = None, *, ruleset_id: str,
-                 role: str = "", organisation: str = ""):
+                 role: str = "", organisation: str = "", today: date | None = None):
         """`ruleset_id`: the one new decisions use (a resumed draft keeps its own); `role` and `organisation`:
         the practitioner's, from the config, for a decision that names none."""
         self.guidance = guidance
+        self.today = today or date.today()
         self.data: dict[str, Any] = copy.deepcopy(data) if data else {}
         if not self.data.get("ruleset", {}).get("id"):
             self.data["ruleset"] = {"id": ruleset_id}
@@ -37,6 +41,7 @@ class DecisionForm:
             context["subject"] = "adult" if context.get("subject_is_child") is False else "child"
         context.pop("subject_is_child", None)
         self.ruleset = guidance.rulesets.get(self.data["ruleset"]["id"]) or guidance.rulesets[ruleset_id]
+        self.recipient_follows = not get(self.data, "recipient.agency")  # the recipient is the requester until set
         self.decision = None
         self.error = ""
         self.evaluate()
@@ -57,7 +62,7 @@ class DecisionForm:
     @property
     def day(self) -> date:
         """The day the decision is made: the law in force on it is the law it may cite (the engine's too)."""
-        return date.today()
+        return self.today
 
     @property
     def outcome(self) -> str:
@@ -89,12 +94,13 @@ class DecisionForm:
             return False
         put(self.data, key, value, keep_empty=keep_empty)
         if key == "when.consent" and value == "given" and get(self.data, "consent.on") is None:
-            put(self.data, "consent.on", date.today())
+            put(self.data, "consent.on", self.today)
         if key == "sharing.data_categories":
             for flag, raised in sensitivity(self.guidance, list(value or [])).items():
                 put(self.data, flag, raised)
         if key == "context.subject":
             put(self.data, "context.subject_is_child", None)
+        follow(self, key, value)
         self.evaluate()
         return True
 
@@ -122,8 +128,18 @@ class DecisionForm:
         changed = any(get(self.data, key) != value for key, value in answers.items())
         for key, value in answers.items():
             put(self.data, key, value)
+        self.recipient_follows = False
         self.evaluate()
         return agency, changed
+
+    def type_agency(self, text: str) -> bool:
+        """Text typed into the partner register's filter is the recipient until an entry is chosen: an agency
+        not in the register is kept as typed. Whether the recipient changed."""
+        if not text.strip() or text == get(self.data, "recipient.agency"):
+            return False
+        put(self.data, "recipient.agency_id", None)
+        self.recipient_follows = False
+        return self.set("recipient.agency", text)
 
     def citable_bases(self, only: str, query: str = "") -> list[tuple[LegalBasis, str]]:
         """The bases a practitioner may cite ("general" or "condition") matching `query`: those in force on the
@@ -181,14 +197,14 @@ class DecisionForm:
         return f"How: {how.step}" if how else step
 
     def position(self, step: str) -> str:
-        steps = self.steps()
-        return f"Step {steps.index(step) + 1} of {len(steps)}. " if step in steps else ""
+        """The step's stage ("" for a step no longer on the way)."""
+        return position(step) if step in self.steps() else ""
 
     def blocked(self, step: str) -> str:
         """Why the person cannot move on from `step` (the flowchart is waiting for its answer), or ""."""
         steps = self.steps()
         if step.startswith("when:") and step == steps[-2] and self.outcome == "incomplete":
-            missing = ", ".join(self.decision.missing) if self.decision else self.error
+            missing = "; ".join(w for w, _ in in_words(self, list(self.decision.missing))) if self.decision else self.error
             return f"Answer this question to go on ({missing}); ctrl+r shows the review."
         return ""
 
@@ -232,7 +248,7 @@ class DecisionForm:
             if target == "lawful_basis" and answer == "unsure":
                 answer = "unsure: seek advice"
             elif target == "lawful_basis" and answer is not None:
-                answer = "; ".join(self.guidance.bases[b].title for b in answer) or "none identified"
+                answer = f"{len(answer)} cited (named under The record)" if answer else "none identified"
             on_path = self.decision and target in self.decision.path
             return f"{SHORT[target]} {answer if answer is not None else ('not answered' if on_path else 'not reached')}"
         how = {s.id: s for s in self.ruleset.how}.get(target)
@@ -242,10 +258,9 @@ class DecisionForm:
         for f in self.how_fields(target):
             value = get(data, f.key)
             if value not in (None, "", []):
-                if isinstance(value, bool):
-                    value = "yes" if value else "no"
-                values.append(f"{f.label}: {str(value)[:60]}")
-        return f"{how.step[:50]}: {'; '.join(values) if values else 'not recorded'}"
+                words = value_words(self, f.key, value, {f.key: dict(f.options)})
+                values.append(f"{plain(f.label)}: {words if len(words) <= 60 else words[:59] + '…'}")
+        return f"{how.step}: {'; '.join(values) if values else 'not recorded'}"
 
 
 def drop_off_path(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
