@@ -10,8 +10,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from isp_tui.errors import InputError
-from isp_tui.tui.forms.fields import (HOW_SHORT, SHARING, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get,
-                                      next_in_cycle, parse_typed, prune, put)
+from isp_tui.record.normalise import normalise
+from isp_tui.record.schema import SHARING_DECISIONS
+from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get, next_in_cycle,
+                                      parse_typed, put)
 from isp_tui.tui.forms.law import cited, sensitivity
 from isp_tui.tui.forms.prefill import follow
 from isp_tui.tui.forms.progress import in_words, plain, position
@@ -172,7 +174,7 @@ class DecisionForm:
             steps.append("advice")
         if self.outcome != "incomplete":
             steps.append("decision")
-            if get(self.data, "decision.recorded") in SHARING:
+            if get(self.data, "decision.recorded") in SHARING_DECISIONS:
                 steps += [f"how:{step.id}" for step in self.ruleset.how]
             steps += ["retention", "checklist"]
         steps.append("review")
@@ -224,11 +226,19 @@ class DecisionForm:
     # -- the record ------------------------------------------------------------------------------------------
 
     def build(self, decided_by: str | None = None) -> dict[str, Any]:
-        """The record dict as it will be saved, `decided_by` filled in if it names none."""
+        """The record dict as it will be saved (record.normalise, as the store saves it), `decided_by` filled in
+        if it names none. InputError when the engine cannot read the answers, as saving them would."""
         data = copy.deepcopy(self.data)
         if decided_by is not None:
             data.setdefault("decided", {}).setdefault("by", decided_by)
-        return prune(drop_off_path(data, self.path))
+        built = normalise(data, self.guidance)
+        if get(built, "when.consent") != "given":  # who consented, how and when: only for consent given
+            for key in ("when.consent_by", "when.consent_how", "when.consent_informed", "consent.on",
+                        "consent.child_view"):
+                put(built, key, None)
+            if built.get("consent") == {}:
+                built.pop("consent")
+        return built
 
     def missing(self, decided_by: str | None = None) -> list[str]:
         """What the record still needs before it can be final, in the record's words."""
@@ -262,25 +272,3 @@ class DecisionForm:
                 values.append(f"{plain(f.label)}: {words if len(words) <= 60 else words[:59] + '…'}")
         return f"{how.step}: {'; '.join(values) if values else 'not recorded'}"
 
-
-def drop_off_path(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    """Leave out the answers the flowchart's path does not reach, and what only another answer calls for.
-    # merge: remove, the store normalises (isp_tui.record.normalise, applied on every save)"""
-    when = data.get("when", {})
-    for key in ("legitimate_purpose", "consent", "identifiable", "lawful_basis"):
-        if key not in path:
-            when.pop(key, None)
-    if when.get("consent") != "not-sought":
-        when.pop("consent_not_sought_reason", None)
-    if when.get("consent") != "given":  # who consented, how and when: only for consent given
-        for key in ("consent_by", "consent_how", "consent_informed"):
-            when.pop(key, None)
-        for key in ("on", "child_view"):
-            data.get("consent", {}).pop(key, None)
-    if get(data, "context.subject") != "child":
-        data.get("checklists", {}).pop("child-capacity", None)
-        data.get("context", {}).pop("child_capacity", None)
-    if get(data, "decision.recorded") not in SHARING:
-        for key in ("sharing", "transparency"):
-            data.pop(key, None)
-    return data

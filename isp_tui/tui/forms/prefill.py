@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from isp_tui.tui.forms.fields import SHARING, get, put
+from isp_tui.record.schema import SHARING_DECISIONS as SHARING
+from isp_tui.tui.forms.fields import get, put
 
 if TYPE_CHECKING:
     from isp_tui.tui.forms.form import DecisionForm

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from isp_tui.record.schema import SHARING_DECISIONS
 from isp_tui.tui.forms.fields import (ANSWER_LABELS, CONSENT_BY, CONSENT_HOW, OUTCOME_LABELS, SHORT, STEP_TITLES,
                                       SUBJECTS, YES_NO, YES_NO_UNSURE, Field, get, response_due_hint)
 from isp_tui.tui.forms.law import asked_by_law, cites
@@ -119,9 +120,9 @@ def spec(form: DecisionForm, step: str) -> Spec:
         ]
         fields.append(Field("consent.explanation", "Why you share without consent", "long",
                             show=lambda d: get(d, "when.consent") in ("refused", "withdrawn", "not-sought")
-                            and get(d, "decision.recorded") in ("share", "share-part")))
+                            and get(d, "decision.recorded") in SHARING_DECISIONS))
         fields.append(Field("decision.necessity", "Why sharing is necessary (ICO Annex B)", "long",
-                            show=lambda d: get(d, "decision.recorded") in ("share", "share-part")))
+                            show=lambda d: get(d, "decision.recorded") in SHARING_DECISIONS))
         fields.append(Field("decision.public_interest", "The public-interest reasoning for sharing confidential "
                             "information without consent (000 13.3.4)", "long",
                             show=lambda d: asked_by_law(d, g, "decision.public_interest")))

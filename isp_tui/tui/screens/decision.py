@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, OptionList, SelectionList, Static, TextArea
 
-from isp_tui.store_autosave import new_autosave_path
+from isp_tui.store.autosave import new_autosave_path
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get
 from isp_tui.tui.forms.progress import in_words, required_here, resume_step
 from isp_tui.tui.screens.decision_view import (ANSWERING, basis_detail, checklist_options, field_box, flowchart_map,

@@ -4,7 +4,7 @@ practitioner leaves, and the crash autosave under .git/isp/ (uncommitted, so a c
 from __future__ import annotations
 
 from isp_tui.errors import InputError, printable
-from isp_tui.store_autosave import discard_autosave, write_autosave
+from isp_tui.store.autosave import discard_autosave, write_autosave
 from isp_tui.tui.screens.decision_view import SavedScreen
 
 
