@@ -310,7 +310,7 @@ def test_chart_text_and_svg_draw_the_same_numbers(repo, isp):
 
 def test_overrides_lists_departures_with_reason_who_when_and_advice(repo, guidance):
     from isp_tui.index import Index
-    from isp_tui.overrides import departs, overrides, overrides_report
+    from isp_tui.audit.overrides import departs, overrides, overrides_report
 
     index = Index(repo["store"])
     index.refresh()
@@ -386,7 +386,7 @@ def test_the_chart_export_and_overrides_modules_are_core():
     import subprocess
     import sys
 
-    code = ("import sys, isp_tui.charts, isp_tui.export_file, isp_tui.overrides; "
+    code = ("import sys, isp_tui.charts, isp_tui.export_file, isp_tui.audit.overrides; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'textual_plotext')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -133,12 +133,19 @@ def cmd_report(s: Session) -> int:
         from isp_tui.export import reports_html
 
         sys.stdout.write(reports_html(reports, generated_by=s.identity_or_unknown(store), generated_at=now(),
-                                      as_of=as_of, head=store.head()))
+                                      as_of=as_of, head=store.head(), charts=args.charts is not False))
         return EXIT_OK
     from rich.table import Table
 
+    from isp_tui.charts import chart_for, chart_text
+
     out = console()
+    draw = sys.stdout.isatty() if args.charts is None else args.charts  # charts on a terminal, unless told
     for report in reports:
+        chart = chart_for(report) if draw else None
+        if chart is not None:
+            for line in chart_text(chart, width=out.width).splitlines():  # labels come from records: printable
+                out.print(printable(line), overflow="ignore", crop=False, soft_wrap=True)
         table = Table(title=f"{report.title} ({report.source}) as of {as_of}")
         for column in report.columns:  # ids in full: an auditor looks them up
             table.add_column(column, min_width=26 if column in ("id", "correction") else None, overflow="fold")

@@ -13,7 +13,7 @@ from typing import Any
 from isp_tui.errors import InputError
 
 REPORT_NAMES = ("outcomes", "months", "agencies", "bases", "without-consent", "incomplete", "responses", "corrections",
-                "reviews")
+                "reviews", "overrides")  # audit.REPORTS' names
 
 
 class Parser(argparse.ArgumentParser):
@@ -122,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", metavar="N", type=row_count, default=TABLE_ROWS,
                    help=f"rows a table shows per report (default {TABLE_ROWS}; 0: all); --json, --csv and --html "
                         "always hold every row")
+    p.add_argument("--charts", action=argparse.BooleanOptionalAction, default=None,
+                   help="draw each report's chart above its table (default: on a terminal only; --no-charts: "
+                        "tables alone); --html always embeds them as inline SVG unless --no-charts")
     p = command("export", "one record as Markdown or self-contained HTML, signed and dated")
     p.add_argument("id")
     p.add_argument("--format", choices=("md", "html"), default="md")
