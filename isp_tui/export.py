@@ -193,34 +193,34 @@ def record_markdown(record: Record, *, exported_by: str, exported_at: datetime, 
         if not rows:
             continue
         out += [f"## {heading}", "", "| field | value |", "|---|---|"]
-        out += [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in rows]
+        out += [f"| {md_cell(k)} | {md_cell(v)} |" for k, v in rows]
         out.append("")
     for c in record.data.get("corrections", []):
-        out += [f"## Correction {c.get('id', '')}", "", f"Found on {text(c.get('found_on'))} by {_md_inline(c.get('by'))}: "
-                f"{_md_inline(c.get('description', ''))}", ""]
-        out += [f"- {_md_inline(r.get('agency', ''))}: " + (f"told on {text(r['told_on'])}" if r.get("told_on")
+        out += [f"## Correction {c.get('id', '')}", "", f"Found on {text(c.get('found_on'))} by {md_inline(c.get('by'))}: "
+                f"{md_inline(c.get('description', ''))}", ""]
+        out += [f"- {md_inline(r.get('agency', ''))}: " + (f"told on {text(r['told_on'])}" if r.get("told_on")
                                                              else "not yet told") for r in c.get("recipients", [])]
         out.append("")
     for a in record.data.get("amendments", []):
-        out += [f"## Amendment {a.get('id', '')}", "", f"On {text(a.get('at'))} by {_md_inline(a.get('by'))}. "
-                f"Reason: {_md_inline(a.get('reason', ''))}", "", "| field | before | after |", "|---|---|---|"]
-        out += [f"| {_md_cell(c.get('field'))} | {_md_cell(text(c.get('before')))} | {_md_cell(text(c.get('after')))} |"
+        out += [f"## Amendment {a.get('id', '')}", "", f"On {text(a.get('at'))} by {md_inline(a.get('by'))}. "
+                f"Reason: {md_inline(a.get('reason', ''))}", "", "| field | before | after |", "|---|---|---|"]
+        out += [f"| {md_cell(c.get('field'))} | {md_cell(text(c.get('before')))} | {md_cell(text(c.get('after')))} |"
                 for c in a.get("changes", [])]
         out.append("")
     out += ["---", ""]
-    out += [f"{_md_inline(line)}  " for line in footer(record, exported_by=exported_by, exported_at=exported_at,
+    out += [f"{md_inline(line)}  " for line in footer(record, exported_by=exported_by, exported_at=exported_at,
                                                        commit=commit, redacted=redacted, sha256=sha256)]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _md_inline(value: Any) -> str:
+def md_inline(value: Any) -> str:
     """Plain text that Markdown shows as typed: markup characters escaped, newlines kept as breaks."""
     s = re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text(value))
     return s.replace("\n", "  \n")
 
 
-def _md_cell(value: Any) -> str:
-    return _md_inline(value).replace("  \n", "<br>")
+def md_cell(value: Any) -> str:
+    return md_inline(value).replace("  \n", "<br>")
 
 
 def record_html(record: Record, *, exported_by: str, exported_at: datetime, commit: str | None = None,

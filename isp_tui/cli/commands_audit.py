@@ -171,6 +171,13 @@ def cmd_export(s: Session) -> int:
     revisions = store.history(args.id)
     commit = revisions[0].commit if revisions else None
     render = record_html if args.format == "html" else record_markdown
+    if args.format.startswith("ico-decision-form"):  # the ICO's Annex B form; the organisation's part from config
+        from functools import partial
+
+        from isp_tui.export_ico import ico_html, ico_markdown
+
+        render = partial(ico_html if args.format.endswith("-html") else ico_markdown, guidance=s.guidance(),
+                         arrangements=s.config.arrangements)
     import hashlib
 
     out = render(record, exported_by=s.identity_or_unknown(store), exported_at=now(), commit=commit,

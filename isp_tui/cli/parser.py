@@ -127,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "tables alone); --html always embeds them as inline SVG unless --no-charts")
     p = command("export", "one record as Markdown or self-contained HTML, signed and dated")
     p.add_argument("id")
-    p.add_argument("--format", choices=("md", "html"), default="md")
+    p.add_argument("--format", choices=("md", "html", "ico-decision-form", "ico-decision-form-html"), default="md",
+                   help="md, html, or the ICO's data sharing decision form (Annex B) as Markdown or HTML")
     p.add_argument("--redact", action="store_true", help="leave out what identifies the person (to seek advice)")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: standard output)")
     p = command("correct", "record a correction to information already shared, and when each recipient was told")
