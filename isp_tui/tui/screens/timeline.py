@@ -182,7 +182,8 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
 class RevisionScreen(Screen):
     CSS_PATH = "auditor.tcss"
     HELP = """One record as it was at one change, read-only (the record's own screen, from Browse, shows
-it as it stands and its whole history). x exports it as it was then. Escape goes back."""
+it as it stands and its whole history). x exports it as it was then; h opens the record's history (a
+diff between any two revisions). Escape goes back."""
 
     BINDINGS = [
         Binding("x", "export", "Export", id="revision.export"),
