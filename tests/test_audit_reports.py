@@ -309,3 +309,23 @@ def test_report_charts_on_a_terminal_are_the_reports_json(cli):
     parsed.feed(page)
     assert parsed.tags.get("svg") == len(charted) and parsed.tags.get("script", 0) == 0 and parsed.external == []
     assert "<svg" not in isp("report", "--html", "--no-charts", *as_of).stdout
+
+
+def test_the_readme_shows_the_apps_auditor_screens_beside_the_cli():
+    """The auditors' section names each screen's key as the app binds it, beside its command; and the
+    overrides report, the ICO form and the chart option."""
+    from pathlib import Path
+
+    from isp_tui.tui.app import IspApp
+    from isp_tui.tui.screens.home import HomeScreen
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    auditors = readme.split("## For auditors", 1)[1].split("\n## ", 1)[0]
+    keys = {b.action: b.key for b in HomeScreen.BINDINGS}
+    for action, command in (("app.timeline", "isp log"), ("app.verify", "isp verify"), ("app.reports", "isp report")):
+        row = next(line for line in auditors.splitlines() if line.startswith("|") and f"`{keys[action]}`" in line
+                   and f"`{command}" in line)
+        assert row, action
+    assert any(b.key == "h" and b.action == "record_history" for b in IspApp.BINDINGS) and "`h` on a record" in auditors
+    for words in ("`isp report overrides`", "--no-charts", "--format ico-decision-form", "inline SVG", "[organisation]"):
+        assert words in readme, words
