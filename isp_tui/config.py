@@ -127,7 +127,10 @@ def organisation_table(table: dict, path: Path) -> tuple[str, dict[str, str]]:
     return table.get("name", ""), {k: v for k, v in table.items() if k != "name" and v.strip()}
 
 
-def default_ruleset(config: Config, guidance: Guidance) -> str:
+def default_ruleset(config: Config | None, guidance: Guidance) -> str:
     """The ruleset a new decision uses when it names none: the config's, if the guidance has it, else the
-    newest. The one rule: both faces compute it and hand it to the store."""
-    return config.ruleset if config.ruleset in guidance.rulesets else sorted(guidance.rulesets)[-1]
+    newest. The one rule: both faces compute it and hand it to the store; the store, given none, asks it
+    with no config (the newest)."""
+    if config is not None and config.ruleset in guidance.rulesets:
+        return config.ruleset
+    return sorted(guidance.rulesets)[-1]
