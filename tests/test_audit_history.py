@@ -174,7 +174,8 @@ def test_the_timeline_reads_newest_first_a_page_at_a_time(tmp_path, guidance, mo
     pages does not shift the second."""
     from isp_tui import audit
     from isp_tui.audit import gitlog
-    from isp_tui.store import Identity, Store
+    from isp_tui.identity import Identity
+    from isp_tui.store import Store
 
     from conftest import PRACTITIONER
     from factory import final_record

@@ -10,7 +10,8 @@ from html.parser import HTMLParser
 import pytest
 
 from isp_tui.export_ico import NOT_RECORDED, form_labels, ico_form
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 
 from conftest import PRACTITIONER
 from factory import final_record

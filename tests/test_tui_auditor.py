@@ -346,7 +346,7 @@ async def test_reports_screen_has_the_overrides(repo, records):
 
 
 async def test_a_destroyed_record_shows_its_tombstone_in_the_timeline(repo, records):
-    from isp_tui.sync import destroy
+    from isp_tui.retention import destroy
 
     destroy(repo["store"], repo["ids"][0], "Fictional: retention period ended (test).",
             Identity.parse("Test Admin <test.admin@example.invalid>"))
