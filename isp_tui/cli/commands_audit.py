@@ -133,12 +133,19 @@ def cmd_report(s: Session) -> int:
         from isp_tui.export import reports_html
 
         sys.stdout.write(reports_html(reports, generated_by=s.identity_or_unknown(store), generated_at=now(),
-                                      as_of=as_of, head=store.head()))
+                                      as_of=as_of, head=store.head(), charts=args.charts is not False))
         return EXIT_OK
     from rich.table import Table
 
+    from isp_tui.charts import chart_for, chart_text
+
     out = console()
+    draw = sys.stdout.isatty() if args.charts is None else args.charts  # charts on a terminal, unless told
     for report in reports:
+        chart = chart_for(report) if draw else None
+        if chart is not None:
+            for line in chart_text(chart, width=out.width).splitlines():  # labels come from records: printable
+                out.print(printable(line), overflow="ignore", crop=False, soft_wrap=True)
         table = Table(title=f"{report.title} ({report.source}) as of {as_of}")
         for column in report.columns:  # ids in full: an auditor looks them up
             table.add_column(column, min_width=26 if column in ("id", "correction") else None, overflow="fold")
@@ -164,6 +171,13 @@ def cmd_export(s: Session) -> int:
     revisions = store.history(args.id)
     commit = revisions[0].commit if revisions else None
     render = record_html if args.format == "html" else record_markdown
+    if args.format.startswith("ico-decision-form"):  # the ICO's Annex B form; the organisation's part from config
+        from functools import partial
+
+        from isp_tui.export_ico import ico_html, ico_markdown
+
+        render = partial(ico_html if args.format.endswith("-html") else ico_markdown, guidance=s.guidance(),
+                         arrangements=s.config.arrangements)
     import hashlib
 
     out = render(record, exported_by=s.identity_or_unknown(store), exported_at=now(), commit=commit,

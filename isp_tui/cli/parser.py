@@ -13,7 +13,7 @@ from typing import Any
 from isp_tui.errors import InputError
 
 REPORT_NAMES = ("outcomes", "months", "agencies", "bases", "without-consent", "incomplete", "responses", "corrections",
-                "reviews")
+                "reviews", "overrides")  # audit.REPORTS' names
 
 
 class Parser(argparse.ArgumentParser):
@@ -122,9 +122,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", metavar="N", type=row_count, default=TABLE_ROWS,
                    help=f"rows a table shows per report (default {TABLE_ROWS}; 0: all); --json, --csv and --html "
                         "always hold every row")
+    p.add_argument("--charts", action=argparse.BooleanOptionalAction, default=None,
+                   help="draw each report's chart above its table (default: on a terminal only; --no-charts: "
+                        "tables alone); --html always embeds them as inline SVG unless --no-charts")
     p = command("export", "one record as Markdown or self-contained HTML, signed and dated")
     p.add_argument("id")
-    p.add_argument("--format", choices=("md", "html"), default="md")
+    p.add_argument("--format", choices=("md", "html", "ico-decision-form", "ico-decision-form-html"), default="md",
+                   help="md, html, or the ICO's data sharing decision form (Annex B) as Markdown or HTML")
     p.add_argument("--redact", action="store_true", help="leave out what identifies the person (to seek advice)")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: standard output)")
     p = command("correct", "record a correction to information already shared, and when each recipient was told")

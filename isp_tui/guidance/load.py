@@ -283,7 +283,14 @@ def load_register(path: Path) -> PartnerRegister:
         agencies.append(Agency(_id(a), a.text("name"), a.text("group"), a.get("statutory", bool), a.text("address", "")))
         a.done()
     _unique(agencies, path, "agencies")
-    register = PartnerRegister(_id(t), t.text("title"), t.text("source"), tuple(agencies))
+    arrangements = t.get("arrangements", dict, {})
+    from isp_tui.config import ARRANGEMENTS
+
+    unknown = sorted(set(arrangements) - set(ARRANGEMENTS))
+    if unknown or not all(isinstance(v, str) for v in arrangements.values()):
+        raise InputError(f"expected strings for: {', '.join(ARRANGEMENTS)}" + (f"; unknown: {', '.join(unknown)}"
+                         if unknown else ""), file=path, field="arrangements")
+    register = PartnerRegister(_id(t), t.text("title"), t.text("source"), tuple(agencies), dict(arrangements))
     t.done()
     return register
 

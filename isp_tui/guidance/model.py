@@ -216,6 +216,8 @@ class PartnerRegister:
     title: str
     source: str
     agencies: tuple[Agency, ...]
+    # what the agreement itself says for every signatory, for the ICO's decision form (config.ARRANGEMENTS' keys)
+    arrangements: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ class IspApp(App):
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # on a screen showing one record (the record screen, a revision from the timeline): its history
+        Binding("h", "record_history", "History", id="app.record_history"),
     ]
 
     def __init__(self, records: str | None = None, identity: str | None = None, *,
@@ -200,6 +202,22 @@ class IspApp(App):
         from isp_tui.tui.screens.verification import VerificationScreen
 
         await self.push_screen(VerificationScreen())
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "record_history":
+            from isp_tui.tui.screens.history import HistoryScreen
+
+            return bool(getattr(self.screen, "record_id", None)) and not isinstance(self.screen, HistoryScreen)
+        return True
+
+    async def action_record_history(self, record_id: str | None = None) -> None:
+        """One record's history: revisions, a diff between any two, amendments (audit.history)."""
+        record_id = record_id or getattr(self.screen, "record_id", None)
+        if not record_id or await self.ready() is None:
+            return
+        from isp_tui.tui.screens.history import HistoryScreen
+
+        await self.push_screen(HistoryScreen(record_id))
 
     async def action_reports(self) -> None:
         if await self.ready() is None:
