@@ -67,3 +67,70 @@ def test_credentials_written_into_the_config_by_hand_are_never_printed(isp):
         assert TOKEN not in result.stdout + result.stderr, result
     assert "https://***@127.0.0.1:9/records.git" in shown[1].stdout
     assert "SSH keys or a git credential helper" in shown[3].stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# isp export -o
+
+
+def left_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_an_export_never_writes_through_a_link_planted_at_the_target(isp, tmp_path, guidance):
+    record_id = new_record(isp, tmp_path, guidance)
+    out, secret = tmp_path / "out", tmp_path / "elsewhere.txt"
+    out.mkdir()
+    secret.write_text("not yours\n")
+    (out / "copy.md").symlink_to(secret)
+    line = one_line(isp("export", record_id, "-o", str(out / "copy.md"), check=2))
+    assert "symbolic link" in line
+    assert secret.read_text() == "not yours\n" and left_in(out) == ["copy.md"]
+
+
+def test_an_export_never_writes_through_a_predictable_temporary_name(isp, tmp_path, guidance, monkeypatch):
+    """The old writer used `<target>.<pid>.tmp` without O_EXCL / O_NOFOLLOW: a link planted there received the
+    record. Every name the old scheme could pick is planted; the copy lands only in the target, owner-only,
+    even under umask 000."""
+    record_id = new_record(isp, tmp_path, guidance)
+    out, secret = tmp_path / "out", tmp_path / "elsewhere.txt"
+    out.mkdir()
+    secret.write_text("")
+    os.chmod(secret, 0o666)
+    for planted in (f"copy.md.{os.getpid()}.tmp", f".copy.md.{os.getpid()}.tmp"):
+        (out / planted).symlink_to(secret)
+    old = os.umask(0)
+    try:
+        isp("export", record_id, "-o", str(out / "copy.md"))
+    finally:
+        os.umask(old)
+    assert secret.read_text() == "" and "Test Child Alpha" in (out / "copy.md").read_text()
+    assert stat.S_IMODE((out / "copy.md").stat().st_mode) == 0o600
+    assert len(left_in(out)) == 3  # the copy and the two planted links, nothing else
+
+
+def test_an_export_to_a_folder_or_a_missing_folder_is_one_line_and_leaves_nothing(isp, tmp_path, guidance):
+    record_id = new_record(isp, tmp_path, guidance)
+    out = tmp_path / "out"
+    (out / "a-folder").mkdir(parents=True)
+    line = one_line(isp("export", record_id, "-o", str(out / "a-folder"), check=2))
+    assert "is a folder" in line
+    assert left_in(out) == ["a-folder"] and left_in(out / "a-folder") == []
+    line = one_line(isp("export", record_id, "-o", str(out / "missing" / "deeper" / "copy.md"), check=2))
+    assert "does not exist" in line and not (out / "missing").exists()
+    assert left_in(out) == ["a-folder"]
+
+
+def test_an_export_that_cannot_be_written_is_one_line_and_leaves_nothing(isp, tmp_path, guidance, monkeypatch):
+    import errno
+
+    record_id = new_record(isp, tmp_path, guidance)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)  # the disk fills as the copy is written
+    assert "nothing was written" in one_line(isp("export", record_id, "-o", str(out / "copy.md"), check=2))
+    assert left_in(out) == []
