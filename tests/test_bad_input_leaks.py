@@ -134,3 +134,46 @@ def test_an_export_that_cannot_be_written_is_one_line_and_leaves_nothing(isp, tm
     monkeypatch.setattr(os, "fsync", full)  # the disk fills as the copy is written
     assert "nothing was written" in one_line(isp("export", record_id, "-o", str(out / "copy.md"), check=2))
     assert left_in(out) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# --redact: every spelling of who the record is about
+
+
+ZEBEDEE = {"name": "Zebedee Testchild", "reference": "TEST-0042", "date_of_birth": __import__("datetime").date(2014, 3, 9)}
+SPELLINGS = ["ZEBEDEE", "zebedee's", "Zebedee's school nurse", "TESTCHILD", "zebedee  testchild",
+             "9/3/2014", "09/03/2014", "2014-3-9", "2014-03-09", "9 March 2014", "March 9, 2014", "09-03-2014",
+             "9.3.2014", "9th of March 2014", "9/3/14", "test-0042", "TEST 0042", "TEST0042", "test_0042"]
+
+
+def zebedee(guidance) -> dict:
+    reasons = "Fictional test. " + "; ".join(f"<{s}>" for s in SPELLINGS) + "; born 10/3/2014 is another child."
+    return final_record(guidance, subject=ZEBEDEE, decision={"reasons": reasons},
+                        sharing={"information": "Fictional: Zebedee's school nurse saw TEST 0042 on 9 March 2014."})
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_a_redacted_copy_leaves_out_every_spelling_of_the_name_reference_and_date_of_birth(isp, tmp_path,
+                                                                                          guidance, fmt):
+    record_id = isp("record", str(write_toml(tmp_path / "z.toml", zebedee(guidance)))).stdout.strip()
+    out = isp("export", record_id, "--redact", "--format", fmt).stdout
+    for spelling in ("zebedee", "testchild", "0042", "2014-3-9", "2014-03-09", "9/3/", "09/03", "9.3.", "09-03",
+                     "march 9", "9 march", "9th of march"):
+        assert spelling not in out.lower(), spelling
+    assert out.replace("\\", "").count("[redacted]") >= len(SPELLINGS) and "10/3/2014" in out.replace("\\", "")  # another date stays
+    assert "school nurse" in out  # the rest of the sentence stays
+
+
+def test_verify_finds_a_date_of_birth_however_it_is_written(isp, tmp_path, guidance):
+    """The personal-data check reads dates with the redaction's spellings (isp_tui.dates)."""
+    record_id = isp("record", str(write_toml(tmp_path / "z.toml", zebedee(guidance)))).stdout.strip()
+    assert isp("verify").returncode == 0
+    for n, written in enumerate(("born March 9, 2014", "seen 09-03-2014", "dob 9th of March 2014")):
+        (isp.records / "README.md").write_text(f"Fictional notes {n}\n")
+        git(isp.records, "add", "-f", "README.md")
+        git(isp.records, "-c", "user.name=Test Tamperer", "-c", "user.email=test.tamperer@example.invalid",
+            "commit", "-qm", written)
+        result = json.loads(isp("verify", "--json", check=1).stdout)
+        found = [f["message"] for c in result["checks"] if c["name"] == "personal-data" for f in c["failures"]]
+        assert len(found) == n + 1 and all(f"(record {record_id})" in f for f in found), found
+        assert not any("2014" in f or "march" in f.lower() for f in found)

@@ -11,14 +11,15 @@ from isp_tui.record import Record
 
 def identifying(record: Record) -> list[str]:
     """What identifies the subject, as it could be written in free text: name and reference (4 characters
-    or more), date of birth in the usual spellings; casefolded."""
+    or more), date of birth as an ISO date; casefolded."""
     out = []
     for value in (record.get("subject.name"), record.get("subject.reference")):
         if isinstance(value, str) and len(value.strip()) >= 4:
             out.append(value.strip().casefold())
     born = record.get("subject.date_of_birth")
     if isinstance(born, date):
-        out += [born.isoformat(), f"{born:%d/%m/%Y}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}".casefold()]
+        # one spelling: Identifying.find reads every other (dates.written_dates) into this one
+        out.append(born.isoformat())
     return out
 
 
