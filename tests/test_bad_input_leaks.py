@@ -330,3 +330,47 @@ def test_a_remote_amendment_of_the_whole_checklists_table_merges_with_a_local_on
     assert merged.data["checklists"] == answers
     assert merged.get("decision.reasons") == "Fictional: reasons amended here."
     assert len(merged.data["amendments"]) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# umask 000
+
+
+def open_to_others(root: Path) -> list[str]:
+    """Everything under root (itself included) that a group or other user could read, write or enter."""
+    found = []
+    for path in [root, *root.rglob("*")]:
+        mode = path.lstat().st_mode
+        if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) & 0o077:
+            found.append(f"{path.relative_to(root.parent)} {stat.S_IMODE(mode):o}")
+    return found
+
+
+def test_everything_isp_creates_is_owner_only_under_umask_000(tmp_path, guidance):
+    """umask 000 left .git/ 0777 and .git/config 0666: the entry point sets the umask to 077, and git's
+    core.sharedRepository is isp's, not the repository config's."""
+    records, bare, out = tmp_path / "records", tmp_path / "server" / "records.git", tmp_path / "out"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    out.mkdir()
+    record = write_toml(tmp_path / "r.toml", final_record(guidance))
+
+    def isp(*args: str, check: int = 0, where: Path = records) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "isp_tui", "--records", str(where), "--as",
+                                 "Test Practitioner <test.practitioner@example.invalid>", *args],
+                                capture_output=True, text=True, env=os.environ.copy(), timeout=120,
+                                preexec_fn=lambda: os.umask(0))
+        assert result.returncode == check, (args, result.stderr)
+        return result
+
+    isp("init")
+    git(records, "config", "core.sharedRepository", "0666")  # a planted config asking git for world-writable files
+    record_id = isp("record", str(record)).stdout.strip()
+    isp("list")
+    isp("report")
+    isp("verify", "--full")
+    isp("remote", "add", bare.as_uri())
+    isp("sync")
+    isp("export", record_id, "-o", str(out / "copy.md"))
+    isp("init", "--clone", bare.as_uri(), str(tmp_path / "second"), where=tmp_path / "second")
+    assert open_to_others(records) == [] and open_to_others(tmp_path / "second") == []
+    assert open_to_others(out / "copy.md") == []
