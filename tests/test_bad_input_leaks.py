@@ -374,3 +374,38 @@ def test_everything_isp_creates_is_owner_only_under_umask_000(tmp_path, guidance
     isp("init", "--clone", bare.as_uri(), str(tmp_path / "second"), where=tmp_path / "second")
     assert open_to_others(records) == [] and open_to_others(tmp_path / "second") == []
     assert open_to_others(out / "copy.md") == []
+
+
+# ---------------------------------------------------------------------------------------------
+# A forged index
+
+
+def test_an_edited_index_fails_verify_full_naming_what_differs(isp, tmp_path, guidance):
+    """An UPDATE on the index's tables forged `isp report` and `isp list` while `verify --full` passed."""
+    import sqlite3
+
+    from isp_tui.record import record_path
+
+    record_id = new_record(isp, tmp_path, guidance)
+    new_record(isp, tmp_path, guidance, "second.toml")
+    assert isp.json("list")[0]["decision"] == "share"
+    assert isp("verify", "--full").returncode == 0
+    db = sqlite3.connect(isp.records / ".git" / "isp" / "index.sqlite")
+    with db:
+        db.execute("UPDATE rows SET decision = 'share-part', status = 'draft' WHERE id = ?", (record_id,))
+        db.execute("UPDATE reported SET recorded = 'share-part' WHERE id = ?", (record_id,))
+    db.close()
+    assert any(row["decision"] == "share-part" for row in isp.json("list"))  # what the forgery does
+    result = isp("verify", "--full", check=1)
+    assert "FAIL  index:" in result.stdout
+    report = json.loads(isp("verify", "--full", "--json", check=1).stdout)
+    found = [f["message"] for c in report["checks"] if c["name"] == "index" for f in c["failures"]]
+    assert [c["name"] for c in report["checks"] if not c["ok"]] == ["index"]
+    assert f"the index's rows table differs from {record_path(record_id)} in: status, decision" in found
+    assert f"the index's reported table differs from {record_path(record_id)} in: recorded" in found
+    for personal in ("Test Child", "TEST-0001", "2015-01-01"):
+        assert personal not in result.stdout + json.dumps(report)
+    assert "SKIP  index:" in isp("verify", check=None).stdout  # the default run says where the check is
+    (isp.records / ".git" / "isp" / "index.sqlite").unlink()  # as the FAIL advises
+    assert isp("verify", "--full").returncode == 0
+    assert not [p for p in (isp.records / ".git" / "isp").iterdir() if p.name.startswith("tmp") and p.name != "tmp"]
