@@ -409,3 +409,19 @@ def test_an_edited_index_fails_verify_full_naming_what_differs(isp, tmp_path, gu
     (isp.records / ".git" / "isp" / "index.sqlite").unlink()  # as the FAIL advises
     assert isp("verify", "--full").returncode == 0
     assert not [p for p in (isp.records / ".git" / "isp").iterdir() if p.name.startswith("tmp") and p.name != "tmp"]
+
+
+def test_commit_messages_of_any_bytes_parse_without_an_error():
+    from hypothesis import given, settings, strategies as st
+
+    from isp_tui.audit.gitlog import parse_message as audit_parse
+    from isp_tui.gitlayer.messages import parse_message
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.one_of(st.binary(), st.text(alphabet=st.sampled_from("\x1e\x1f\x1d\x00\n:- aZ\u202e\udcff")),
+                     st.text()))
+    def parse(message):
+        parse_message(message)
+        audit_parse(message.decode("utf-8", "replace") if isinstance(message, bytes) else message)
+
+    parse()
