@@ -169,9 +169,9 @@ def cmd_export(s: Session) -> int:
     out = render(record, exported_by=s.identity_or_unknown(store), exported_at=now(), commit=commit,
                  redacted=args.redact, sha256=hashlib.sha256(store.path_of(args.id).read_bytes()).hexdigest())
     if args.output:
-        from isp_tui.export import write_copy
+        from isp_tui.export_file import write_export
 
-        print(write_copy(Path(args.output), out.encode("utf-8")))
+        print(write_export(Path(args.output), out, field="--output"))
     else:
         sys.stdout.write(out)
     return EXIT_OK
