@@ -22,8 +22,8 @@ from html import escape
 from typing import Any, Iterable
 
 from isp_tui.audit import Report
-from isp_tui.dates import replace_date, written_date
 from isp_tui.record import Record
+from isp_tui.record.identify import replace_date, written_date
 
 REDACTED = "[redacted]"
 # Fields that name a person: left out of a redacted copy (the agencies stay).

@@ -131,7 +131,8 @@ def test_a_remote_amendment_of_the_whole_checklists_table_merges_with_a_local_on
 
     from isp_tui import sync
     from isp_tui.record import Record, record_path
-    from isp_tui.store import Identity, Store
+    from isp_tui.identity import Identity
+    from isp_tui.store import Store
 
     record_id = first_machine(isp, remote, tmp_path, guidance)
     other, _ = sync.clone(remote.as_uri(), tmp_path / "other")

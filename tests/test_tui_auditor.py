@@ -17,7 +17,8 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Markdown, Select
 from isp_tui import audit, charts
 from isp_tui.errors import InputError
 from isp_tui.export_file import check_target, write_export
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 from isp_tui.tui.app import IspApp
 from isp_tui.tui.screens.browse import RecordScreen
 from isp_tui.tui.screens.home import HomeScreen
@@ -345,7 +346,7 @@ async def test_reports_screen_has_the_overrides(repo, records):
 
 
 async def test_a_destroyed_record_shows_its_tombstone_in_the_timeline(repo, records):
-    from isp_tui.sync import destroy
+    from isp_tui.retention import destroy
 
     destroy(repo["store"], repo["ids"][0], "Fictional: retention period ended (test).",
             Identity.parse("Test Admin <test.admin@example.invalid>"))

@@ -1,6 +1,6 @@
 """Personal data where it must never be: in commit messages and paths (the `personal-data` check).
 
-What identifies a subject is known by digests only (isp_tui.index.identifying_digests: the name and
+What identifies a subject is known by digests only (isp_tui.record.identify: the name and
 reference, the date of birth in its usual spellings), so free text can be searched for a subject's
 details without the details being held here or quoted back.
 
@@ -15,16 +15,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable
 
-from isp_tui.audit.gitlog import RECORD_PATH, read_blobs
-from isp_tui.dates import written_date, written_dates
+from isp_tui.audit.gitlog import read_blobs
 from isp_tui.errors import InputError
-from isp_tui.record import Record
-from isp_tui.store import Store
+from isp_tui.record.identify import digest, identifying_digests, written_date, written_dates
+from isp_tui.record.ids import RECORD_PATH
+from isp_tui.record.model import Record
+from isp_tui.store.repo import Store
 
 
 
 class Identifying:
-    """Digests of what identifies each subject (isp_tui.index.identifying_digests), to find in free text."""
+    """Digests of what identifies each subject (record.identify.identifying_digests), to find in free text."""
 
     def __init__(self) -> None:
         self.digests: dict[str, str] = {}  # digest -> the record it identifies (the first, in path order)
@@ -37,17 +38,11 @@ class Identifying:
                 self.lengths.add(int(value.split(":", 1)[0]))
 
     def add_record(self, record: Record) -> None:
-        # merge: identifying / digest / identifying_digests are personal-data rules written in index.py: move
-        # them beside these (or into record/) so the index and audit read one copy
-        from isp_tui.index import identifying_digests
-
         self.add(identifying_digests(record), record.id)
 
     def find(self, text: str) -> str | None:
         """The record whose subject's details the (casefolded) text holds, starting at a word's start; a date
-        of birth in any of the spellings isp_tui.dates reads."""
-        from isp_tui.index import digest
-
+        of birth in any of the spellings record.identify reads."""
         for _, day in written_dates(text):
             found = self.digests.get(digest(day.isoformat()))
             if found:
