@@ -74,7 +74,7 @@ def redact(record: Record) -> Record:
     """A copy that leaves out what identifies the person; the decision and its grounds stay.
 
     The subject's full name (in any case, however spaced, possessive or not), reference (however spaced
-    or hyphenated) and date of birth (in every UK and ISO spelling isp_tui.dates reads) are replaced
+    or hyphenated) and date of birth (in every UK and ISO spelling isp_tui.record.identify reads) are replaced
     wherever they appear; a forename or surname on its own, in any case, in free text such as the reasons."""
     whole, parts, born = _identifying(record)
     whole_re = _alternation(whole)

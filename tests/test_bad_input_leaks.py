@@ -172,7 +172,7 @@ def test_a_redacted_copy_leaves_out_every_spelling_of_the_name_reference_and_dat
 
 
 def test_verify_finds_a_date_of_birth_however_it_is_written(isp, tmp_path, guidance):
-    """The personal-data check reads dates with the redaction's spellings (isp_tui.dates)."""
+    """The personal-data check reads dates with the redaction's spellings (isp_tui.record.identify)."""
     record_id = isp("record", str(write_toml(tmp_path / "z.toml", zebedee(guidance)))).stdout.strip()
     assert isp("verify").returncode == 0
     for n, written in enumerate(("born March 9, 2014", "seen 09-03-2014", "dob 9th of March 2014")):
