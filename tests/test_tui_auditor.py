@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import ContentSwitcher, DataTable, Input, Markdown, Select
 
-from isp_tui import charts
+from isp_tui import audit, charts
 from isp_tui.errors import InputError
 from isp_tui.export_file import check_target, write_export
 from isp_tui.identity import Identity
@@ -199,7 +199,7 @@ async def test_verification_passes_then_shows_a_failure_and_opens_its_record(rep
         assert isinstance(screen, VerificationScreen)
         assert "no problems found" in str(screen.query_one("#verify-status").render())
         checks = str(screen.query_one("#checks").render())
-        assert len(checks.strip().splitlines()) == 10  # one line a check (wrapped where long)
+        assert len(checks.strip().splitlines()) == len(audit.CHECKS)  # one line a check (wrapped where long)
         assert checks.count("PASS  ") >= 8 and "FAIL" not in checks
         assert "commits are signed where signing is required" in checks  # the check in words, not its name
         assert last_verified(repo["store"]) is not None

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Iterator
 
-from isp_tui.gitlayer.messages import Trailers, parse_message
+from isp_tui.gitlayer.messages import LogFormat, Trailers, parse_message
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO, blobs
 from isp_tui.record.ids import TOMBSTONE_PATH
 from isp_tui.store.repo import Store
@@ -60,14 +60,12 @@ def read_log(store: Store, *, signatures: bool = False, rev: str = BRANCH) -> li
     """Every commit on the branch, oldest first, with its raw changes: one `git log` pass."""
     if store.head() is None:
         return []
-    sig = "%G?" if signatures else ""
-    fmt = f"%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f{sig}%x1f%B%x1d"
+    # separators no commit can hold (a subject pulled from a remote may hold \x1e or \x1f)
+    fmt = LogFormat("%H", "%P", "%an", "%ae", "%aI", "%G?" if signatures else "", "%B")
     out = store.git("-c", "core.quotePath=false", "log", "--reverse", "--topo-order", "--root", "--raw", "--no-abbrev",
-                    "--no-renames", f"--format={fmt}", rev)
+                    "--no-renames", fmt.format, rev)
     commits = []
-    for chunk in out.split("\x1e")[1:]:
-        head, _, raw = chunk.partition("\x1d")
-        sha, parents, author, email, when, signature, message = head.split("\x1f", 6)
+    for (sha, parents, author, email, when, signature, message), raw in fmt.parse(out):
         commit = Commit(sha, parents.split(), author, email, datetime.fromisoformat(when), message, signature)
         for line in raw.splitlines():
             if not line.startswith(":"):

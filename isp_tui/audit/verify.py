@@ -34,6 +34,7 @@ CHECKS = {
     "personal-data": "no personal data in commit messages or paths",
     "signatures": "commits are signed where signing is required",
     "worktree": "the working tree matches the last commit",
+    "index": "the derived index (list, reports, what is due) says what the records say",
 }
 
 
@@ -97,11 +98,29 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     _check_history(store, reachable, verified, checks["history"])
     _check_signatures(store, reachable, required, since, checks["signatures"], full)
     _check_worktree_locked(store, checks["worktree"])
+    if full:
+        step("rebuilding the derived index to compare it with the one in use")
+        _check_index(store, checks["index"])
+    else:
+        checks["index"].skipped = "isp verify --full rebuilds the index and compares it"
 
     result = Verification(list(checks.values()), head, full, len(reachable), len(facts))
     if mark and result.ok and head:
         save_marker(store, head, finals)
     return result
+
+
+def _check_index(store: Store, check: Check) -> None:
+    """The index in use against one rebuilt from the committed records: an edited table forges list and
+    reports while every record passes."""
+    from isp_tui.index.compare import differences
+
+    found = differences(store)
+    for message in found[:50]:
+        check.fail(message)
+    if found:
+        check.fail(f"{len(found)} difference(s): list, reports and what is due may be forged. Keep a copy of "
+                   f"{store.work / 'index.sqlite'} as evidence, then delete it: isp rebuilds it from the records")
 
 
 def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> None:

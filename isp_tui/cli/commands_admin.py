@@ -63,7 +63,7 @@ def cmd_remote(s: Session) -> int:
     if url is None:
         print("no remote set; an admin sets one with `isp remote add URL`")
         return EXIT_OK
-    print(f"{sync.REMOTE} {url}")
+    print(f"{sync.REMOTE} {sync.shown_url(url)}")
     return EXIT_OK
 
 

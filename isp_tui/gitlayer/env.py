@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 SAFE_CONFIG = {"core.hooksPath": os.devnull, "core.fsmonitor": "false", "core.untrackedCache": "false",
-               "log.showSignature": "false"}
+               "log.showSignature": "false",
+               # files and folders as the umask says (isp's entry points set 077: owner-only); a repository config
+               # asking git for group- or world-readable ones (core.sharedRepository = group, all, 0666) is not
+               # honoured. "umask" rather than "0600", which `git init` would write into the new config
+               "core.sharedRepository": "umask"}
 SIGNING_PROGRAMS = {"gpg.program": "gpg", "gpg.openpgp.program": "gpg", "gpg.x509.program": "gpgsm",
                     "gpg.ssh.program": "ssh-keygen", "gpg.ssh.defaultkeycommand": ""}
 OUR_CONFIG = re.compile(r"^GIT_CONFIG_(COUNT|KEY_\d+|VALUE_\d+|PARAMETERS)$")

@@ -17,7 +17,7 @@ from typing import Iterable
 from isp_tui.record.identify import identifying_digests
 from isp_tui.record import Record
 
-SCHEMA = 9  # bump when a table changes: an older file is rebuilt, never migrated
+SCHEMA = 10  # bump when a table changes: an older file is rebuilt, never migrated
 FILE = "index.sqlite"
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from isp_tui.errors import InputError, StoreError
 from isp_tui.gitlayer.env import run_git, start_git
-from isp_tui.gitlayer.messages import parse_trailer_lines
+from isp_tui.gitlayer.messages import LogFormat, parse_trailer_lines
 from isp_tui.gitlayer.plumbing import open_repo, resolve
 from isp_tui.guidance import Guidance
 from isp_tui.record.ids import RECORD_DEPTH, RECORD_GLOB, record_path
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 LOCK_TIMEOUT = 60.0
 BACKGROUND: list[subprocess.Popen] = []  # commit-graph writers still running
-HISTORY_FORMAT = "%H%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f%(trailers:only,unfold)%x1e"
+HISTORY_FIELDS = ("%H", "%an", "%ae", "%aI", "%s", "%(trailers:only,unfold)")
 
 
 class Store(Saving, Journal, Committing):
@@ -206,10 +206,11 @@ class Store(Saving, Journal, Committing):
     def history(self, record_id: str) -> list[Revision]:
         """Every commit that touched the record, newest first."""
         try:
-            out = self.git("log", f"--format={HISTORY_FORMAT}", BRANCH, "--", record_path(record_id))
+            fmt = LogFormat(*HISTORY_FIELDS)  # separators no commit can hold
+            out = self.git("log", fmt.format, BRANCH, "--", record_path(record_id))
         except subprocess.CalledProcessError:
             return []
-        return [revision for chunk in out.split("\x1e") if (revision := parse_revision(chunk))]
+        return [parse_revision(fields) for fields, _ in fmt.parse(out)]
 
     def update_commit_graph(self, *, wait: bool = True, replace: bool = False) -> None:
         """Write git's commit-graph with changed-path (Bloom) filters, so `git log -- <file>` (a record's
@@ -259,10 +260,7 @@ def wait_for_background() -> None:
         proc.wait()
 
 
-def parse_revision(chunk: str) -> Revision | None:
-    """One commit of `git log --format=HISTORY_FORMAT` output."""
-    chunk = chunk.strip("\n")
-    if not chunk:
-        return None
-    commit, author, email, when, subject, trailers = chunk.split("\x1f")
+def parse_revision(fields: list[str]) -> Revision:
+    """One commit of `git log` output in HISTORY_FIELDS."""
+    commit, author, email, when, subject, trailers = fields
     return Revision(commit, author, email, datetime.fromisoformat(when), subject, parse_trailer_lines(trailers))

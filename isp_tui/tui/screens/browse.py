@@ -185,7 +185,8 @@ reason is required); e resumes a draft decision. Escape goes back."""
             return
         text = Text()
         text.append(f"{self.record.status.upper()} record {self.record.id}\n\n", style="bold")
-        text.append(self.record.to_toml())
+        # TOML escapes control characters but not format ones (a direction override): made printable, line by line
+        text.append("\n".join(printable(line) for line in self.record.to_toml().splitlines()) + "\n")
         self.query_one("#record", Static).update(text)
         self.refresh_bindings()
         self.run_worker(self._history, thread=True, exclusive=True, name="history", exit_on_error=False)
@@ -198,6 +199,8 @@ reason is required); e resumes a draft decision. Escape goes back."""
             text = history_text(history(self.app.services.store, self.record_id))
         except InputError as exc:
             text = Text(printable(str(exc)), style="red")
+        except Exception as exc:  # noqa: BLE001 - whatever git gave, the pane says so instead of "loading..."
+            text = Text(printable(f"the history could not be read: {exc}"), style="red")
         self.app.call_from_thread(self.query_one("#history", Static).update, text)
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
