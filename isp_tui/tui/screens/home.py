@@ -59,7 +59,9 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         app = self.app
         text = Text()
         text.append("Records repository  ", style="bold")
-        text.append(str(app.records_given or app.records_path) + "\n")
+        text.append(str(app.records_path))
+        text.append("" if app.config.records_chosen(app.records_given) else " (your default)", style="dim")
+        text.append("\n")
         text.append("Ruleset             ", style="bold")
         services = app.services
         if services and app.ruleset_id in services.guidance.rulesets:
