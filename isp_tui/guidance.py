@@ -99,6 +99,7 @@ class Ruleset:
     how: tuple[Step, ...]
     myths: tuple[Myth, ...] = ()
     notes: str = ""
+    historical: str = ""  # optional: why this wording is kept for the record only (the law it cites is repealed)
 
     def question(self, question_id: str) -> Question:
         return next(q for q in self.when if q.id == question_id)
@@ -325,6 +326,7 @@ def load_ruleset(path: Path) -> Ruleset:
     ruleset = Ruleset(
         id=_id(t), version=t.text("version"), title=t.text("title"), era=t.choice("era", ERAS[1:]),
         source=t.text("source"), summary=t.text("summary", ""), notes=t.text("notes", ""),
+        historical=t.text("historical", ""),
         sha256=hashlib.sha256(raw).hexdigest(), path=path,
         rules=tuple(rules), principles=tuple(principles), when=tuple(when), how=tuple(how), myths=tuple(myths),
     )
