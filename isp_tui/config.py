@@ -7,7 +7,7 @@
     role = "Social worker"
     organisation = "Example Children's Services"
     theme = "textual-dark"         # any Textual theme; "ansi" uses the terminal's own colours
-    [keymap]                       # binding id = keys, e.g. "app.new_decision" = "ctrl+n"
+    [keymap]                       # binding id = keys, e.g. "home.new" = "ctrl+n" (Home reports unknown ids)
 """
 
 from __future__ import annotations
