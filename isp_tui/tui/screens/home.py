@@ -25,6 +25,9 @@ MENU = [
     ("rules", "Golden rules, myths", "home.rules"),
     ("checklists", "Checklists", "home.checklists"),
     ("ruleset", "Choose ruleset", "home.ruleset"),
+    ("timeline", "Timeline of changes", "home.timeline"),
+    ("verify", "Verify records", "home.verify"),
+    ("reports", "Reports", "home.reports"),
 ]
 
 
@@ -77,6 +80,9 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         Binding("g", "app.rules", "Rules", id="home.rules", show=False),
         Binding("c", "app.checklists", "Checklists", id="home.checklists", show=False),
         Binding("s", "app.switch_ruleset", "Ruleset", id="home.ruleset", show=False),
+        Binding("t", "app.timeline", "Timeline", id="home.timeline", show=False),
+        Binding("v", "app.verify", "Verify", id="home.verify", show=False),
+        Binding("p", "app.reports", "Reports", id="home.reports", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -125,6 +131,11 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             text.append("not known yet: pass --as \"Name <email>\" or set name and email in the config file")
         else:
             text.append("...")
+        if services:
+            from isp_tui.tui.screens.verification import last_verified_text
+
+            text.append("\nLast verified       ", style="bold")
+            text.append(last_verified_text(services.store))
         for problem in app.config_problems:  # a theme or keymap id the config names that the app has not
             text.append("\nConfig file         ", style="bold")
             text.append(problem, style="bold red")
@@ -211,6 +222,8 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             await app.action_checklists()
         elif ident == "ruleset":
             await app.action_switch_ruleset()
+        elif ident in ("timeline", "verify", "reports"):
+            await getattr(app, f"action_{ident}")()
         elif ident.startswith("autosave:"):
             from isp_tui.store_autosave import read_autosave
 
