@@ -91,7 +91,8 @@ def test_the_default_records_repository_is_one_per_user(tmp_path, guidance, isol
     for args in (["list"], ["log"], ["status"], ["verify"], ["report"], ["retention", "list"],
                  ["show", "01JDB3M7Q2X8W5ZK4T9N6E1RVA"], ["export", "01JDB3M7Q2X8W5ZK4T9N6E1RVA"], ["remote", "show"]):
         result = run(*args)
-        assert f"no records repository at {default}" in result.stderr, (args, result.stderr)
+        assert f"{default} (the default" in result.stderr and "is not a records repository" in result.stderr, \
+            (args, result.stderr)
         assert len(result.stderr.splitlines()) == 1, (args, result.stderr)
         assert not default.exists() and not (elsewhere / "records").exists(), args
     assert run("list", "--json").stdout.strip() == "[]"
@@ -107,7 +108,7 @@ def test_records_env_and_config_still_choose_another(tmp_path, guidance, isolate
     monkeypatch.setenv("ISP_RECORDS", str(chosen))
     isp = Cli(tmp_path / "unused", tmp_path)
     result = isp.run(["list"], None)
-    assert f"no records repository at {chosen};" in result.stderr and "(the default" not in result.stderr
+    assert f"{chosen} is not a records repository" in result.stderr and "(the default" not in result.stderr
     monkeypatch.delenv("ISP_RECORDS")
     config = tmp_path / "config.toml"
     config.write_text(f'records = "{tmp_path / "configured"}"\n')

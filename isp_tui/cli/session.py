@@ -70,7 +70,7 @@ class Session:
 
         path = self.records_path()
         if not create and not (path / ".git").exists():
-            raise StoreError(f"no records repository at {self.where()}; nothing was created "
+            raise StoreError(f"{self.where()} is not a records repository (no .git); nothing was created "
                              f"(`isp init` creates it, as the app and the first saved record do)")
         store = Store(path, create=create)
         self.opened.append(store)
@@ -80,7 +80,7 @@ class Session:
     def existing_store(self) -> Store | None:
         """The records repository if there is one, else None (a read-only listing has nothing to list)."""
         if not (self.records_path() / ".git").exists():
-            say(f"no records repository at {self.where()}; nothing was created")
+            say(f"{self.where()} is not a records repository (no .git): nothing to list, and nothing was created")
             return None
         return self.store(create=False)
 

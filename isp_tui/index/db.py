@@ -17,7 +17,7 @@ from typing import Iterable
 from isp_tui.index.identify import identifying_digests
 from isp_tui.record import Record
 
-SCHEMA = 10  # bump when a table changes: an older file is rebuilt, never migrated
+SCHEMA = 9  # bump when a table changes: an older file is rebuilt, never migrated
 FILE = "index.sqlite"
 
 
@@ -38,7 +38,6 @@ class Row:
     retain_until: date | None
     amendments: int
     search_text: str  # what a search matches: id, agencies, subject reference and name, outcome
-    reference: str = ""  # the subject's reference: what a practitioner finds a record again by (browse, Home)
 
     @classmethod
     def of(cls, record: Record) -> Row:
@@ -53,13 +52,12 @@ class Row:
             decided_by=record.get("decided.by") or "", response_due=record.get("request.response_due"),
             responded=record.get("request.responded"), review_on=record.get("retention.review_on"),
             retain_until=record.get("retention.retain_until"), amendments=len(record.data.get("amendments", [])),
-            search_text=text.casefold(), reference=record.get("subject.reference") or "",
+            search_text=text.casefold(),
         )
 
 
 COLUMNS = ("id", "created", "status", "outcome", "decision", "recipient", "requester_agency", "ruleset",
-           "decided_by", "response_due", "responded", "review_on", "retain_until", "amendments", "search_text",
-           "reference")
+           "decided_by", "response_due", "responded", "review_on", "retain_until", "amendments", "search_text")
 SELECT = ", ".join(COLUMNS)
 
 
@@ -76,11 +74,11 @@ def row_values(row: Row) -> tuple:
 def row_from(values: tuple) -> Row:
     """A Row from the `rows` table's SELECT columns."""
     (id_, created, status, outcome, decision, recipient, agency, ruleset, by, response_due, responded, review_on,
-     retain_until, amendments, text, reference) = values
+     retain_until, amendments, text) = values
     day = date.fromisoformat
     return Row(id_, datetime.fromisoformat(created), status, outcome, decision, recipient, agency, ruleset, by,
                response_due and day(response_due), responded and day(responded), review_on and day(review_on),
-               retain_until and day(retain_until), amendments, text, reference or "")
+               retain_until and day(retain_until), amendments, text)
 
 
 # What the auditors' reports read (audit.reports), one column each, kept beside each row: a report at

@@ -61,8 +61,8 @@ def _day(value) -> str:
     return value.isoformat()[:10] if value else ""
 
 
-def row_values(r) -> dict[str, str]:
-    return {"created": _day(r.created), "reference": printable(r.reference or ""), "recipient": printable(r.recipient),
+def row_values(r, reference: str = "") -> dict[str, str]:
+    return {"created": _day(r.created), "reference": printable(reference), "recipient": printable(r.recipient),
             "response_due": _day(r.response_due), "review_on": _day(r.review_on), "state": state(r),
             "outcome": OUTCOMES.get(r.outcome, printable(r.outcome)), "id": r.id}
 
@@ -95,6 +95,7 @@ ctrl+d shows drafts only, or all records again."""
         self.status = status
         self.total = 0  # records matching the search and the filter (the table holds the first pages of them)
         self.rows: dict[str, object] = {}  # the index's row of each record in the table, by id
+        self.references: dict[str, str] = {}  # each one's subject reference (from its file: not in the index)
         self.columns = layout(80)
 
     def compose(self) -> ComposeResult:
@@ -154,10 +155,12 @@ ctrl+d shows drafts only, or all records again."""
         table = self.query_one("#table", DataTable)
         if query is None:
             query = self.query_one("#search", Input).value
-        rows = self.app.services.index.page(query, offset=table.row_count, limit=PAGE, status=self.status)
+        index = self.app.services.index
+        rows = index.page(query, offset=table.row_count, limit=PAGE, status=self.status)
+        self.references.update(index.references(r.id for r in rows))
         for r in rows:
             self.rows[r.id] = r
-            table.add_row(Text(line(self.columns, row_values(r))), key=r.id)
+            table.add_row(Text(line(self.columns, row_values(r, self.references.get(r.id, "")))), key=r.id)
 
     def highlighted(self):
         """The index row of the highlighted record, or None."""
@@ -172,7 +175,7 @@ ctrl+d shows drafts only, or all records again."""
         r = self.highlighted()
         text = Text()
         if r is not None:
-            values = row_values(r)
+            values = row_values(r, self.references.get(r.id, ""))
             text.append(f"{values['reference'] or 'no reference'}", style="bold")
             text.append(f"  {values['recipient'] or 'no recipient yet'}  {values['state']}"
                         f"{'' if r.status == 'draft' else ' (final)'}  created {values['created']}")

@@ -34,13 +34,13 @@ MENU = [
 KIND_WORDS = {"response": "response due", "review": "review", "retention": "retain until", "draft": "draft"}
 
 
-def due_line(item, row) -> Text:
+def due_line(item, row, reference: str = "") -> Text:
     """One thing due, found again by its date and the subject's reference: "2026-11-21 draft TEST-0001 Police"."""
     from isp_tui.errors import printable
 
     when = item.on or (item.created.date() if item.created else None)
     label = DUE_LABELS.get(item.state, ("", ""))[1]
-    reference = printable(row.reference) if row is not None and row.reference else "no reference"
+    reference = printable(reference) if reference else "no reference"
     recipient = printable(row.recipient) if row is not None and row.recipient else ""
     kind = KIND_WORDS.get(item.kind, item.kind)
     if item.kind == "draft" or row is not None and row.status == "draft":
@@ -169,8 +169,9 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
     def _count_due(self) -> None:
         index = self.app.services.index
         total, items, problems = index.count(), index.due(self.app.today()), len(index.problems)
-        rows = {item.id: index.get(item.id) for item in items[:12]}  # each item's reference and recipient
-        self.app.call_from_thread(self._show_due, total, items, problems, rows)
+        rows = {item.id: index.get(item.id) for item in items[:12]}  # each item's recipient and reference
+        references = index.references(rows)
+        self.app.call_from_thread(self._show_due, total, items, problems, rows, references)
 
     def on_index_progress(self, event: IndexProgress) -> None:
         """A first build of the derived index reads every record file: say how far it is."""
@@ -178,7 +179,8 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             f"What is due: reading the record files into the index ({event.done:,} of {event.total:,})...",
             style="italic"))
 
-    def _show_due(self, total: int, items: list, problems: int, rows: dict | None = None) -> None:
+    def _show_due(self, total: int, items: list, problems: int, rows: dict | None = None,
+                  references: dict | None = None) -> None:
         text = Text()
         text.append(f"{total} record(s)", style="bold")
         if problems:
@@ -189,7 +191,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         else:
             text.append("responses (15 working days), reviews, retention, drafts\n", style="dim")
         for item in items[:12]:  # the index's answer (isp_tui.index.due): due means today, overdue means before
-            text.append_text(due_line(item, (rows or {}).get(item.id)))
+            text.append_text(due_line(item, (rows or {}).get(item.id), (references or {}).get(item.id, "")))
         if len(items) > 12:
             text.append(f"... and {len(items) - 12} more: see Browse\n")
         self.query_one("#due", Static).update(text)
