@@ -20,11 +20,17 @@ from isp_tui.dates import now
 from isp_tui.errors import InputError, StoreError
 from isp_tui.guidance import Guidance
 from isp_tui.index import Due, Index
-from isp_tui.record import Record, check_text, record_path  # merge: use isp_tui.record.ids.record_path
-from isp_tui.store import BRANCH, ZERO, Identity, Store, atomic_write, git_env
-# merge: use isp_tui.identity.Identity, isp_tui.gitlayer.env.git_env, gitlayer.plumbing for BRANCH/ZERO
+from isp_tui.gitlayer.env import start_git
+from isp_tui.gitlayer.messages import destroy_message
+from isp_tui.gitlayer.plumbing import BRANCH, ZERO
+from isp_tui.identity import Identity
+from isp_tui.record.ids import record_path, tombstone_path
+from isp_tui.record.model import Record
+from isp_tui.record.schema import check_text
+from isp_tui.store.files import atomic_write
+from isp_tui.store.repo import Store
 from isp_tui.sync.cycle import sync_lock
-from isp_tui.sync.objects import TOMBSTONES, has_object, has_path, read_blob, rev
+from isp_tui.sync.objects import has_object, has_path, read_blob, rev
 from isp_tui.sync.remote import REMOTE, REMOTE_REF, git_message, remote_url
 
 
@@ -59,12 +65,10 @@ def rewrite_without(store: Store, path: str, revisions: list[str]) -> int:
     with the file's lines taken out of the stream. Blobs are referred to by id (--no-data), so only
     commits and trees are written again; everything else in each commit is kept as it was (signatures
     cannot be: they are stripped). Returns the number of commits written again."""
-    env = git_env()
-    export = subprocess.Popen(["git", "fast-export", "--no-data", "--reference-excluded-parents",
-                               "--signed-tags=strip", "--tag-of-filtered-object=rewrite", *revisions],
-                              cwd=store.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    importer = subprocess.Popen(["git", "fast-import", "--force", "--quiet"], cwd=store.root, env=env,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    export = start_git(store.root, "fast-export", "--no-data", "--reference-excluded-parents", "--signed-tags=strip",
+                       "--tag-of-filtered-object=rewrite", *revisions, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    importer = start_git(store.root, "fast-import", "--force", "--quiet", stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert export.stdout is not None and importer.stdin is not None
     modify = re.compile(rb"^M [0-7]{6} [0-9a-f]{40} " + re.escape(path.encode()) + rb"\n$")
     delete = b"D " + path.encode() + b"\n"
@@ -113,7 +117,7 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         raise InputError("destroying a record needs a reason", field="--reason")
     check_text(reason, None, "--reason")
     path = record_path(record_id)
-    tomb_path = f"{TOMBSTONES}/{record_id}.toml"
+    tomb_path = tombstone_path(record_id)
     with sync_lock(store, timeout=60), store.lock():
         head = store.head()
         if head is None or not store.git("log", "--format=%H", "-n", "1", "--all", "--", path).strip():
@@ -153,17 +157,13 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
             if record.get("decided.at"):
                 tomb["decided_at"] = record.get("decided.at")
         atomic_write(store.root / tomb_path, tomli_w.dumps(tomb).encode(), store.work / "tmp", mode=0o600)
-        # merge: use isp_tui.gitlayer.messages.commit_message
-        message = (f"record {record_id}: destroy (destroyed)\n\nRecord-Id: {record_id}\nAction: destroy\n")
-        commit = store._commit([tomb_path], message, author)  # merge: use the store's public commit of files
+        commit = store.commit_paths([tomb_path], destroy_message(record_id), author)
         from isp_tui.audit import forget_verified
 
         forget_verified(store)  # the head verified last is gone from the history by design
         store.git("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
         store.git("gc", "-q", "--prune=now")
-        if store._repo is not None:  # GitPython's view of the packs is stale after gc: reopen on next use
-            store._repo.close()  # merge: use a public Store method to drop its GitPython repository
-            store._repo = None
+        store.close_repo()  # GitPython's view of the packs is stale after gc: reopen on next use
         left = [v for v in versions if has_object(store, v)]
         if old_remote:
             atomic_write(store.work / "destroy-pending", old_remote.encode(), store.work / "tmp")

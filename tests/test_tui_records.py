@@ -12,8 +12,9 @@ from pathlib import Path
 from textual.widgets import DataTable, Footer
 
 from isp_tui.config import Config
-from isp_tui.store import Identity, Store
-from isp_tui.store_autosave import new_autosave_path, write_autosave
+from isp_tui.identity import Identity
+from isp_tui.store import Store
+from isp_tui.store.autosave import new_autosave_path, write_autosave
 from isp_tui.tui.app import IspApp
 from isp_tui.tui.screens.browse import AmendScreen, BrowseScreen, RecordScreen
 from isp_tui.tui.screens.guide import RulesScreen

@@ -54,7 +54,7 @@ def autosave_label(path: Path) -> Text:
     from datetime import datetime
 
     from isp_tui.errors import printable
-    from isp_tui.store_autosave import read_autosave
+    from isp_tui.store.autosave import read_autosave
 
     data = read_autosave(path)
     subject = data.get("subject") if isinstance(data.get("subject"), dict) else {}
@@ -199,7 +199,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
     def _offer_autosaves(self) -> None:
         from textual.widgets.option_list import OptionDoesNotExist
 
-        from isp_tui.store_autosave import autosaves
+        from isp_tui.store.autosave import autosaves
 
         menu = self.query_one("#home-menu", OptionList)
         for path in autosaves(self.app.services.store):
@@ -227,7 +227,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         elif ident in ("timeline", "verify", "reports"):
             await getattr(app, f"action_{ident}")()
         elif ident.startswith("autosave:"):
-            from isp_tui.store_autosave import read_autosave
+            from isp_tui.store.autosave import read_autosave
 
             path = Path(ident.partition(":")[2])
             event.option_list.remove_option(ident)

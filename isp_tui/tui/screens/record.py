@@ -16,8 +16,10 @@ from textual.widgets import Button, Footer, Header, Input, Label, SelectionList,
 from isp_tui.errors import InputError, printable
 from isp_tui.tui.forms import Field, Invalid, put
 
-# what an amendment leaves as it is (the store keeps them whatever is sent); the rest is the form's
-KEPT = ("schema", "id", "status", "created", "ruleset", "outcome", "amendments", "corrections")
+from isp_tui.record.model import IDENTITY_TABLES, KEPT_BY_STORE
+
+# what an amendment leaves as it is (the record's identity; what the store works out or keeps): the one list
+KEPT = IDENTITY_TABLES + KEPT_BY_STORE
 NOT_AMENDED = ("checklist", "agency", "note")  # field kinds the amend form leaves out (the 16 questions...)
 
 
