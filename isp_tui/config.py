@@ -1,13 +1,13 @@
 """The user's config file: TOML in the platform's user config directory, or --config / ISP_CONFIG.
 
-    records = "~/isp-records"      # the records repository (default: ./records)
+    records = "~/isp-records"      # the records repository (default: default_records_path())
     ruleset = "gdpr-2018"          # the default ruleset for new decisions
     name = "Sam Example"           # the practitioner, when git has no identity
     email = "sam@example.org"
     role = "Social worker"
     organisation = "Example Children's Services"
     theme = "textual-dark"         # any Textual theme; "ansi" uses the terminal's own colours
-    [keymap]                       # binding id = keys, e.g. "app.new_decision" = "ctrl+n"
+    [keymap]                       # binding id = keys, e.g. "home.new" = "ctrl+n" (Home reports unknown ids)
 
 `organisation` is either the organisation's name (a string, as above) or a table holding its name and what
 the organisation, not the practitioner, answers on the ICO's decision form (ARRANGEMENTS; all optional):
@@ -54,7 +54,7 @@ CONTROLLER_RELATIONSHIPS = ("joint", "separate")
 @dataclass(frozen=True)
 class Config:
     path: Path | None = None
-    records: str = "records"
+    records: str = ""  # empty: default_records_path()
     ruleset: str = "gdpr-2018"
     name: str = ""
     email: str = ""
@@ -65,13 +65,26 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
 
     def records_path(self, given: str | None = None) -> Path:
-        """--records, then ISP_RECORDS, then the config file, then ./records."""
+        """--records, then ISP_RECORDS, then the config file, then the user's one default repository."""
         chosen = given or os.environ.get(ENV_RECORDS) or self.records
-        return Path(chosen).expanduser()
+        return Path(chosen).expanduser() if chosen else default_records_path()
+
+    def records_chosen(self, given: str | None = None) -> bool:
+        """Whether a person chose the records repository (--records, ISP_RECORDS, the config) rather than the
+        default."""
+        return bool(given or os.environ.get(ENV_RECORDS) or self.records)
 
     @property
     def identity(self) -> str | None:
         return f"{self.name} <{self.email}>" if self.name and self.email else None
+
+
+def default_records_path() -> Path:
+    """The one records repository per user, wherever a command is run: "records" in the platform's user
+    data directory (on Linux ~/.local/share/isp-tui/records)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("isp-tui")) / "records"
 
 
 def config_path(given: str | Path | None = None) -> Path:

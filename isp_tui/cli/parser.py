@@ -27,11 +27,11 @@ class _Quiet(argparse.ArgumentParser):
         raise ValueError(message)
 
 
-def options(default: Any) -> argparse.ArgumentParser:
+def options(default: Any, records: str = "the user's own") -> argparse.ArgumentParser:
     # the same options before or after the command; after it they must not reset what came before
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--records", metavar="PATH", default=default,
-                        help="the records repository (default: ISP_RECORDS, the config file, or ./records)")
+                        help=f"the records repository (default: ISP_RECORDS, the config file's records, else {records})")
     common.add_argument("--config", metavar="FILE", default=default,
                         help="the config file to use (default: ISP_CONFIG or the user config dir)")
     common.add_argument("--as", dest="identity", metavar='"NAME <EMAIL>"', default=default,
@@ -61,10 +61,16 @@ def row_count(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = options(argparse.SUPPRESS)
-    parser = Parser(prog="isp", parents=[options(None)],
+    from isp_tui.config import default_records_path
+
+    here = str(default_records_path()).replace("%", "%%")
+    common = options(argparse.SUPPRESS, here)
+    parser = Parser(prog="isp", parents=[options(None, here)],
                     description="Information sharing decisions for safeguarding children, recorded in git. "
-                                "With no command, opens the full-screen app.")
+                                "With no command, opens the full-screen app. The records repository is one per "
+                                f"user: {here} unless --records, ISP_RECORDS or the config file choose another "
+                                "(created by the app or the first saved record; read-only commands never create "
+                                "it).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:

@@ -48,13 +48,45 @@ class Session:
 
         return default_ruleset(self.config, guidance)
 
+    def records_path(self):
+        return self.config.records_path(self.args.records)
+
+    def where(self) -> str:
+        """Where this run looks for the records repository, and why there, in words."""
+        path = self.records_path()
+        if self.config.records_chosen(self.args.records):
+            return str(path)
+        return f"{path} (the default; --records, ISP_RECORDS or the config file's records choose another)"
+
     def store(self, *, create: bool = True) -> Store:
+        from isp_tui.record.ids import check_prefix
+
+        if getattr(self.args, "id", None):
+            check_prefix(self.args.id)  # a malformed id is refused before any repository is looked for
+        """The records repository. Only a command that writes creates it (`create`): a read-only one that
+        finds none says where it looked."""
+        from isp_tui.errors import StoreError
         from isp_tui.store import Store
 
-        store = Store(self.config.records_path(self.args.records), create=create)
+        path = self.records_path()
+        if not create and not (path / ".git").exists():
+            raise StoreError(f"{self.where()} is not a records repository (no .git); nothing was created "
+                             f"(`isp init` creates it, as the app and the first saved record do)")
+        store = Store(path, create=create)
         self.opened.append(store)
         self.tell(store)
         return store
+
+    def existing_store(self) -> Store | None:
+        """The records repository if there is one, else None (a read-only listing has nothing to list)."""
+        if not (self.records_path() / ".git").exists():
+            say(f"{self.where()} is not a records repository (no .git): nothing to list, and nothing was created")
+            return None
+        return self.store(create=False)
+
+    def record_id(self, store: Store, given: str) -> str:
+        """The record id a command was given: whole, or a unique prefix of one (as git takes commits)."""
+        return store.resolve_id(given)
 
     def tell(self, store: Any) -> None:
         """Print what the store has to tell a person (a warning, a recovery), once each."""

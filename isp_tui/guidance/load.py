@@ -136,6 +136,7 @@ def load_ruleset(path: Path) -> Ruleset:
     ruleset = Ruleset(
         id=_id(t), version=t.text("version"), title=t.text("title"), era=t.choice("era", ERAS[1:]),
         source=t.text("source"), summary=t.text("summary", ""), notes=t.text("notes", ""),
+        historical=t.text("historical", ""),
         sha256=hashlib.sha256(raw).hexdigest(), path=path,
         rules=tuple(rules), principles=tuple(principles), when=tuple(when), how=tuple(how), myths=tuple(myths),
     )

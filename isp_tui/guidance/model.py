@@ -98,6 +98,7 @@ class Ruleset:
     how: tuple[Step, ...]
     myths: tuple[Myth, ...] = ()
     notes: str = ""
+    historical: str = ""  # optional: why this wording is kept for the record only (the law it cites is repealed)
 
     def question(self, question_id: str) -> Question:
         return next(q for q in self.when if q.id == question_id)

@@ -142,6 +142,27 @@ class Index:
                 continue
         return out
 
+    def references(self, ids: Iterable[str]) -> dict[str, str]:
+        """Each record's subject reference, read from its committed file (personal data is not kept in the
+        index's own columns in plain), remembered by blob so a page shown again reads nothing."""
+        import tomllib
+
+        cache: dict[str, str] = self.__dict__.setdefault("_references", {})
+        db, wanted = self._ready(), []
+        for record_id in ids:
+            found = db.execute("SELECT id, blob FROM rows WHERE id=?", (record_id,)).fetchone()
+            if found:
+                wanted.append(found)
+        missing = [(record_id, blob) for record_id, blob in wanted if blob not in cache]
+        for (_, blob), raw in zip(missing, blobs(self.store.root, [blob for _, blob in missing])):
+            try:
+                subject = tomllib.loads((raw or b"").decode("utf-8")).get("subject", {})
+                value = subject.get("reference") if isinstance(subject, dict) else None
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+                value = None
+            cache[blob] = value if isinstance(value, str) else ""
+        return {record_id: cache[blob] for record_id, blob in wanted}
+
     def get(self, record_id: str) -> Row | None:
         values = self._ready().execute(f"SELECT {SELECT} FROM rows WHERE id=?", (record_id,)).fetchone()
         return row_from(values) if values else None

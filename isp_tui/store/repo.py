@@ -159,6 +159,15 @@ class Store(Saving, Journal, Committing):
         raw = self.git("show", f"{commit}:{record_path(record_id)}").encode()
         return Record.from_toml(raw, f"{commit[:12]}:{record_path(record_id)}", guidance=guidance)
 
+    def resolve_id(self, given: str) -> str:
+        """The record id `given` names, whole or a unique prefix (record.ids.resolve_id over this repository's
+        record files; a whole id is not searched for)."""
+        from isp_tui.record.ids import is_record_id, resolve_id
+
+        if is_record_id(given):
+            return given
+        return resolve_id(given, (path.stem for path in self.paths()))
+
     def hand_edited(self) -> bool:
         """Whether the working tree holds files not committed (planted, copied in) or a record file written
         after the branch's last commit (a hand edit). Neither question hashes anything, so no filter a

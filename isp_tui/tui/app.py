@@ -71,6 +71,7 @@ class IspApp(App):
         self.load_error: str = ""
         self.loaded = asyncio.Event()
         self._progress_at = 0.0
+        self.config_problems: list[str] = []  # what in the config file was not used, in words (Home shows it)
 
     # -- start-up ----------------------------------------------------------------------------------
 
@@ -84,6 +85,9 @@ class IspApp(App):
         theme = THEMES.get(self.config.theme, self.config.theme)
         if theme in self.available_themes:
             self.theme = theme
+        else:
+            self.config_problems.append(f"theme {self.config.theme!r} is not one of the app's themes, so the "
+                                        f"default is used (the command palette's \"Change theme\" lists them)")
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
 
@@ -116,6 +120,12 @@ class IspApp(App):
             except InputError as exc:
                 error = str(exc)
             self.services = Services(guidance, store, index, identity, error, list(store.messages))
+            if self.config.keymap:
+                from isp_tui.tui.keys import unknown_keymap_ids
+
+                for binding_id in unknown_keymap_ids(self.config.keymap):
+                    self.config_problems.append(f"keymap {binding_id!r} names no key of the app, so it does "
+                                                "nothing (F1 on each screen names its keys)")
         except (InputError, StoreError, OSError) as exc:
             self.load_error = str(exc)
         finally:
@@ -233,13 +243,33 @@ class IspApp(App):
 
         await self.push_screen(ExportScreen(record_id, commit))
 
-    async def action_switch_ruleset(self) -> None:
+    def other_ruleset(self, ruleset_id: str) -> str:
+        """The next ruleset after `ruleset_id` (in id order), for "the other wording"."""
+        ids = sorted(self.services.guidance.rulesets)
+        return ids[(ids.index(ruleset_id) + 1) % len(ids)] if ruleset_id in ids else ids[0]
+
+    async def action_switch_ruleset(self, ruleset_id: str | None = None) -> None:
+        """Choose a ruleset for new decisions (the other one, or `ruleset_id`): asked first, saying what changes."""
         services = await self.ready()
         if services is None:
             return
-        ids = sorted(services.guidance.rulesets)
-        self.ruleset_id = ids[(ids.index(self.ruleset_id) + 1) % len(ids)] if self.ruleset_id in ids else ids[0]
-        self.notify(f"Ruleset for new decisions: {services.guidance.rulesets[self.ruleset_id].title}", markup=False)
+        from isp_tui.tui.screens.ruleset import ConfirmRulesetScreen
+
+        chosen = ruleset_id or self.other_ruleset(self.ruleset_id)
+        if chosen == self.ruleset_id:
+            self.notify(f"New decisions already use {services.guidance.rulesets[chosen].title}", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.use_ruleset(chosen)
+
+        await self.push_screen(ConfirmRulesetScreen(services.guidance.rulesets[self.ruleset_id],
+                                                    services.guidance.rulesets[chosen]), answered)
+
+    def use_ruleset(self, ruleset_id: str) -> None:
+        self.ruleset_id = ruleset_id
+        self.notify(f"Ruleset for new decisions: {self.services.guidance.rulesets[ruleset_id].title}", markup=False)
         self.tell_screens(RulesetChanged)
 
     async def action_sync(self) -> None:
@@ -291,7 +321,7 @@ class IspApp(App):
         yield SystemCommand("Resume a draft", "Browse the draft decisions", lambda: self.action_browse("draft"))
         yield SystemCommand("Golden rules", "Read the seven golden rules, principles and myths", self.action_rules)
         yield SystemCommand("Checklists", "The 16 questions and the other checklists", self.action_checklists)
-        yield SystemCommand("Switch ruleset", "Use the other wording of the golden rules for new decisions",
+        yield SystemCommand("Switch ruleset", "Choose the other wording of the golden rules for new decisions (asked first)",
                             self.action_switch_ruleset)
         yield SystemCommand("Timeline", "Every change in the records repository, newest first", self.action_timeline)
         yield SystemCommand("Verify", "Check the records repository's integrity", self.action_verify)
