@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from isp_tui.errors import InputError, StoreError
-from isp_tui.gitlayer.env import run_git, start_git
+from isp_tui.gitlayer.env import check_repository_config, run_git, start_git
 from isp_tui.gitlayer.messages import parse_trailer_lines
 from isp_tui.gitlayer.plumbing import open_repo, resolve
 from isp_tui.guidance import Guidance
@@ -48,6 +48,7 @@ class Store(Saving, Journal, Committing):
         if not self.gitdir.is_dir():
             raise StoreError(f"{self.root} is not a records repository: .git is not a directory")
         self.work = self.gitdir / "isp"
+        check_repository_config(self.gitdir)  # a config that could run a program is refused before any git runs
         self._check_permissions()
 
     # -- set-up ------------------------------------------------------------------------------------
