@@ -41,6 +41,7 @@ ALLOWED = re.compile(r"""^(
   | gpg\.program | gpg\.(openpgp|x509|ssh)\.program | gpg\.ssh\.defaultkeycommand
   | receive\.denynonfastforwards | isp\.[a-z0-9-]+
 )$""", re.X)
+DISK_FULL = re.compile(rb"Out of diskspace|No space left on device")
 DRIVER_ATTRIBUTE = re.compile(rb"(^|\s)(filter|diff|merge)=", re.M)
 
 
@@ -122,8 +123,16 @@ def run_git(root: Path | str, *args: str, input: bytes | None = None, check: boo
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run `git ARGS` in `root` under git_env() (plus `env`), output captured. `check`: raise
     CalledProcessError when git fails (its stderr on the exception)."""
-    return subprocess.run(["git", *args], cwd=root, env={**git_env(), **(env or {})}, input=input,
-                          capture_output=True, check=check)
+    env = {**git_env(), **(env or {})}
+    done = subprocess.run(["git", *args], cwd=root, env=env, input=input, capture_output=True)
+    if done.returncode != 0 and DISK_FULL.search(done.stderr) and env.get("GIT_OPTIONAL_LOCKS") != "0":
+        # a full disk: `git status` fails writing the index's refreshed stat data, which it only does to
+        # save later work; without it (GIT_OPTIONAL_LOCKS=0) a reading command still answers
+        done = subprocess.run(["git", *args], cwd=root, env=dict(env, GIT_OPTIONAL_LOCKS="0"), input=input,
+                              capture_output=True)
+    if check and done.returncode != 0:
+        raise subprocess.CalledProcessError(done.returncode, done.args, done.stdout, done.stderr)
+    return done
 
 
 def start_git(root: Path | str, *args: str, **popen: Any) -> subprocess.Popen:
