@@ -13,7 +13,8 @@ from isp_tui.errors import InputError, StoreError
 from isp_tui.gitlayer.env import run_git
 from isp_tui.gitlayer.messages import commit_message
 from isp_tui.guidance import Guidance
-from isp_tui.record import FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, normalise
+from isp_tui.record import (FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, normalise,
+                            record_path)
 from isp_tui.record.model import FIXED_TABLES, outcome_table
 from isp_tui.record.normalise import default_ruleset_id
 from isp_tui.store.files import atomic_write, make_dirs
@@ -40,6 +41,7 @@ class Saving:
         with self.lock():
             existing = None
             if "id" in record.data:
+                self.refuse_hand_edit(record_path(record.id))
                 if self.exists(record.id):
                     existing = self.get(record.id, guidance)
                     if existing.is_final:
@@ -62,6 +64,7 @@ class Saving:
             raise InputError("an amendment needs a reason", field="--reason")
         check_text(reason, None, "--reason")
         with self.lock():
+            self.refuse_hand_edit(record_path(record_id))
             current = self.get(record_id, guidance)
             if based_on is not None and based_on.data != current.data:
                 raise InputError(f"record {record_id} was changed by someone else since you opened it "
@@ -104,6 +107,7 @@ class Saving:
         one, in its own commit (Action: correct). Only the record's [[corrections]] change: earlier corrections
         keep their id, date, author and description; a recipient once told keeps the date they were told."""
         with self.lock():
+            self.refuse_hand_edit(record_path(record_id))
             current = self.get(record_id, guidance)
             if not current.is_final:
                 raise InputError(f"record {record_id} is a draft; a correction is to information already shared",
@@ -129,6 +133,15 @@ class Saving:
             if record.data.get("corrections") == current.data.get("corrections"):
                 raise InputError("nothing changed: the corrections match the record as it stands", field="corrections")
             return self._write(record, "correct", author, guidance)
+
+    def refuse_hand_edit(self: Store, path: str) -> None:
+        """Every save starts from the committed file: a working copy changed since (by hand, by another tool)
+        would be carried into the commit unrecorded, so it is refused, naming the file."""
+        self.refuse_links(path)
+        if self.differs_from_commit(path, self.head()):
+            raise InputError(f"has been changed since it was committed (git diff shows how); isp saves only from "
+                             f"the committed record: undo the change (git -C {self.root} checkout -- {path}) and "
+                             "make it with `isp amend`", file=path)
 
     def _complete(self: Store, record: Record, guidance: Guidance, author: Identity, *, final: bool,
                   existing: Record | None, file: object = None, ruleset: str | None = None) -> Record:
