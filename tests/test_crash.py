@@ -146,3 +146,42 @@ def test_a_half_written_git_object_left_by_a_killed_save_is_removed(isp, tmp_pat
     isp("record", str(write_toml(tmp_path / "b.toml", final_record(guidance))))
     assert not (folder / "tmp_obj_Fict10").exists()
     check_repository(isp.records, guidance)
+
+
+def test_killed_destroys_are_completed_or_undone_and_the_tombstone_is_never_missing(tmp_path, guidance):
+    """`isp retention destroy` killed at instants spread over its run (journal, tombstone commit, rewrite,
+    gc): the next isp completes it (tombstone committed) or undoes it (nothing had changed), says so, and
+    the record is never gone without its tombstone, nor its content left behind a tombstone."""
+    import random
+    import signal
+    import subprocess
+
+    from common import recover
+
+    from isp_tui.store import Identity
+
+    repo = tmp_path / "records"
+    store = Store(repo)
+    ids = [store.save(final_record(guidance), guidance, Identity.parse(PRACTITIONER)).id for _ in range(6)]
+    env, rng = isp_env(tmp_path / "home"), random.Random(20261201)
+    journal = repo / ".git" / "isp" / "destroy.toml"
+    told = []
+    for n, record_id in enumerate(ids):
+        proc = subprocess.Popen(isp_command(repo, "retention", "destroy", record_id, "--reason", "Fictional: ended",
+                                            "--yes"), env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        while proc.poll() is None and not journal.exists():
+            time.sleep(0.0005)
+        time.sleep(rng.uniform(0, 0.05 * n))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        told += recover(repo)
+        present = (repo / record_path(record_id)).is_file()
+        tomb = (repo / "retention" / "destroyed" / f"{record_id}.toml").is_file()
+        assert present != tomb, (record_id, present, tomb)
+        assert not journal.exists()
+        if tomb:
+            assert not git(repo, "log", "--all", "--format=%H", "--", record_path(record_id)).strip()
+        check_repository(repo, guidance)
+    assert any("destroy" in t for t in told), told

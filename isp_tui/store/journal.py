@@ -41,7 +41,7 @@ class Journal:
         journal_dir = self.work / "journal"
         entries = sorted(journal_dir.glob("*.toml")) if journal_dir.is_dir() else []
         if not entries:
-            return []
+            return self.resume_destroy()
         for lock in [self.gitdir / "index.lock"] + [self.gitdir / name for name in REF_LOCKS]:
             if lock.exists():  # we hold the repository lock and a save of ours was cut short: the lock is ours
                 self.clear_stale_lock(lock, force=True)
@@ -66,7 +66,17 @@ class Journal:
                 self.sync_index(paths)
             entry.unlink()
         self.messages.extend(done)
-        return done
+        return done + self.resume_destroy()
+
+    def resume_destroy(self: Store) -> list[str]:
+        """An interrupted `isp retention destroy` (its journal, .git/isp/destroy.toml): completed or undone."""
+        if not (self.work / "destroy.toml").exists():
+            return []
+        from isp_tui.retention import resume_destroy  # retention builds on the store: imported only when needed
+
+        told = resume_destroy(self)
+        self.messages.extend([told] if told else [])
+        return [told] if told else []
 
     def remove_stray_temporaries(self: Store) -> None:
         """A process killed inside atomic_write leaves `<name>.<pid>.tmp`: a copy of a record (personal data) that

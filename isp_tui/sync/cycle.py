@@ -53,25 +53,37 @@ class SyncResult:
         return asdict(self)
 
 
+HELD: dict[str, int] = {}  # the sync locks this process holds (path: depth): taken again here, not waited for
+
+
 class sync_lock:
-    """One sync (or destroy) at a time per records repository; a second one is told so at once."""
+    """One sync (or destroy) at a time per records repository; a second one is told so at once. Taken
+    again inside this process (a destroy's recovery within a sync), it is already held."""
 
     def __init__(self, store: Store, timeout: float = 2.0):
         from filelock import FileLock
 
         store.work.mkdir(exist_ok=True, mode=0o700)
-        self._lock, self._timeout = FileLock(str(store.work / "sync-lock")), timeout
+        self._path = str(store.work / "sync-lock")
+        self._lock, self._timeout = FileLock(self._path), timeout
 
     def __enter__(self) -> None:
         from filelock import Timeout
 
+        if HELD.get(self._path):
+            HELD[self._path] += 1
+            return
         try:
             self._lock.acquire(timeout=self._timeout)
         except Timeout:
             raise SyncError("a sync of this records repository is already running; wait for it to finish") from None
+        HELD[self._path] = 1
 
     def __exit__(self, *exc: object) -> None:
-        self._lock.release()
+        HELD[self._path] -= 1
+        if not HELD[self._path]:
+            del HELD[self._path]
+            self._lock.release()
 
 
 def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[Store, SyncResult]:
