@@ -47,7 +47,7 @@ VARIANTS = [  # (answers, context, recorded decision)
      {"special_category": False, "recipient_statutory": True, "subject_is_child": True}, "share"),
     ({"legitimate_purpose": "no"}, {"special_category": False, "recipient_statutory": False, "subject_is_child": True},
      "do-not-share"),
-    ({"legitimate_purpose": "yes", "consent": "refused", "identifiable": "yes", "lawful_basis": ["ca2004-s10"]},
+    ({"legitimate_purpose": "yes", "consent": "refused", "identifiable": "yes", "lawful_basis": ["ca2004-s10", "ukgdpr-art6-1e"]},
      {"special_category": False, "recipient_statutory": True, "subject_is_child": True}, "share-part"),
     ({"legitimate_purpose": "unsure"}, {"special_category": False, "recipient_statutory": True, "subject_is_child": True},
      "do-not-share"),

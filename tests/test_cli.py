@@ -205,7 +205,7 @@ def test_main_runs_in_process_and_keeps_nothing_between_runs(tmp_path, capsys, g
     assert '"id": "gdpr-2018"' in capsys.readouterr().out
     assert main(["--config", str(tmp_path / "missing.toml"), "bases"]) == EXIT_INPUT
     assert "config file not found" in capsys.readouterr().err
-    path = write_toml(tmp_path / "r.toml", final_record(guidance, ruleset=None,
+    path = write_toml(tmp_path / "r.toml", final_record(guidance, ruleset=None, when={"confidential": "no"},
                                                         decision={"override_reason": "Fictional: the 1998 wording."}))
     assert main(["--records", str(tmp_path / "records"), "--config", str(config), "record", str(path), "--json"]) == 0
     out = capsys.readouterr().out

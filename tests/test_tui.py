@@ -23,6 +23,10 @@ from isp_tui.tui.screens.guide import ChecklistsScreen, RulesScreen
 from isp_tui.tui.screens.help import HelpScreen
 from isp_tui.tui.screens.home import HomeScreen
 
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
 from conftest import git
 from factory import final_record
 from tui_driver import PATHS, PRACTITIONER, about, choose, fill, save_final, start, step, walk
@@ -38,7 +42,13 @@ def record_files(records: Path) -> list[Path]:
     return sorted(records.glob("[0-9][0-9][0-9][0-9]/*/*/*.toml"))
 
 
-@pytest.mark.parametrize("name", list(PATHS))
+# Three walks that prove different screens: sharing with consent (the How steps), sharing without consent
+# through the lawful-basis picker and the special-category condition, and not sharing (no How steps). The
+# engine's whole matrix of answers is tested once, in the engine's own tests.
+WALKS = ("consent-given", "not-sought-lawful-basis", "refused-no-lawful-basis")
+
+
+@pytest.mark.parametrize("name", WALKS)
 async def test_every_path_of_the_flowchart_ends_in_a_committed_record(records, name):
     answers, engine, recorded = PATHS[name]
     app = make_app(records)
@@ -159,14 +169,19 @@ async def test_nothing_typed_is_lost_on_a_crash(records):
 
 
 async def test_browse_more_records_than_a_page_shows_the_count_and_reaches_the_last(records, guidance):
-    """The table is filled a page at a time: the count is of every record, and the cursor reaches the oldest."""
+    """The table is filled a page at a time: the count is of every record, and the cursor reaches the oldest.
+    The repository is generated (bench/generate.py: real record files and commit messages through git
+    fast-import), not made by hundreds of saves."""
+    from generate import generate
+
     from isp_tui.tui.screens.browse import PAGE
 
-    store = Store(records)
-    author = Identity.parse(PRACTITIONER)
     total = 2 * PAGE + 30
-    ids = [store.save(final_record(guidance, subject={"reference": f"TEST-{n:04d}"}), guidance, author).id
-           for n in range(total)]
+    generate(records, total, gc=False)
+    files = sorted(records.glob("*/*/*/*.toml"), key=lambda p: p.stem)
+    assert len(files) == total
+    oldest = files[0].stem
+    reference = tomllib.loads(files[7].read_text())["subject"]["reference"]
     app = make_app(records)
     async with app.run_test(size=SIZE) as pilot:
         await app.loaded.wait()
@@ -183,8 +198,8 @@ async def test_browse_more_records_than_a_page_shows_the_count_and_reaches_the_l
             await pilot.pause()
         assert table.row_count == total
         assert table.cursor_row == total - 1
-        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == ids[0]  # newest first
-        await pilot.press("ctrl+f", *"TEST-0007")
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == oldest  # newest first
+        await pilot.press("ctrl+f", *reference)
         await pilot.pause()
         assert app.screen.sub_title == "records: 1"
         assert table.row_count == 1

@@ -6,7 +6,8 @@ The tables and their checks are in record/schema.py; ids and paths in record/ids
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 import tomli_w
@@ -15,10 +16,11 @@ from isp_tui.engine import Answers, Decision, decide, read_answers
 from isp_tui.errors import InputError
 from isp_tui.guidance import Guidance, parse_toml
 from isp_tui.record.ids import is_record_id, record_path
+from isp_tui.record.law import check_sensitivity, missing_by_law
 from isp_tui.record.migrate import SCHEMA_VERSION, migrate
 from isp_tui.record.schema import (AMENDMENT, CORRECTION, CORRECTION_RECIPIENT, MAX_FILE, ORDER, RECORDED, SECTIONS,
                                    SHARING_DECISIONS, STATUSES, TOP, check_changes, check_checklists, check_list,
-                                   check_outcome, check_references, check_table, check_value)
+                                   blank, check_outcome, check_references, check_table, check_value)
 
 __all__ = ["FIXED", "FIXED_TABLES", "RECORDED", "SCHEMA_VERSION", "SHARING_DECISIONS", "Record", "outcome_table", "summary"]
 
@@ -78,6 +80,7 @@ class Record:
             if "context" in data:
                 out["context"] = answers.context()
             check_references(out, guidance, file)
+            check_sensitivity(out, guidance, file)
         else:
             for section in ("when", "context"):
                 if section in data:
@@ -128,10 +131,19 @@ class Record:
         return self.data.get(section, {}).get(key, default)
 
     def answers(self, guidance: Guidance) -> Answers:
-        return read_answers(self.data.get("when"), self.data.get("context"), guidance)
+        """The engine's answers: the data categories shared decide the checks too, and the law is read as at
+        the day the record was decided (else made)."""
+        answers = read_answers(self.data.get("when"), self.data.get("context"), guidance,
+                               categories=self.get("sharing.data_categories") or ())
+        day = self.get("decided.at") or self.get("created")
+        if answers.decision_date is None and isinstance(day, datetime):
+            answers = replace(answers, decision_date=day.date())
+        return answers
 
     def decide(self, guidance: Guidance) -> Decision:
-        ruleset = guidance.ruleset(self.get("ruleset.id"))
+        """The engine's outcome under the ruleset version this record pins (kept in templates/rulesets/archive/
+        when the wording has moved on), read as at the day it was decided."""
+        ruleset = guidance.pinned(self.data.get("ruleset")) or guidance.ruleset(self.get("ruleset.id"))
         return decide(self.answers(guidance), ruleset, guidance)
 
     # -- writing ---------------------------------------------------------------------------------
@@ -164,16 +176,16 @@ class Record:
     def missing_for_final(self, guidance: Guidance) -> list[str]:
         """What a final record must hold that this one does not (golden rule 7; 000 13.3; 002 Record)."""
         missing: list[str] = []
-        need = lambda key: missing.append(key) if _blank(self.get(key)) else None  # noqa: E731
+        need = lambda key: missing.append(key) if blank(self.get(key)) else None  # noqa: E731
         need("ruleset.id")
         need("decided.by")
         need("decided.organisation")
-        if _blank(self.get("subject.name")) and _blank(self.get("subject.reference")):
+        if blank(self.get("subject.name")) and blank(self.get("subject.reference")):
             missing.append("subject.name or subject.reference")
         if "request" in self.data:
             for key in ("requester", "agency", "asked_for", "received"):
                 need(f"request.{key}")
-        if not _blank(self.get("ruleset.id")) and self.get("ruleset.id") in guidance.rulesets:
+        if not blank(self.get("ruleset.id")) and self.get("ruleset.id") in guidance.rulesets:
             decision = self.decide(guidance)
             missing.extend(m for m in decision.missing if m not in missing)
             engine = decision.outcome
@@ -182,7 +194,7 @@ class Record:
         need("decision.recorded")
         need("decision.reasons")
         recorded = self.recorded
-        if engine and recorded and _departs(engine, recorded) and not self.get("advice.sought"):
+        if engine and recorded and _departs(engine, recorded):  # advice sought does not excuse it
             need("decision.override_reason")
         if engine == "seek-advice":
             if not self.get("advice.sought"):
@@ -200,13 +212,12 @@ class Record:
                 need("transparency.not_told_reason")
             if self.get("when.consent") in ("refused", "withdrawn", "not-sought"):
                 need("consent.explanation")
-        if _blank(self.get("retention.review_on")) and _blank(self.get("retention.retain_until")):
+            missing.extend(m for m in missing_by_law(self, guidance) if m not in missing)
+        if blank(self.get("retention.review_on")) and blank(self.get("retention.retain_until")):
             missing.append("retention.review_on or retention.retain_until")
         return missing
 
 
-def _blank(value: Any) -> bool:
-    return value is None or value == "" or value == []
 
 
 def _departs(engine: str, recorded: str) -> bool:

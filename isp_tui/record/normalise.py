@@ -6,7 +6,8 @@ saved is what the decision rests on:
 
 - flowchart answers ([when]) off the path the engine follows for these answers are left out;
 - `when.consent_not_sought_reason` only when consent was not sought;
-- `context.child_capacity` and the child-capacity checklist only when the subject is a child;
+- `context.child_capacity` and the child-capacity checklist only when the subject is a child, and
+  `context.capacity` only when the subject is an adult at risk;
 - [sharing] and [transparency] only when the decision is to share (all or part);
 - tables left empty are left out (no half-filled `[request]`).
 """
@@ -32,11 +33,11 @@ def normalise(data: dict[str, Any], guidance: Guidance, *, ruleset: Ruleset | No
     as saving them would."""
     out = copy.deepcopy(data)
     when = out.get("when")
+    answers = read_answers(when if isinstance(when, dict) else None, out.get("context"), guidance)
     if isinstance(when, dict):
         if ruleset is None:
             named = (out.get("ruleset") or {}).get("id") if isinstance(out.get("ruleset"), dict) else None
             ruleset = guidance.ruleset(named or default_ruleset_id(guidance), key="ruleset.id")
-        answers = read_answers(when, out.get("context"), guidance)
         path = decide(answers, ruleset, guidance).path
         for key in QUESTION_IDS:
             if key not in path:
@@ -44,7 +45,9 @@ def normalise(data: dict[str, Any], guidance: Guidance, *, ruleset: Ruleset | No
         if when.get("consent") != "not-sought":
             when.pop("consent_not_sought_reason", None)
     context = out.get("context")
-    if not (isinstance(context, dict) and context.get("subject_is_child")):
+    if isinstance(context, dict) and answers.subject_kind != "adult-at-risk":
+        context.pop("capacity", None)
+    if answers.subject_kind != "child":
         if isinstance(context, dict):
             context.pop("child_capacity", None)
         checklists = out.get("checklists")

@@ -44,12 +44,13 @@ SECTIONS: dict[str, dict[str, type]] = {
     "subject": {"name": Text, "date_of_birth": Day, "reference": Text},
     "request": {"requester": Text, "agency": Text, "asked_for": Text, "received": Day, "response_due": Day,
                 "in_writing": Flag, "urgent": Flag, "responded": Day},
-    "decision": {"recorded": Text, "reasons": Text, "override_reason": Text, "public_interest": Text},
+    "decision": {"recorded": Text, "reasons": Text, "override_reason": Text, "public_interest": Text,
+                 "necessity": Text},  # necessity: why sharing is necessary (ICO Annex B item 10)
     "recipient": {"agency": Text, "agency_id": Text, "person": Text},
     "sharing": {"information": Text, "data_categories": Texts, "source": Text, "originator": Text, "purpose": Text,
                 "shared_on": Day, "method": Text, "onward_sharing": Text, "time_limits": Text,
                 "fact_and_opinion": Flag},
-    "consent": {"explanation": Text},
+    "consent": {"explanation": Text, "on": Day, "child_view": Text},  # on: when consent was given (003 App A)
     "transparency": {"told": Flag, "not_told_reason": Text},
     "advice": {"sought": Flag, "from": Text, "summary": Text, "on": Day},
     "retention": {"review_on": Day, "retain_until": Day},
@@ -214,3 +215,8 @@ def check_changes(value: Any, file: object, where: str) -> list[dict[str, Any]]:
         out.append(dict(change))
     return out
 
+
+
+def blank(value: Any) -> bool:
+    """A field with nothing in it: absent, an empty string or an empty list."""
+    return value is None or value == "" or value == []

@@ -187,6 +187,34 @@ class IspApp(App):
 
         await self.push_screen(ChecklistsScreen(checklist))
 
+    async def action_timeline(self) -> None:
+        if await self.ready() is None:
+            return
+        from isp_tui.tui.screens.timeline import TimelineScreen
+
+        await self.push_screen(TimelineScreen())
+
+    async def action_verify(self) -> None:
+        if await self.ready() is None:
+            return
+        from isp_tui.tui.screens.verification import VerificationScreen
+
+        await self.push_screen(VerificationScreen())
+
+    async def action_reports(self) -> None:
+        if await self.ready() is None:
+            return
+        from isp_tui.tui.screens.reports import ReportsScreen
+
+        await self.push_screen(ReportsScreen())
+
+    async def action_export(self, record_id: str, commit: str | None = None) -> None:
+        if await self.ready() is None:
+            return
+        from isp_tui.tui.screens.timeline import ExportScreen
+
+        await self.push_screen(ExportScreen(record_id, commit))
+
     async def action_switch_ruleset(self) -> None:
         services = await self.ready()
         if services is None:
@@ -247,6 +275,12 @@ class IspApp(App):
         yield SystemCommand("Checklists", "The 16 questions and the other checklists", self.action_checklists)
         yield SystemCommand("Switch ruleset", "Use the other wording of the golden rules for new decisions",
                             self.action_switch_ruleset)
+        yield SystemCommand("Timeline", "Every change in the records repository, newest first", self.action_timeline)
+        yield SystemCommand("Verify", "Check the records repository's integrity", self.action_verify)
+        yield SystemCommand("Reports", "The reports an inspector asks for, with charts", self.action_reports)
+        if getattr(screen, "record_id", None):  # a record is open (browse's record screen or a revision)
+            yield SystemCommand("Export this record", "Markdown, HTML or a redacted copy, to a file",
+                                lambda: self.action_export(screen.record_id, getattr(screen, "commit", None)))
         yield SystemCommand("Sync", "Sync the records repository with the organisation's server", self.action_sync)
         yield SystemCommand("Help", "Help for this screen", self.action_help)
         yield from super().get_system_commands(screen)

@@ -24,6 +24,9 @@ MENU = [
     ("rules", "Golden rules, myths", "g"),
     ("checklists", "Checklists", "c"),
     ("ruleset", "Switch ruleset", "s"),
+    ("timeline", "Timeline of changes", "t"),
+    ("verify", "Verify records", "v"),
+    ("reports", "Reports", "p"),
 ]
 
 
@@ -40,6 +43,9 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         Binding("g", "app.rules", "Rules", id="home.rules"),
         Binding("c", "app.checklists", "Checklists", id="home.checklists"),
         Binding("s", "app.switch_ruleset", "Ruleset", id="home.ruleset", show=False),
+        Binding("t", "app.timeline", "Timeline", id="home.timeline", show=False),
+        Binding("v", "app.verify", "Verify", id="home.verify", show=False),
+        Binding("p", "app.reports", "Reports", id="home.reports", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -74,6 +80,11 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             text.append("not known yet: pass --as \"Name <email>\" or set name and email in the config file")
         else:
             text.append("...")
+        if services:
+            from isp_tui.tui.screens.verification import last_verified_text
+
+            text.append("\nLast verified       ", style="bold")
+            text.append(last_verified_text(services.store))
         return text
 
     def on_services_ready(self, _: ServicesReady) -> None:
@@ -156,6 +167,8 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             await app.action_checklists()
         elif ident == "ruleset":
             await app.action_switch_ruleset()
+        elif ident in ("timeline", "verify", "reports"):
+            await getattr(app, f"action_{ident}")()
         elif ident.startswith("autosave:"):
             from isp_tui.store_autosave import read_autosave
 

@@ -9,206 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from isp_tui.errors import InputError
-from isp_tui.tomlfile import parse_toml, read_bytes, read_toml  # noqa: F401 - re-exported
-
-OUTCOMES = ("share", "do-not-share", "seek-advice")
-QUESTION_IDS = ("legitimate_purpose", "consent", "identifiable", "lawful_basis")
-ANSWERS = {
-    "legitimate_purpose": ("yes", "no", "unsure"),
-    "consent": ("given", "refused", "not-sought", "withdrawn", "unsure"),
-    "identifiable": ("yes", "no", "unsure"),
-    "lawful_basis": ("yes", "no", "unsure"),
-}
-BASIS_KINDS = ("statute", "general-basis", "special-category-condition", "common-law")
-ERAS = ("any", "dpa1998", "gdpr")
-METHOD_STAGES = ("transfer", "storage", "destruction")
-CONSENT_NOT_SOUGHT = "consent-not-sought"
-
-
-# ---------------------------------------------------------------------------------------------
-# The content, typed
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    number: int
-    title: str
-    text: str
-    asks: str
-    bears_on: tuple[str, ...]
-    source: str
-
-
-@dataclass(frozen=True)
-class Principle:
-    id: str
-    title: str
-    text: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Question:
-    """One node of the "When" flowchart: each answer leads to another question or an outcome."""
-
-    id: str
-    question: str
-    guidance: str
-    source: str
-    next: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One of the "How" steps taken once the decision is to share."""
-
-    id: str
-    step: str
-    guidance: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Myth:
-    id: str
-    myth: str
-    answer: str
-    source: str
-
-
-@dataclass(frozen=True)
-class Ruleset:
-    id: str
-    version: str
-    title: str
-    era: str
-    source: str
-    summary: str
-    sha256: str
-    path: Path
-    rules: tuple[Rule, ...]
-    principles: tuple[Principle, ...]
-    when: tuple[Question, ...]
-    how: tuple[Step, ...]
-    myths: tuple[Myth, ...] = ()
-    notes: str = ""
-
-    def question(self, question_id: str) -> Question:
-        return next(q for q in self.when if q.id == question_id)
-
-    @property
-    def first_question(self) -> str:
-        return self.when[0].id
-
-    def pin(self) -> dict[str, str]:
-        """What a record pins so an auditor can see exactly which guidance was shown."""
-        return {"id": self.id, "version": self.version, "sha256": self.sha256}
-
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    id: str
-    text: str
-    guidance: str = ""
-
-
-@dataclass(frozen=True)
-class Checklist:
-    id: str
-    title: str
-    source: str
-    intro: str
-    items: tuple[ChecklistItem, ...]
-
-    def item(self, item_id: str) -> ChecklistItem | None:
-        return next((i for i in self.items if i.id == item_id), None)
-
-
-@dataclass(frozen=True)
-class LegalBasis:
-    id: str
-    title: str
-    kind: str
-    special_category: bool
-    statutory_bodies_only: bool
-    era: str
-    summary: str
-    source: str
-
-    def fits_era(self, era: str) -> bool:
-        return self.era in ("any", era)
-
-
-@dataclass(frozen=True)
-class Method:
-    id: str
-    stage: str
-    title: str
-    requirements: tuple[str, ...]
-    source: str
-
-
-@dataclass(frozen=True)
-class DataCategory:
-    id: str
-    title: str
-    special_category: bool
-    source: str
-    description: str = ""
-    criminal_offence: bool = False
-
-
-@dataclass(frozen=True)
-class Agency:
-    id: str
-    name: str
-    group: str
-    statutory: bool
-    address: str = ""
-
-
-@dataclass(frozen=True)
-class PartnerRegister:
-    id: str
-    title: str
-    source: str
-    agencies: tuple[Agency, ...]
-
-
-@dataclass(frozen=True)
-class Guidance:
-    """Everything in one templates directory, validated."""
-
-    root: Path
-    rulesets: dict[str, Ruleset]
-    checklists: dict[str, Checklist]
-    bases: dict[str, LegalBasis]
-    methods: dict[str, Method]
-    categories: dict[str, DataCategory]
-    registers: dict[str, PartnerRegister] = field(default_factory=dict)
-
-    def ruleset(self, ruleset_id: str, *, file: object | None = None, key: str = "ruleset") -> Ruleset:
-        try:
-            return self.rulesets[ruleset_id]
-        except KeyError:
-            known = ", ".join(sorted(self.rulesets))
-            raise InputError(f"unknown ruleset {ruleset_id!r}; expected one of: {known}", file=file, field=key) from None
-
-    def agencies(self) -> Iterator[tuple[PartnerRegister, Agency]]:
-        for register in self.registers.values():
-            for agency in register.agencies:
-                yield register, agency
-
-    def consent_not_sought_reasons(self) -> tuple[str, ...]:
-        checklist = self.checklists.get(CONSENT_NOT_SOUGHT)
-        return tuple(i.id for i in checklist.items) if checklist else ()
+from isp_tui.guidance.model import (ANSWERS, BASIS_KINDS, ERAS, METHOD_STAGES, OPTIONAL_QUESTIONS, OUTCOMES, PARTS,
+                                    QUESTION_IDS, Agency, Checklist, ChecklistItem, DataCategory, Guidance,
+                                    LegalBasis, Method, Myth, PartnerRegister, Principle, Question, Rule, Ruleset,
+                                    Step)
+from isp_tui.tomlfile import parse_toml, read_bytes, read_toml
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,9 +157,10 @@ def _check_flowchart(ruleset: Ruleset) -> None:
     every answer must lead somewhere that exists, and no loop may trap a practitioner."""
     path = ruleset.path
     ids = [q.id for q in ruleset.when]
-    if sorted(ids) != sorted(QUESTION_IDS):
-        raise InputError(f"the 'when' questions must be exactly {', '.join(QUESTION_IDS)}; found {', '.join(ids)}",
-                         file=path, field="when")
+    required = [i for i in ids if i not in OPTIONAL_QUESTIONS]
+    if sorted(required) != sorted(QUESTION_IDS) or len(set(ids)) != len(ids):
+        raise InputError(f"the 'when' questions must be exactly {', '.join(QUESTION_IDS)} (and may include "
+                         f"{', '.join(OPTIONAL_QUESTIONS)}); found {', '.join(ids)}", file=path, field="when")
     for n, q in enumerate(ruleset.when):
         if set(q.next) != set(ANSWERS[q.id]):
             raise InputError(f"answers must be exactly {', '.join(ANSWERS[q.id])}", file=path, field=f"when[{n}].next")
@@ -373,7 +185,8 @@ def load_checklists(path: Path) -> dict[str, Checklist]:
     for c in t.tables("checklists"):
         items = []
         for i in c.tables("items"):
-            items.append(ChecklistItem(_id(i), i.text("text"), i.text("guidance", "")))
+            items.append(ChecklistItem(_id(i), i.text("text"), i.text("guidance", ""), i.choice("era", ERAS)
+                                       if "era" in i.data else "any"))
             i.done()
         _unique(items, path, f"{c.where}.items")
         out.append(Checklist(_id(c), c.text("title"), c.text("source"), c.text("intro", ""), tuple(items)))
@@ -386,24 +199,67 @@ def load_bases(path: Path) -> dict[str, LegalBasis]:
     t = _Table(read_toml(path), path, "")
     out = []
     for b in t.tables("bases"):
+        kind, era = b.choice("kind", BASIS_KINDS), b.choice("era", ERAS)
+        satisfies = b.texts("satisfies", None)
+        if satisfies is None:  # an organisation's older template: the part follows from kind and era
+            satisfies = _default_parts(kind, era)
+        for n, part in enumerate(satisfies):
+            if part not in PARTS:
+                raise InputError(f"{part!r} is not one of: {', '.join(PARTS)}", file=path, field=f"{b.where}.satisfies[{n}]")
         out.append(LegalBasis(
-            _id(b), b.text("title"), b.choice("kind", BASIS_KINDS), b.get("special_category", bool),
-            b.get("statutory_bodies_only", bool), b.choice("era", ERAS), b.text("summary", ""), b.text("source"),
+            _id(b), b.text("title"), kind, b.get("special_category", bool),
+            b.get("statutory_bodies_only", bool), era, b.text("summary", ""), b.text("source"),
+            satisfies=tuple(satisfies), in_force=_day(b, "in_force"), repealed=_day(b, "repealed"),
+            in_force_source=b.text("in_force_source", ""), needs_consent=b.get("needs_consent", bool, False),
+            needs_power=b.get("needs_power", bool, False), needs_sch1=b.get("needs_sch1", bool, False),
+            not_for_public_authority_tasks=b.get("not_for_public_authority_tasks", bool, False),
+            completes=b.texts("completes", ()), not_counted=b.text("not_counted", ""),
+            exception=b.text("exception", ""), note=b.text("note", ""),
         ))
         b.done()
         basis = out[-1]
+        if basis.in_force and basis.repealed and basis.repealed <= basis.in_force:
+            raise InputError("repealed must be after in_force", file=path, field=f"{b.where}.repealed")
         if basis.special_category != (basis.kind == "special-category-condition"):
             raise InputError("special_category must be true exactly when kind is special-category-condition",
                              file=path, field=f"{b.where}.special_category")
     t.done()
-    return _unique(out, path, "bases")
+    bases = _unique(out, path, "bases")
+    for n, basis in enumerate(out):
+        for target in basis.completes:
+            if target not in bases:
+                raise InputError(f"completes {target!r}, which is no legal basis here", file=path,
+                                 field=f"bases[{n}].completes")
+    return bases
+
+
+def _default_parts(kind: str, era: str) -> tuple[str, ...]:
+    if kind in ("statute", "common-law"):
+        return ("power",)
+    if kind == "general-basis":
+        return ("sch2",) if era == "dpa1998" else ("art6",)
+    return ("sch3",) if era == "dpa1998" else ("art9",)
+
+
+def _day(table: _Table, key: str) -> date | None:
+    value = table.get(key, date, None)
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if value is not None:
+        raise InputError("expected a date such as 2018-05-25", file=table.file, field=table._key(key))
+    return None
 
 
 def load_methods(path: Path) -> dict[str, Method]:
     t = _Table(read_toml(path), path, "")
     out = []
     for m in t.tables("methods"):
-        out.append(Method(_id(m), m.choice("stage", METHOD_STAGES), m.text("title"), m.texts("requirements"), m.text("source")))
+        era_requirements = []
+        for n, r in enumerate(m.tables("era_requirements", [])):
+            era_requirements.append((r.choice("era", ERAS), r.text("text")))
+            r.done()
+        out.append(Method(_id(m), m.choice("stage", METHOD_STAGES), m.text("title"), m.texts("requirements"),
+                          m.text("source"), tuple(era_requirements)))
         m.done()
     t.done()
     return _unique(out, path, "methods")
@@ -437,7 +293,7 @@ def default_templates_dir() -> Path:
     override = os.environ.get("ISP_TEMPLATES")
     if override:
         return Path(override)
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # isp_tui/
     packaged = here / "templates"
     return packaged if packaged.is_dir() else here.parent / "templates"
 
@@ -455,6 +311,10 @@ def load_guidance(root: Path | None = None) -> Guidance:
         rulesets[ruleset.id] = ruleset
     if not rulesets:
         raise InputError("no rulesets found (expected rulesets/*.toml)", file=root)
+    archived = {}
+    for path in sorted((root / "rulesets" / "archive").glob("*.toml")):  # versions records may still pin
+        ruleset = load_ruleset(path)
+        archived[ruleset.sha256] = ruleset
     registers = {}
     for path in sorted((root / "partners").glob("*.toml")):
         register = load_register(path)
@@ -467,4 +327,5 @@ def load_guidance(root: Path | None = None) -> Guidance:
         methods=load_methods(root / "methods.toml"),
         categories=load_categories(root / "data_categories.toml"),
         registers=registers,
+        archived=archived,
     )

@@ -1,0 +1,88 @@
+"""What the law asks a record to say (issue 12), and records written before it still read."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from factory import final_record  # noqa: E402
+
+from isp_tui.record import law as record_law  # noqa: E402
+from isp_tui.errors import InputError  # noqa: E402
+from isp_tui.record import Record  # noqa: E402
+
+
+def test_health_data_shared_while_saying_no_special_category_is_refused_naming_both_fields(guidance):
+    data = final_record(guidance, context={"special_category": False},
+                        sharing={"data_categories": ["health-information"]})
+    with pytest.raises(InputError) as caught:
+        Record.from_dict(data, guidance=guidance, new=True)
+    assert caught.value.field == "context.special_category"
+    assert "sharing.data_categories" in str(caught.value)
+
+
+def test_convictions_shared_while_saying_no_criminal_offence_data_is_refused(guidance):
+    data = final_record(guidance, context={"criminal_offence": False},
+                        sharing={"data_categories": ["previous-convictions"]})
+    with pytest.raises(InputError) as caught:
+        Record.from_dict(data, guidance=guidance, new=True)
+    assert caught.value.field == "context.criminal_offence"
+
+
+def test_an_override_needs_its_reason_even_after_advice(guidance):
+    """Advice having been sought does not excuse departing from the engine's outcome (issue 12)."""
+    data = final_record(guidance, when={"lawful_basis": []}, advice={"sought": True, "from": "Test DSL"})
+    record = Record.from_dict(data, guidance=guidance, new=True)
+    assert record.decide(guidance).outcome == "do-not-share"
+    assert "decision.override_reason" in record.missing_for_final(guidance)
+
+
+def test_public_interest_reasoning_is_required_for_confidential_information_without_consent(guidance):
+    """000 13.3.4: the reasons for sharing confidential information without consent are recorded."""
+    data = final_record(guidance, when={"confidential": "yes", "lawful_basis": [
+        "ca1989-s47", "ukgdpr-art6-1e", "ukgdpr-art9-2g", "dpa2018-sch1-pt2-para18", "common-law-public-interest"]})
+    record = Record.from_dict(data, guidance=guidance, new=True)
+    assert "decision.public_interest" in record.missing_for_final(guidance)
+    data["decision"]["public_interest"] = "Protecting the test child from significant harm (test)."
+    assert "decision.public_interest" not in Record.from_dict(data, guidance=guidance, new=True).missing_for_final(guidance)
+
+
+def test_a_competent_childs_view_beside_a_parents_consent(guidance):
+    data = final_record(guidance, when={"consent": "given", "consent_by": "parent", "consent_not_sought_reason": ""},
+                        context={"child_capacity": "yes"})
+    data["when"].pop("consent_not_sought_reason")
+    record = Record.from_dict(data, guidance=guidance, new=True)
+    assert "consent.child_view" in record.missing_for_final(guidance)
+
+
+def test_necessity_and_consent_details_once_the_form_asks_them(guidance, monkeypatch):
+    """ICO Annex B item 10 (why sharing is necessary); 003 App A and 004 (who consented, informed)."""
+    monkeypatch.setattr(record_law, "FORM_ASKS_LAW_FIELDS", True)
+    data = final_record(guidance, when={"consent": "given"}, context={"child_capacity": "yes"})
+    data["when"].pop("consent_not_sought_reason")
+    missing = Record.from_dict(data, guidance=guidance, new=True).missing_for_final(guidance)
+    assert {"decision.necessity", "when.consent_by", "when.consent_informed"} <= set(missing)
+
+
+def test_a_record_is_decided_as_at_its_day_under_the_ruleset_it_pins(guidance):
+    """A 2016 record under the 1998 wording is reviewed as it was; the pinned 1.0.0 flowchart is kept."""
+    old = next(r for r in guidance.archived.values() if r.id == "dpa-1998" and r.version == "1.0.0")
+    data = final_record(guidance, ruleset=old.pin(), when={"lawful_basis": ["ca1989-s47", "dpa1998-sch2-5"]},
+                        context={"special_category": False})
+    data["decided"]["at"] = __import__("datetime").datetime(2016, 6, 1, tzinfo=__import__("datetime").timezone.utc)
+    record = Record.from_dict(data, guidance=guidance, new=True)
+    decision = record.decide(guidance)
+    assert decision.ruleset == old.pin()
+    assert decision.path == ("legitimate_purpose", "consent", "identifiable", "lawful_basis")  # 1.0.0 order
+    assert decision.outcome == "share"
+    assert "regime-dpa1998" in {r.code for r in decision.reasons}
+
+
+def test_subject_is_child_from_older_records_still_reads(guidance):
+    data = final_record(guidance)
+    assert data["context"]["subject_is_child"] is True
+    record = Record.from_dict(data, guidance=guidance, new=True)
+    assert record.answers(guidance).subject_kind == "child"
