@@ -18,6 +18,7 @@ from isp_tui.audit.gitlog import RECORD_PATH, head_files, read_log
 from isp_tui.audit.personal import sensitive_values
 from isp_tui.audit.signing import signing_required
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
+from isp_tui.errors import StoreError
 from isp_tui.guidance import Guidance
 from isp_tui.store import BRANCH, ZERO, Store, git_env  # merge: use gitlayer.env.run_git for the git processes
 
@@ -195,7 +196,7 @@ def _check_worktree_locked(store: Store, check: Check) -> None:
     try:
         with store.lock():
             _check_worktree(store, check)
-    except OSError:  # the lock file cannot be made: a read-only copy
+    except (OSError, StoreError):  # the lock cannot be taken: a read-only copy, another branch checked out
         check.failures.clear()
         _check_worktree(store, check)
 

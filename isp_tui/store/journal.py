@@ -5,13 +5,14 @@ entry that the next store opened on the repository completes (recover(), run eac
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import tomli_w
 
-from isp_tui.errors import InputError
+from isp_tui.errors import InputError, printable
 from isp_tui.gitlayer.messages import mark_recovered
 from isp_tui.gitlayer.plumbing import blob_id
 from isp_tui.guidance import parse_toml
@@ -57,6 +58,12 @@ class Journal:
             except (InputError, KeyError, TypeError):
                 entry.unlink()  # the journal entry itself was cut short: nothing after it had started
                 continue
+            linked = [p for p in paths if not isinstance(p, str) or self.linked(p)]
+            if linked:  # a planted journal, or a record path made a link since: never commit what a link leads to
+                entry.unlink()
+                done.append(f"refused: an interrupted save names {printable(str(linked[0]))}, which is a symbolic link "
+                            "or under one; it was not completed (isp never follows a link in the records tree)")
+                continue
             head = self.head()
             changed = [p for p in paths if self.differs_from_commit(p, head)]
             if changed:
@@ -81,6 +88,10 @@ class Journal:
     def remove_stray_temporaries(self: Store) -> None:
         """A process killed inside atomic_write leaves `<name>.<pid>.tmp`: a copy of a record (personal data) that
         nothing would ever delete, not even retention. Removed once the process that wrote it is gone."""
+        for left in self.work.glob("tmp?*") if self.work.is_dir() else []:
+            # a killed sync's temporary index folder (tempfile's tmpXXXXXXXX): syncs use it under this lock
+            if left.name != "tmp" and left.is_dir() and not left.is_symlink():
+                shutil.rmtree(left, ignore_errors=True)
         tmp_dir = self.work / "tmp"
         for tmp in tmp_dir.glob("*.tmp") if tmp_dir.is_dir() else []:
             pid = tmp.suffixes[-2][1:] if len(tmp.suffixes) >= 2 else ""
