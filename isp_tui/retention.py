@@ -229,7 +229,7 @@ def resume_destroy(store: Store) -> str | None:
         return (f"recovered: an interrupted destroy of record {record_id} was undone before it changed anything "
                 "(run it again)")
     try:
-        with sync_lock(store, timeout=0):
+        with sync_lock(store, timeout=0, reentrant=True):
             finish_destroy(store, record_id, versions, old_remote)
     except SyncError:
         return (f"an interrupted destroy of record {record_id} will be completed once the sync running now ends")
