@@ -20,7 +20,8 @@ from factory import final_record  # noqa: E402
 
 from isp_tui import retention, sync  # noqa: E402
 from isp_tui.guidance import load_guidance  # noqa: E402
-from isp_tui.store import Identity, Store  # noqa: E402
+from isp_tui.identity import Identity  # noqa: E402
+from isp_tui.store import Store  # noqa: E402
 
 ME = Identity("Test Bench", "test.bench@example.invalid")
 

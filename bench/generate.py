@@ -30,7 +30,12 @@ sys.path.insert(0, str(HERE.parent))
 
 from isp_tui.guidance import load_guidance  # noqa: E402
 from isp_tui.record import Record  # noqa: E402
-from isp_tui.store import RULESETS_DIR, Identity, Store, commit_message, git_env  # noqa: E402
+from isp_tui.gitlayer.env import git_env  # noqa: E402
+from isp_tui.gitlayer.messages import commit_message  # noqa: E402
+from isp_tui.identity import Identity  # noqa: E402
+from isp_tui.record.model import outcome_table  # noqa: E402
+from isp_tui.store import Store  # noqa: E402
+from isp_tui.store.save import RULESETS_DIR, complete  # noqa: E402
 
 OUT = HERE / "out"
 SEED = 20261121
@@ -65,8 +70,6 @@ def templates(guidance) -> list[dict]:
     sys.path.insert(0, str(HERE.parent / "tests"))
     from factory import final_record
 
-    import isp_tui.store as store_mod
-
     author = Identity("Test Practitioner 00", "test.practitioner00@example.invalid")
     out = []
     for when, context, recorded in VARIANTS:
@@ -75,8 +78,8 @@ def templates(guidance) -> list[dict]:
         data["id"] = "01JDB3M7Q2X8W5ZK4T9N6E1RVA"
         record = Record.from_dict(data, guidance=guidance, new=True)
         # the store's own completion: schema, status, created, ruleset pin, response due, engine outcome
-        done = Store._complete(None, record, guidance, author, final=False, existing=None)  # type: ignore[arg-type]
-        done.data["outcome"] = store_mod.outcome_table(done, guidance)
+        done = complete(record, guidance, author, final=False, existing=None)
+        done.data["outcome"] = outcome_table(done, guidance)
         if any(m.startswith("advice") for m in done.missing_for_final(guidance)):
             done.data["advice"] = {"sought": True, "from": "Test Safeguarding Lead",
                                    "summary": "Fictional advice: record the reasons and review in a year.",

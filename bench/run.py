@@ -29,7 +29,9 @@ from generate import build  # noqa: E402
 
 from isp_tui.guidance import load_guidance  # noqa: E402
 from isp_tui.index import Index  # noqa: E402
-from isp_tui.store import BRANCH, Identity, Store  # noqa: E402
+from isp_tui.identity import Identity  # noqa: E402
+from isp_tui.gitlayer.plumbing import BRANCH  # noqa: E402
+from isp_tui.store import Store  # noqa: E402
 
 AUTHOR = Identity("Test Benchmark", "test.benchmark@example.invalid")
 SCRATCH = HERE / "out" / "scratch"
@@ -57,7 +59,7 @@ def child_env(home: Path) -> dict[str, str]:
 
 def settle() -> None:
     """Wait for background git processes the app started (commit-graph writers)."""
-    from isp_tui.store import wait_for_background
+    from isp_tui.store.repo import wait_for_background
 
     wait_for_background()
 

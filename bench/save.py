@@ -28,7 +28,8 @@ from generate import build  # noqa: E402
 
 import isp_tui  # noqa: E402
 from isp_tui.guidance import load_guidance  # noqa: E402
-from isp_tui.store import Identity, Store  # noqa: E402
+from isp_tui.identity import Identity  # noqa: E402
+from isp_tui.store import Store  # noqa: E402
 
 AUTHOR = Identity("Test Benchmark", "test.benchmark@example.invalid")
 

@@ -85,7 +85,10 @@ def load_config(given: str | Path | None = None) -> Config:
     return Config(path=path, **data)
 
 
-def default_ruleset(config: Config, guidance: Guidance) -> str:
+def default_ruleset(config: Config | None, guidance: Guidance) -> str:
     """The ruleset a new decision uses when it names none: the config's, if the guidance has it, else the
-    newest. The one rule: both faces compute it and hand it to the store."""
-    return config.ruleset if config.ruleset in guidance.rulesets else sorted(guidance.rulesets)[-1]
+    newest. The one rule: both faces compute it and hand it to the store; the store, given none, asks it
+    with no config (the newest)."""
+    if config is not None and config.ruleset in guidance.rulesets:
+        return config.ruleset
+    return sorted(guidance.rulesets)[-1]

@@ -48,6 +48,11 @@ def correction_due(found: date) -> date:
     return found + timedelta(days=CORRECTION_DAYS)
 
 
+def day_of(text: str | None) -> date | None:
+    """An ISO date as the index keeps it ("" or None: no date)."""
+    return date.fromisoformat(text) if text else None
+
+
 def now() -> datetime:
     """The current time in UTC, to the second: what records and commits carry."""
     return datetime.now(timezone.utc).replace(microsecond=0)

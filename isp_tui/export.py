@@ -23,6 +23,7 @@ from typing import Any, Iterable
 
 from isp_tui.audit import Report
 from isp_tui.record import Record
+from isp_tui.record.identify import birth_date_spellings
 
 REDACTED = "[redacted]"
 # Fields that name a person: left out of a redacted copy (the agencies stay).
@@ -133,8 +134,7 @@ def _identifying_strings(record: Record) -> tuple[list[str], list[str]]:
             parts += [p for p in name.split() if len(p) >= 2]
     born = record.get("subject.date_of_birth")
     if isinstance(born, date):
-        whole += [born.isoformat(), f"{born:%d/%m/%Y}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}",
-                  f"{born:%d %B %Y}"]
+        whole += birth_date_spellings(born)
     return whole, parts
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from isp_tui.errors import InputError
-from isp_tui.record import check_text  # merge: use isp_tui.record.model.check_text if it moves
+from isp_tui.errors import InputError, check_printable
+from isp_tui.gitlayer.env import run_git
 
 if TYPE_CHECKING:
     from isp_tui.config import Config
@@ -33,7 +33,7 @@ class Identity:
         for part in (self.name, self.email):
             if not part.strip() or any(c in "<>\n\t" for c in part):
                 raise InputError(f"{str(self)!r} is not an identity; expected \"Name <email>\"", field="--as")
-            check_text(part, None, "--as")
+            check_printable(part, None, "--as")
 
     @classmethod
     def parse(cls, text: str, *, field: str = "--as") -> Identity:
@@ -64,15 +64,12 @@ def resolve_identity(given: str | None, config: Config, repo_root: Path | None) 
 
 def git_user(repo_root: Path | None) -> tuple[str, str]:
     """git's user.name and user.email as seen from the records repository (its config, then the person's)."""
-    from isp_tui.store import git_env  # merge: use isp_tui.gitlayer.env.git_env
-
     where = repo_root if repo_root is not None and Path(repo_root).is_dir() else None
-    env = git_env() if where is not None else dict(git_env(), GIT_DIR="/dev/null")
+    outside = {} if where is not None else {"GIT_DIR": "/dev/null"}
     values = []
     for key in ("user.name", "user.email"):
         try:
-            out = subprocess.run(["git", "config", key], cwd=where or Path.home(), env=env, capture_output=True,
-                                 timeout=30).stdout
+            out = run_git(where or Path.home(), "config", key, check=False, env=outside).stdout
             values.append(out.decode("utf-8", "replace").strip())
         except (OSError, subprocess.SubprocessError):
             values.append("")

@@ -21,11 +21,16 @@ from isp_tui.errors import InputError, StoreError
 from isp_tui.gitlayer.messages import destroy_message
 from isp_tui.guidance import Guidance, parse_toml
 from isp_tui.index import Due, Index
-from isp_tui.record import Record, check_text, record_path  # merge: use isp_tui.record.ids.record_path
-from isp_tui.store import BRANCH, ZERO, Identity, Store, atomic_write, git_env
-# merge: use isp_tui.identity.Identity, isp_tui.gitlayer.env.git_env, gitlayer.plumbing for BRANCH/ZERO
+from isp_tui.gitlayer.env import start_git
+from isp_tui.gitlayer.plumbing import BRANCH, ZERO
+from isp_tui.identity import Identity
+from isp_tui.record.ids import record_path, tombstone_path
+from isp_tui.record.model import Record
+from isp_tui.record.schema import check_text
+from isp_tui.store.files import atomic_write
+from isp_tui.store.repo import Store
 from isp_tui.sync.cycle import SyncError, sync_lock
-from isp_tui.sync.objects import TOMBSTONES, has_object, has_path, read_blob, rev
+from isp_tui.sync.objects import has_object, has_path, read_blob, rev
 from isp_tui.sync.remote import REMOTE, REMOTE_REF, git_message, remote_url
 
 
@@ -60,12 +65,10 @@ def rewrite_without(store: Store, path: str, revisions: list[str]) -> int:
     with the file's lines taken out of the stream. Blobs are referred to by id (--no-data), so only
     commits and trees are written again; everything else in each commit is kept as it was (signatures
     cannot be: they are stripped). Returns the number of commits written again."""
-    env = git_env()
-    export = subprocess.Popen(["git", "fast-export", "--no-data", "--reference-excluded-parents",
-                               "--signed-tags=strip", "--tag-of-filtered-object=rewrite", *revisions],
-                              cwd=store.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    importer = subprocess.Popen(["git", "fast-import", "--force", "--quiet"], cwd=store.root, env=env,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    export = start_git(store.root, "fast-export", "--no-data", "--reference-excluded-parents", "--signed-tags=strip",
+                       "--tag-of-filtered-object=rewrite", *revisions, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    importer = start_git(store.root, "fast-import", "--force", "--quiet", stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert export.stdout is not None and importer.stdin is not None
     modify = re.compile(rb"^M [0-7]{6} [0-9a-f]{40} " + re.escape(path.encode()) + rb"\n$")
     delete = b"D " + path.encode() + b"\n"
@@ -123,7 +126,7 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         raise InputError("destroying a record needs a reason", field="--reason")
     check_text(reason, None, "--reason")
     path = record_path(record_id)
-    tomb_path = f"{TOMBSTONES}/{record_id}.toml"
+    tomb_path = tombstone_path(record_id)
     with sync_lock(store, timeout=60), store.lock():
         head = store.head()
         if head is None or not store.git("log", "--format=%H", "-n", "1", "--all", "--", path).strip():
@@ -160,7 +163,7 @@ def commit_tombstone(store: Store, record_id: str, tomb: dict[str, Any], author:
     """The tombstone written and the record file removed, in one commit. Not in the save journal (which would
     commit whichever half was on disk): the destroy's own journal undoes both halves if this commit never
     landed (resume_destroy)."""
-    path, tomb_path = record_path(record_id), f"{TOMBSTONES}/{record_id}.toml"
+    path, tomb_path = record_path(record_id), tombstone_path(record_id)
     atomic_write(store.root / tomb_path, tomli_w.dumps(tomb).encode(), store.work / "tmp", mode=0o600)
     (store.root / path).unlink(missing_ok=True)
     return store.commit_paths([tomb_path, path], destroy_message(record_id), author)
@@ -178,7 +181,7 @@ def finish_destroy(store: Store, record_id: str, versions: list[str], old_remote
         # the file was never deleted and added again, which would hide older content; the tombstone's commit
         # deletes it at the tip)
         tombstone_commit = store.git("log", "--format=%H", "-n", "1", "--diff-filter=A", BRANCH, "--",
-                                     f"{TOMBSTONES}/{record_id}.toml").strip()
+                                     tombstone_path(record_id)).strip()
         deleted = set(store.git("log", "--all", "--format=%H", "--diff-filter=D", "--", path).split())
         negatives = []
         if deleted <= {tombstone_commit}:
@@ -189,7 +192,7 @@ def finish_destroy(store: Store, record_id: str, versions: list[str], old_remote
         rewritten = rewrite_without(store, path, refs + negatives)
         # the tip's tree is the tombstone commit's, already without the file: the working tree and index stand
     remove_local_copies(store, record_id)
-    store.sync_index([path, f"{TOMBSTONES}/{record_id}.toml"])  # the index of a commit killed before its update
+    store.sync_index([path, tombstone_path(record_id)])  # the index of a commit killed before its update
     from isp_tui.audit import forget_verified
 
     forget_verified(store)  # the head verified last is gone from the history by design
@@ -218,7 +221,7 @@ def resume_destroy(store: Store) -> str | None:
     except (InputError, KeyError, TypeError, ValueError):
         journal.unlink()  # the journal itself was cut short: nothing after it had started
         return None
-    tomb_path = f"{TOMBSTONES}/{record_id}.toml"
+    tomb_path = tombstone_path(record_id)
     head = store.head()
     if not has_path(store, head, tomb_path):  # the tombstone commit never landed: put both files back
         (store.root / tomb_path).unlink(missing_ok=True)

@@ -9,7 +9,8 @@ import pytest
 
 from isp_tui import audit
 from isp_tui.errors import InputError
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 
 from conftest import PRACTITIONER, git, write_toml
 from factory import final_record

@@ -12,7 +12,8 @@ import pytest
 
 from isp_tui import audit
 from isp_tui.dates import today
-from isp_tui.store import Identity, Problem, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Problem, Store
 
 from conftest import PRACTITIONER
 from factory import final_record
@@ -160,11 +161,11 @@ def test_past_review_or_retention(generated, guidance):
 def test_reviews_report_and_retention_list_agree_on_a_date_of_today(generated, guidance):
     """One rule for what is due: `isp report reviews` and `isp retention list` list the same records on the
     day before a review date, on it (a date of today IS due) and on a retention date."""
-    from isp_tui import sync  # merge: isp_tui.retention once retention is its own module
+    from isp_tui.retention import retention_due
 
     store, ids = generated
     for day, expected in ((date(2026, 11, 30), set()), (date(2026, 12, 1), {ids["R5"]}), (date(2027, 1, 1), {ids["R5"]})):
-        assert {d.id for d in sync.retention_due(store, day)} == expected
+        assert {d.id for d in retention_due(store, day)} == expected
         assert {r["id"] for r in figures(store, guidance, day)["reviews"]} == expected
 
 @pytest.fixture

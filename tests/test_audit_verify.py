@@ -13,7 +13,8 @@ import pytest
 
 from isp_tui import audit
 from isp_tui.record import Record
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 
 from conftest import PRACTITIONER, git
 from factory import final_record

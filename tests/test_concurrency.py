@@ -53,7 +53,7 @@ def test_an_amendment_based_on_a_stale_copy_is_refused_not_silently_undone(tmp_p
     from factory import final_record
 
     from isp_tui.errors import InputError
-    from isp_tui.store import Identity
+    from isp_tui.identity import Identity
 
     me, other = (Identity("Test Practitioner", "test.practitioner@example.invalid"),
                  Identity("Test Team Manager", "test.manager@example.invalid"))

@@ -22,7 +22,10 @@ from factory import final_record  # noqa: E402
 
 from isp_tui.dates import now  # noqa: E402
 from isp_tui.record import Record, new_id, record_path  # noqa: E402
-from isp_tui.store import STALE_GIT_LOCK, Store, atomic_write, commit_message  # noqa: E402
+from isp_tui.gitlayer.messages import commit_message
+from isp_tui.store.commit import STALE_GIT_LOCK
+from isp_tui.store.files import atomic_write
+from isp_tui.store import Store  # noqa: E402
 
 CI_OPS = int(os.environ.get("ISP_CRASH_OPS", "30"))
 

@@ -1,5 +1,5 @@
 """One rule for what is due, seen by every face: a record whose review date is today is "due" (not yet
-overdue) in `retention list`, in the index's due query and on Home."""
+overdue) in `retention list`, in `report reviews`, in the index's due query and on Home."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from factory import final_record
 from isp_tui import retention
 from isp_tui.dates import now
 from isp_tui.index import DUE_SOON_DAYS, Index, due_state
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 from isp_tui.index.due import DUE, OVERDUE
 from isp_tui.tui.app import IspApp
 from isp_tui.tui.screens.home import DUE_LABELS
@@ -19,7 +20,7 @@ from isp_tui.tui.screens.home import DUE_LABELS
 from conftest import PRACTITIONER
 
 
-async def test_a_review_date_of_today_is_due_in_retention_list_the_index_and_home(tmp_path, guidance, isp):
+async def test_a_review_date_of_today_is_due_in_retention_list_report_reviews_the_index_and_home(tmp_path, guidance, isp):
     today = now().date()
     store = Store(isp.records)
     author = Identity.parse(PRACTITIONER)
@@ -33,6 +34,9 @@ async def test_a_review_date_of_today_is_due_in_retention_list_the_index_and_hom
     assert set(listed) == {due, late} and listed[due]["because"] == "review" and listed[due]["state"] == "due"
     assert listed[late]["state"] == "overdue"
     assert {d.id: d.state for d in retention.retention_due(store, today)} == {due: "due", late: "overdue"}
+
+    reviews = isp.json("report", "reviews", "--as-of", today.isoformat())["reports"]["reviews"]["rows"]
+    assert {row["id"]: row["past"] for row in reviews} == {due: "review", late: "review"}  # today's is in, as due
 
     index = Index(store)
     found = {d.id: d.state for d in index.due(today) if d.kind == "review"}

@@ -12,7 +12,8 @@ from markdown_it import MarkdownIt
 
 from isp_tui.export import record_html, record_markdown, redact, report_csv
 from isp_tui.audit import Report
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 
 from conftest import PRACTITIONER, write_toml
 from factory import final_record

@@ -8,7 +8,8 @@ import json
 from datetime import date
 
 from isp_tui.audit import history
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 from isp_tui.tui.app import IspApp
 from isp_tui.tui.screens.browse import RecordScreen
 

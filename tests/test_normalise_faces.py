@@ -10,7 +10,8 @@ from datetime import datetime, timezone
 from conftest import PRACTITIONER, write_toml
 from factory import final_record
 from isp_tui.record import new_id, normalise, record_path
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 
 
 def off_path(guidance) -> dict:

@@ -22,7 +22,8 @@ from conftest import git
 from isp_tui.index import Index, Row, reported_values
 from isp_tui.index.db import discard
 from isp_tui.record import record_path
-from isp_tui.store import Identity, Problem, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Problem, Store
 
 SIZE = 600
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,7 +261,7 @@ def test_the_commit_graph_is_written_with_changed_paths_and_history_reads_the_sa
     assert store.history(some) == before
     index = Index(store)
     index.refresh()  # the graph is recorded as current: nothing to write
-    from isp_tui.store import wait_for_background
+    from isp_tui.store.repo import wait_for_background
 
     wait_for_background()
 

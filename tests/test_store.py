@@ -10,7 +10,10 @@ import pytest
 
 from isp_tui.errors import InputError, StoreError
 from isp_tui.record import Record, record_path
-from isp_tui.store import Identity, Store, atomic_write, commit_message
+from isp_tui.identity import Identity
+from isp_tui.gitlayer.messages import commit_message
+from isp_tui.store.files import atomic_write
+from isp_tui.store import Store
 
 from conftest import PRACTITIONER, git
 from factory import final_record

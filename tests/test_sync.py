@@ -15,7 +15,8 @@ import pytest
 
 from isp_tui import sync
 from isp_tui.record import record_path
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 
 from conftest import PRACTITIONER, git
 from factory import final_record

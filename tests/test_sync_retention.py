@@ -11,7 +11,7 @@ import pytest
 from isp_tui import retention, sync
 from isp_tui.errors import InputError
 from isp_tui.record import record_path
-from isp_tui.store import Identity
+from isp_tui.identity import Identity
 
 from conftest import PRACTITIONER, git, write_toml
 from factory import final_record

@@ -13,8 +13,9 @@ import pytest
 from textual.widgets import DataTable, OptionList
 
 from isp_tui.config import Config
-from isp_tui.store import Identity, Store
-from isp_tui.store_autosave import autosaves
+from isp_tui.identity import Identity
+from isp_tui.store import Store
+from isp_tui.store.autosave import autosaves
 from isp_tui.tui.app import IspApp
 from isp_tui.tui.screens.browse import AmendScreen, BrowseScreen, RecordScreen
 from isp_tui.tui.screens.decision import DecisionScreen

@@ -17,7 +17,8 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Markdown, Select
 from isp_tui import charts
 from isp_tui.errors import InputError
 from isp_tui.export_file import check_target, write_export
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 from isp_tui.tui.app import IspApp
 from isp_tui.tui.screens.browse import RecordScreen
 from isp_tui.tui.screens.home import HomeScreen

@@ -14,7 +14,8 @@ from ulid import ULID
 
 import isp_tui.store.commit
 import isp_tui.store.save
-from isp_tui.store import Identity, Store
+from isp_tui.identity import Identity
+from isp_tui.store import Store
 from isp_tui.tui.app import IspApp
 
 from factory import final_record

@@ -17,21 +17,23 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from isp_tui.audit.gitlog import (RECORD_PATH, RULESET_PATH, TOMBSTONE_PATH, Change, Commit, allowed_other,
-                                  parse_message, read_blobs)
+from isp_tui.audit.gitlog import RULESET_PATH, Change, Commit, allowed_other, read_blobs
 from isp_tui.audit.personal import Identifying, personal_data_in
 from isp_tui.engine import OUTCOMES as ENGINE_OUTCOMES
 from isp_tui.errors import InputError
-from isp_tui.record import RECORDED, Record, diff
-from isp_tui.store import Store
+from isp_tui.gitlayer.messages import RECOVERED, REQUIRED, parse_subject, parse_trailer_lines
+from isp_tui.record.changes import diff
+from isp_tui.record.ids import RECORD_PATH, TOMBSTONE_PATH
+from isp_tui.record.model import Record
+from isp_tui.record.schema import RECORDED
+from isp_tui.store.repo import Store
 from isp_tui.tomlfile import parse_toml
 
 if TYPE_CHECKING:
     from isp_tui.audit.verify_state import Facts
 
 ACTIONS = ("draft", "final", "amend", "correct")
-TRAILERS_REQUIRED = ("Record-Id", "Action", "Outcome", "Engine-Outcome", "Ruleset")
-TRAILERS_ALLOWED = set(TRAILERS_REQUIRED) | {"Recovered"}
+TRAILERS_ALLOWED = set(REQUIRED) | {RECOVERED}
 RULESET_TRAILER = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._+-]+$")
 # The Outcome: trailer is the practitioner's recorded decision on a final record, else the engine's outcome
 # (store.commit_message); Engine-Outcome: is always the engine's.
@@ -64,32 +66,29 @@ class Check:
 
 def store_shape_problem(text: str) -> str:
     """Why a commit message is not exactly the store's subject and trailers ("" when it is)."""
-    message = parse_message(text)
-    if message.action == "destroy":  # sync.destroy: the record is gone, so no outcome or ruleset
-        ok = message.outcome == "destroyed" and \
-            message.body == ("", f"Record-Id: {message.record_id}", "Action: destroy")
+    lines = text.strip("\n").split("\n")
+    subject, body = parse_subject(lines[0]), tuple(lines[1:])
+    record_id, action, decision = subject or ("", "", "")
+    if action == "destroy":  # retention.destroy: the record is gone, so no outcome or ruleset
+        ok = decision == "destroyed" and body == ("", f"Record-Id: {record_id}", "Action: destroy")
         return "" if ok else "its destroy message is not in the store's shape"
-    if not message.record_id:
+    if not record_id:
         return "its subject is not `record <id>: <action> (<outcome>)`"
-    if len(message.body) < 2 or message.body[0] != "":
+    if len(body) < 2 or body[0] != "":
         return "it has no trailers"
-    trailers = {}
-    for line in message.body[1:]:
-        key, sep, value = line.partition(": ")
-        if not sep or key not in TRAILERS_ALLOWED:
-            return "its message holds text besides the subject and the trailers"
-        trailers[key] = value
-    missing = [k for k in TRAILERS_REQUIRED if k not in trailers]
+    trailers = parse_trailer_lines("\n".join(body[1:]))
+    if not trailers or any(": " not in line or line.partition(":")[0] not in TRAILERS_ALLOWED for line in body[1:]):
+        return "its message holds text besides the subject and the trailers"
+    missing = [k for k in REQUIRED if k not in trailers]
     if missing:
         return f"trailer(s) {', '.join(missing)} missing"
-    if trailers["Record-Id"] != message.record_id or trailers["Action"] != message.action or \
-            trailers["Outcome"] != message.outcome:
+    if trailers.record_id != record_id or trailers.action != action or trailers.decision != decision:
         return "its trailers do not match its subject"
-    if message.action not in ACTIONS:
-        return f"action {message.action!r} is not one of {', '.join(ACTIONS)}"
-    if trailers["Outcome"] not in DECISION_TRAILER or trailers["Engine-Outcome"] not in ENGINE_OUTCOMES:
+    if action not in ACTIONS:
+        return f"action {action!r} is not one of {', '.join(ACTIONS)}"
+    if trailers.decision not in DECISION_TRAILER or trailers.engine_outcome not in ENGINE_OUTCOMES:
         return "its outcome is not one the store writes"
-    if not RULESET_TRAILER.match(trailers["Ruleset"]):
+    if not RULESET_TRAILER.match(trailers.ruleset):
         return "its Ruleset trailer is not id@version"
     return ""
 
@@ -130,7 +129,7 @@ def check_commits(commits: list[Commit], checks: dict[str, Check]
             trailers = commit.trailers()
             for change in record_changes:
                 record_id = RECORD_PATH.match(change.path)["id"]  # type: ignore[index]
-                if shaped and trailers.get("Record-Id") != record_id:
+                if shaped and trailers.record_id != record_id:
                     shape.fail(f"commit {short} says it is for record {trailers.get('Record-Id')} but changes "
                                f"{record_id}", commit=commit.sha, path=change.path)
                 if change.status == "D":
@@ -139,7 +138,7 @@ def check_commits(commits: list[Commit], checks: dict[str, Check]
                 by_record[record_id].append((commit, change))
         elif not shaped and any(not allowed_other(c.path) for c in commit.changes):
             shape.fail(f"commit {short} adds files that are neither records nor ruleset copies", commit=commit.sha)
-        elif any(TOMBSTONE_PATH.match(c.path) for c in others) and commit.trailers().get("Action") != "destroy":
+        elif any(TOMBSTONE_PATH.match(c.path) for c in others) and commit.trailers().action != "destroy":
             shape.fail(f"commit {short} adds a tombstone but is not a destroy", commit=commit.sha)
         suspects += [(commit, text, text is not commit.message) for text in suspect_texts]
     return by_record, suspects
@@ -161,7 +160,7 @@ def check_finals_fast(by_record: dict[str, list[tuple[Commit, Change]]], facts: 
     for record_id, revisions in by_record.items():
         final_seen, amends = progress.get(record_id, (False, 0))
         for commit, _ in revisions:
-            action = commit.trailers().get("Action")
+            action = commit.trailers().action
             if final_seen and action not in ("amend", "correct"):
                 check.fail(f"record {record_id} was final and then changed by commit {commit.sha[:12]} "
                            f"({action or 'not an isp commit'}), not by an amendment", commit=commit.sha, record=record_id)
@@ -199,7 +198,7 @@ def check_finals_full(store: Store, by_record: dict[str, list[tuple[Commit, Chan
                        record=record_id)
             continue
         if before.is_final:
-            problem = _final_change_problem(before, after, commit.trailers().get("Action", ""))
+            problem = _final_change_problem(before, after, commit.trailers().action)
             if problem:
                 check.fail(f"record {record_id} changed in commit {commit.sha[:12]} other than by an amendment: "
                            f"{problem}", commit=commit.sha, record=record_id)

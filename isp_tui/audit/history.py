@@ -83,8 +83,7 @@ def history(store: Store, record_id: str, *, reveal: bool = False) -> History:
             status = "unreadable"
         previous = record
         out.append({"n": n, "commit": rev.commit, "author": rev.author, "email": rev.email, "date": rev.date,
-                    # the Outcome: trailer is the practitioner's decision (merge: gitlayer.messages names it `decision`)
-                    "action": rev.action or "(not the store's)", "outcome": rev.trailers.get("Outcome", ""),
+                    "action": rev.action or "(not the store's)", "outcome": rev.decision,
                     "status": status, "reason": reason, "subject": rev.subject, "changes": changes})
     amendments = []
     for a in store.get(record_id).data.get("amendments", []) if store.exists(record_id) else []:
@@ -138,11 +137,11 @@ def timeline(store: Store, *, practitioner: str | None = None, agency: str | Non
         if practitioner and practitioner.casefold() not in f"{commit.author} <{commit.email}>".casefold():
             continue
         trailers = commit.trailers()
-        if action and trailers.get("Action") != action:
+        if action and trailers.action != action:
             continue
-        if outcome and outcome not in (trailers.get("Outcome"), trailers.get("Engine-Outcome")):
+        if outcome and outcome not in (trailers.decision, trailers.engine_outcome):
             continue
-        record_id = trailers.get("Record-Id", "")
+        record_id = trailers.record_id
         if agency:
             if record_id not in agencies:
                 try:

@@ -1,6 +1,6 @@
 """Personal data where it must never be: in commit messages and paths (the `personal-data` check).
 
-What identifies a subject is known by digests only (isp_tui.index.identifying_digests: the name and
+What identifies a subject is known by digests only (isp_tui.record.identify: the name and
 reference, the date of birth in its usual spellings), so free text can be searched for a subject's
 details without the details being held here or quoted back.
 
@@ -16,17 +16,19 @@ import re
 from datetime import date, datetime
 from typing import Iterable
 
-from isp_tui.audit.gitlog import RECORD_PATH, read_blobs
+from isp_tui.audit.gitlog import read_blobs
 from isp_tui.errors import InputError
-from isp_tui.record import Record
-from isp_tui.store import Store
+from isp_tui.record.identify import digest, identifying_digests
+from isp_tui.record.ids import RECORD_PATH
+from isp_tui.record.model import Record
+from isp_tui.store.repo import Store
 
 DATE_LIKE = re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})\b")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d/%m/%y", "%d.%m.%y")
 
 
 class Identifying:
-    """Digests of what identifies each subject (isp_tui.index.identifying_digests), to find in free text."""
+    """Digests of what identifies each subject (record.identify.identifying_digests), to find in free text."""
 
     def __init__(self) -> None:
         self.digests: dict[str, str] = {}  # digest -> the record it identifies (the first, in path order)
@@ -39,16 +41,10 @@ class Identifying:
                 self.lengths.add(int(value.split(":", 1)[0]))
 
     def add_record(self, record: Record) -> None:
-        # merge: identifying / digest / identifying_digests are personal-data rules written in index.py: move
-        # them beside these (or into record/) so the index and audit read one copy
-        from isp_tui.index import identifying_digests
-
         self.add(identifying_digests(record), record.id)
 
     def find(self, text: str) -> str | None:
         """The record whose subject's details the (casefolded) text holds, starting at a word's start."""
-        from isp_tui.index import digest
-
         lengths = sorted(self.lengths)
         for start in range(len(text)):
             if start and text[start - 1].isalnum():

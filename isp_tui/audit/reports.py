@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterable
 
-from isp_tui.dates import correction_due, response_due, working_days_between
+from isp_tui.dates import correction_due, day_of, response_due, working_days_between
 from isp_tui.engine import OUTCOMES as ENGINE_OUTCOMES
 from isp_tui.errors import InputError
 from isp_tui.guidance import Guidance
-from isp_tui.record import RECORDED, Record
-from isp_tui.store import Store
+from isp_tui.index.due import due_sql, is_due
+from isp_tui.record.model import Record
+from isp_tui.record.schema import RECORDED, SHARING_DECISIONS
+from isp_tui.store.repo import Store
 
 
 @dataclass
@@ -46,7 +48,6 @@ REPORTS = {
     "corrections": "Corrections not passed on to recipients within 14 days",
     "reviews": "Records due or past their review or retention date",
 }
-SHARED = ("share", "share-part")  # merge: use record.SHARING_DECISIONS
 NOT_WITH_CONSENT = ("refused", "withdrawn", "not-sought", "unsure")
 # The rows of the outcomes report: the practitioner's recorded decisions (record.RECORDED) and the engine's
 # outcomes (engine.OUTCOMES), each once, in that order.
@@ -110,11 +111,7 @@ class Reported:
 
 
 FINAL = "status = 'final'"
-SHARED_SQL = f"recorded IN ({', '.join(repr(o) for o in SHARED)})"
-
-
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
+SHARED_SQL = f"recorded IN ({', '.join(repr(o) for o in SHARING_DECISIONS)})"
 
 
 def _by_outcome(q: Reported) -> Report:
@@ -169,7 +166,7 @@ def _without_consent(q: Reported) -> Report:
     found = q(f"SELECT id, decided, agency, consent, why_not_sought, explanation, reasons FROM reported WHERE {FINAL} "
               f"AND {SHARED_SQL} AND consent IN ({', '.join('?' * len(NOT_WITH_CONSENT))}) ORDER BY id",
               *NOT_WITH_CONSENT)
-    rows = [{"id": id_, "decided": _day(decided), "recipient": agency, "consent": consent, "why_not_sought": why,
+    rows = [{"id": id_, "decided": day_of(decided), "recipient": agency, "consent": consent, "why_not_sought": why,
              "explanation": explanation, "reasons": reasons}
             for id_, decided, agency, consent, why, explanation, reasons in found]
     return Report("without-consent", REPORTS["without-consent"], "001 3.3; 003 s5; 000 13.3",
@@ -196,8 +193,8 @@ def _late_responses(q: Reported) -> Report:
     for id_, agency, received, due, responded, status in q(
             "SELECT id, request_agency, received, response_due, responded, status FROM reported "
             "WHERE received IS NOT NULL ORDER BY id"):
-        received, responded = _day(received), _day(responded)
-        due = _day(due) or response_due(received)
+        received, responded = day_of(received), day_of(responded)
+        due = day_of(due) or response_due(received)
         if responded and responded > due or not responded and q.today > due:
             rows.append({"id": id_, "agency": agency, "received": received, "due": due, "responded": responded,
                          "working_days_late": working_days_between(due, responded or q.today), "status": status})
@@ -209,10 +206,10 @@ def _late_corrections(q: Reported) -> Report:
     rows = []
     for id_, corrections in q("SELECT id, corrections FROM reported WHERE corrections IS NOT NULL ORDER BY id"):
         for c in json.loads(corrections):
-            found_on = _day(c.get("found_on"))
+            found_on = day_of(c.get("found_on"))
             due = correction_due(found_on) if found_on else None
             for recipient in c.get("recipients", []):
-                told = _day(recipient.get("told_on"))
+                told = day_of(recipient.get("told_on"))
                 if due and (told and told > due or not told and q.today > due):
                     rows.append({"id": id_, "correction": c.get("id", ""), "found_on": found_on, "due": due,
                                  "agency": recipient.get("agency", ""), "told_on": told,
@@ -224,12 +221,12 @@ def _late_corrections(q: Reported) -> Report:
 def _due_review(q: Reported) -> Report:
     """Final records whose review or retention date is today or past: a date of today IS due, as in
     `isp retention list` and Home."""
-    # merge: use index.due.due_state(day, today) for "due" (today) and "overdue" (before it)
     rows = []
     today = q.today.isoformat()
     for id_, review, retain in q(f"SELECT id, review_on, retain_until FROM reported WHERE {FINAL} AND "
-                                 "(review_on <= ? OR retain_until <= ?) ORDER BY id", today, today):
-        past = [kind for kind, when in (("review", review), ("retention", retain)) if when and when <= today]
-        rows.append({"id": id_, "review_on": _day(review), "retain_until": _day(retain), "past": ", ".join(past)})
+                                 f"({due_sql('review_on', '?')} OR {due_sql('retain_until', '?')}) ORDER BY id",
+                                 today, today):
+        past = [kind for kind, when in (("review", review), ("retention", retain)) if is_due(day_of(when), q.today)]
+        rows.append({"id": id_, "review_on": day_of(review), "retain_until": day_of(retain), "past": ", ".join(past)})
     return Report("reviews", REPORTS["reviews"], "000 6.7.1; 002 Record",
                   ["id", "review_on", "retain_until", "past"], rows)

@@ -8,19 +8,21 @@ record. Results are plain data (`Verification`, `Check`) for the CLI and the TUI
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from isp_tui.audit.checks import (Check, check_commits, check_finals_fast, check_finals_full, check_rulesets,
                                   scan_for_personal_data)
-from isp_tui.audit.gitlog import RECORD_PATH, head_files, read_log
+from isp_tui.audit.gitlog import head_files, read_log
 from isp_tui.audit.personal import sensitive_values
 from isp_tui.audit.signing import signing_required
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
 from isp_tui.errors import StoreError
 from isp_tui.guidance import Guidance
-from isp_tui.store import BRANCH, ZERO, Store, git_env  # merge: use gitlayer.env.run_git for the git processes
+from isp_tui.gitlayer.env import run_git
+from isp_tui.gitlayer.plumbing import BRANCH, ZERO, missing_objects
+from isp_tui.record.ids import RECORD_PATH
+from isp_tui.store.repo import Store
 
 CHECKS = {
     "fsck": "git fsck finds no broken or missing objects",
@@ -113,8 +115,9 @@ def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> None
         _check_new_objects(store, check, since)
         return
     args = ["fsck", "--no-progress", "--no-dangling"] + (["--strict", "--full"] if full else ["--connectivity-only"])
-    result = subprocess.run(["git", *args], cwd=store.root, capture_output=True, text=True, env=git_env())
-    problems = [line for line in (result.stdout + result.stderr).splitlines()
+    result = run_git(store.root, *args, check=False)
+    output = result.stdout.decode("utf-8", "replace") + result.stderr.decode("utf-8", "replace")
+    problems = [line for line in output.splitlines()
                 if line.strip() and not line.startswith(("Checking", "notice:"))]
     if result.returncode != 0 or problems:
         for line in problems[:50] or [f"git fsck exited with {result.returncode}"]:
@@ -124,8 +127,7 @@ def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> None
 def _check_new_objects(store: Store, check: Check, since: str) -> None:
     """`git rev-list --objects` walks what the new commits reference; `git cat-file --batch-check` says
     whether each is in the object store (rev-list lists a tree entry's blob without opening it)."""
-    walk = subprocess.run(["git", "rev-list", "--objects", "--missing=print", BRANCH, f"^{since}"], cwd=store.root,
-                          capture_output=True, env=git_env())
+    walk = run_git(store.root, "rev-list", "--objects", "--missing=print", BRANCH, f"^{since}", check=False)
     if walk.returncode != 0:
         message = walk.stderr.decode("utf-8", "replace").strip().splitlines()
         check.fail(message[-1] if message else f"git rev-list exited with {walk.returncode}")
@@ -133,14 +135,10 @@ def _check_new_objects(store: Store, check: Check, since: str) -> None:
     ids = [line.split(b" ", 1)[0].lstrip(b"?") for line in walk.stdout.splitlines() if line.strip()]
     if not ids:
         return
-    # merge: use gitlayer.plumbing (the cat-file batch, on GitPython) for this existence check
-    found = subprocess.run(["git", "cat-file", "--batch-check=%(objectname) %(objecttype)"], cwd=store.root,
-                           input=b"\n".join(ids) + b"\n", capture_output=True, env=git_env()).stdout
-    for line in found.decode("utf-8", "replace").splitlines():
-        if line.endswith(" missing"):
-            check.fail(f"object {line.split()[0]} is missing from the repository (referenced since {since[:12]})")
-            if len(check.failures) >= 50:
-                break
+    for sha in missing_objects(store.root, ids):
+        check.fail(f"object {sha} is missing from the repository (referenced since {since[:12]})")
+        if len(check.failures) >= 50:
+            break
 
 
 def _check_history(store: Store, reachable: set[str], verified: str, check: Check) -> None:

@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from isp_tui.audit.checks import Check
-from isp_tui.audit.gitlog import RECORD_PATH, allowed_other
+from isp_tui.audit.gitlog import allowed_other
 from isp_tui.errors import InputError
 from isp_tui.guidance import Guidance
-from isp_tui.record import Record, record_path
-from isp_tui.store import Store, atomic_write
+from isp_tui.gitlayer.plumbing import blobs
+from isp_tui.index.workers import in_parallel
+from isp_tui.record.ids import RECORD_PATH, record_path
+from isp_tui.record.model import Record
+from isp_tui.store.files import atomic_write
+from isp_tui.store.repo import Store
 
 MARKER = "verified-head"  # under .git/isp: the branch head at the last passing verification
 STATE = "verify-state"  # under .git/isp: per record, whether it was final and its amend commits, at the marker
@@ -113,8 +117,6 @@ def check_records(store: Store, guidance: Guidance, files: dict[str, str], check
     """Every record at the head, each read once (or not at all when its blob passed before; a first run
     reads them on every core). Returns id -> Facts and ruleset sha256 -> (a record pinning it, the
     id@version it pins)."""
-    from isp_tui.index import in_parallel  # merge: pass read_facts itself once the pool takes a function
-
     schema, shape = checks["schema"], checks["shape"]
     record_files = {}
     for path in files:
@@ -133,7 +135,7 @@ def check_records(store: Store, guidance: Guidance, files: dict[str, str], check
             placed[path] = (record_id, blob)
     todo = [(path, blob) for path, (_, blob) in placed.items() if blob not in cache]
     read: dict[str, Facts | str] = {}
-    for part in in_parallel(store.root, todo, "isp_tui.audit.verify_state:read_facts", guidance):
+    for part in in_parallel(store.root, todo, read_facts, guidance):
         read.update(part)
         if len(todo) > 1000:
             step(f"reading the records: {len(read):,} of {len(todo):,}")
@@ -157,8 +159,6 @@ def check_records(store: Store, guidance: Guidance, files: dict[str, str], check
 def read_facts(root: Any, part: list[tuple[str, str]], guidance: Guidance) -> list[tuple[str, Facts | str]]:
     """(path, Facts), or (path, why it fails the schema), for (path, blob) entries: run by
     isp_tui.index.in_parallel, in a worker interpreter too."""
-    from isp_tui.index import blobs  # merge: use gitlayer.plumbing's cat-file batch
-
     out: list[tuple[str, Facts | str]] = []
     for (path, _), raw in zip(part, blobs(root, [blob for _, blob in part])):
         record_id = RECORD_PATH.match(path)["id"]  # type: ignore[index]

@@ -111,12 +111,12 @@ def cmd_status(s: Session) -> int:
 
 
 def cmd_retention(s: Session) -> int:
-    from isp_tui import sync
+    from isp_tui import retention
 
     args = s.args
     store = s.store()
     if args.retention_command == "list":
-        due = sync.retention_due(store)
+        due = retention.retention_due(store)
         if args.json:
             print_json([d.as_dict() for d in due])
         elif not due:
@@ -126,12 +126,12 @@ def cmd_retention(s: Session) -> int:
                 print(f"{d.id}  {d.because:<9}  retain until {d.retain_until or '-'}  review on {d.review_on or '-'}")
         return EXIT_OK
     if args.retention_command == "extend":
-        result = sync.extend(store, args.id, date_arg(args.until, "--until"), args.reason, s.guidance(), s.identity(store))
+        result = retention.extend(store, args.id, date_arg(args.until, "--until"), args.reason, s.guidance(), s.identity(store))
         return saved(args, result)
     if not args.yes:
         raise InputError("destroying a record rewrites the history of the records repository and cannot be undone; "
                          "read README \"Retention\" and confirm with --yes", field="--yes")
-    done = sync.destroy(store, args.id, args.reason, s.identity(store))
+    done = retention.destroy(store, args.id, args.reason, s.identity(store))
     if args.json:
         print_json(done.as_dict())
         return EXIT_OK

@@ -169,7 +169,7 @@ def cmd_export(s: Session) -> int:
     out = render(record, exported_by=s.identity_or_unknown(store), exported_at=now(), commit=commit,
                  redacted=args.redact, sha256=hashlib.sha256(store.path_of(args.id).read_bytes()).hexdigest())
     if args.output:
-        from isp_tui.store import atomic_write
+        from isp_tui.store.files import atomic_write
 
         target = Path(args.output).absolute()
         atomic_write(target, out.encode("utf-8"), target.parent, mode=0o600)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import sys
 
-from isp_tui.cli.output import EXIT_OK, console, index_progress, print_json, read_file, saved, say, summary
+from isp_tui.cli.output import EXIT_OK, console, index_progress, print_json, read_file, saved, say
 from isp_tui.cli.session import Session
 from isp_tui.errors import InputError
+from isp_tui.record.model import summary
 
 
 def cmd_decide(s: Session) -> int:
@@ -46,11 +47,10 @@ def cmd_record(s: Session) -> int:
     args = s.args
     guidance = s.guidance()
     data = read_file(args.file, empty_ok=False)
-    ruleset = data.setdefault("ruleset", {})
-    if isinstance(ruleset, dict) and not ruleset.get("id"):  # a record naming none gets the default, as in the app
-        ruleset["id"] = s.default_ruleset(guidance)  # merge: pass it as the store's default_ruleset parameter
     store = s.store()
-    result = store.save(data, guidance, s.identity(store), draft=args.draft, file=args.file)
+    # a record naming no ruleset is decided under the person's default, as in the app
+    result = store.save(data, guidance, s.identity(store), draft=args.draft, file=args.file,
+                        ruleset=s.default_ruleset(guidance))
     return saved(args, result)
 
 
@@ -64,39 +64,14 @@ def cmd_amend(s: Session) -> int:
     return saved(args, result)
 
 
-def edited_since_commit(store) -> bool:
-    """Whether a record file was written after the branch's last commit (a hand edit not committed): its
-    modification time says so, without hashing anything (so no filter a tampered repository names runs)."""
-    import os
-
-    head = store.head()
-    if not head:
-        return False
-    since = int(store.git("log", "-1", "--format=%ct", head).strip() or 0) + 2  # commit times are whole seconds
-    stack = [str(store.root)]
-    depth = {str(store.root): 0}
-    while stack:
-        folder = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if depth[folder] < 3 and entry.name.isdigit() and entry.is_dir(follow_symlinks=False):
-                    depth[entry.path] = depth[folder] + 1
-                    stack.append(entry.path)
-                elif depth[folder] == 3 and entry.name.endswith(".toml") and \
-                        entry.stat(follow_symlinks=False).st_mtime > since:
-                    return True
-    return False
-
-
 def cmd_list(s: Session) -> int:
     from isp_tui.index import Index
 
     args = s.args
     store = s.store()
-    if store.git("ls-files", "-z", "--others", "--exclude-standard").strip("\0") or edited_since_commit(store):
+    if store.hand_edited():
         # files put there by hand and not committed (planted, copied in): read the working tree itself, file
         # by file, so each is listed or named as it stands; the derived index describes committed records.
-        # (`git ls-files --others` hashes nothing, so no filter a tampered repository names can run.)
         from isp_tui.store import Problem
 
         rows, problems = [], []

@@ -77,30 +77,13 @@ def date_arg(value: str | None, field: str) -> date | None:
 
 
 def read_file(path: str, *, empty_ok: bool = True) -> dict[str, Any]:
-    from isp_tui.guidance import read_toml
+    from isp_tui.tomlfile import read_toml
     from isp_tui.record import MAX_FILE
 
     data = read_toml(Path(path), limit=MAX_FILE)
     if not data and not empty_ok:
         raise InputError("is empty; expected the tables of a record (see the README's record file)", file=path)
     return data
-
-
-def summary(record) -> dict[str, Any]:
-    """The keys `isp list --json` prints for one record (the index's rows print the same).
-    # merge: use isp_tui.record.summary (record/model.py) and delete this one"""
-    return {
-        "id": record.id,
-        "created": record.get("created"),
-        "status": record.status,
-        "outcome": record.engine_outcome,
-        "decision": record.recorded,
-        "recipient": record.get("recipient.agency"),
-        "ruleset": record.get("ruleset.id"),
-        "response_due": record.get("request.response_due"),
-        "review_on": record.get("retention.review_on"),
-        "amendments": len(record.data.get("amendments", [])),
-    }
 
 
 def saved(args, result) -> int:

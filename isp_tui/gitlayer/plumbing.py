@@ -19,15 +19,16 @@ import io
 import subprocess
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from isp_tui.errors import StoreError
-from isp_tui.gitlayer.env import git_env, start_git
+from isp_tui.gitlayer.env import git_env, run_git, start_git
 
 if TYPE_CHECKING:
     import git
 
 ZERO = "0" * 40
+BRANCH = "refs/heads/main"  # the records branch
 TREE_MODE = 0o40000
 FILE_MODE = 0o100644
 
@@ -72,6 +73,45 @@ def read_objects(repo: git.Repo, names: Iterable[str]) -> list[tuple[str, str, b
                 continue
             out.append((sha.decode(), kind.decode(), data))
     return out
+
+
+def blobs(root: Path, shas: list[str]) -> Iterator[bytes | None]:
+    """The content of each blob, in order, from one `git cat-file --batch` of its own (usable in a worker
+    process, where no Store is open); None for a missing one. The one batch reader of many blobs."""
+    if not shas:
+        return
+    proc = start_git(root, "cat-file", "--batch", stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def feed() -> None:
+        try:
+            proc.stdin.write("".join(f"{sha}\n" for sha in shas).encode())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    out = proc.stdout
+    try:
+        for _ in shas:
+            header = out.readline().split()
+            if len(header) == 3:
+                data = out.read(int(header[2]))
+                out.read(1)
+                yield data
+            else:
+                yield None  # "<sha> missing": reported as a problem for that file
+    finally:
+        out.close()
+        proc.wait()
+        feeder.join()
+
+
+def missing_objects(root: Path, ids: list[bytes]) -> list[str]:
+    """Which of the object ids are not in the object store: one `git cat-file --batch-check`."""
+    found = run_git(root, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=b"\n".join(ids) + b"\n",
+                    check=False).stdout
+    return [line.split()[0] for line in found.decode("utf-8", "replace").splitlines() if line.endswith(" missing")]
 
 
 def tree_entries(body: bytes) -> Entries:

@@ -11,9 +11,11 @@ import subprocess
 from typing import Callable
 
 from isp_tui.index.db import INSERT_PROBLEM, INSERT_REPORTED, INSERT_ROW, meta, set_meta
-from isp_tui.index.parse import is_record_path, parse_many
+from isp_tui.index.parse import parse_many
 from isp_tui.index.workers import in_parallel
-from isp_tui.store import Store, git_env  # merge: use isp_tui.gitlayer.env.run_git
+from isp_tui.gitlayer.env import run_git
+from isp_tui.record.ids import in_record_folder
+from isp_tui.store.repo import Store
 
 GRAPH_EVERY = 50  # commits since the commit-graph was last written before it is written again
 Progress = Callable[[int, int], None]
@@ -54,8 +56,7 @@ def rebuild(db: sqlite3.Connection, store: Store, head: str | None, progress: Pr
         db.execute(f"DELETE FROM {table}")
     if not head:
         return 0
-    out = subprocess.run(["git", "ls-tree", "-r", "-z", "--full-tree", head], cwd=store.root, env=git_env(),
-                         capture_output=True, check=True).stdout
+    out = run_git(store.root, "ls-tree", "-r", "-z", "--full-tree", head).stdout
     wanted = []
     for entry in out.split(b"\0"):
         if not entry:
@@ -63,15 +64,14 @@ def rebuild(db: sqlite3.Connection, store: Store, head: str | None, progress: Pr
         info, _, name = entry.partition(b"\t")
         mode, kind, sha = info.split()
         path = name.decode("utf-8", "surrogateescape")
-        if kind == b"blob" and is_record_path(path):
+        if kind == b"blob" and in_record_folder(path):
             wanted.append((path, sha.decode(), mode.decode()))
     store_rows(db, store, wanted, progress)
     return len(wanted)
 
 
 def apply_diff(db: sqlite3.Connection, store: Store, old: str, new: str, progress: Progress | None = None) -> int:
-    out = subprocess.run(["git", "diff-tree", "-r", "-z", "--no-renames", "--raw", old, new], cwd=store.root,
-                         env=git_env(), capture_output=True, check=True).stdout
+    out = run_git(store.root, "diff-tree", "-r", "-z", "--no-renames", "--raw", old, new).stdout
     fields = out.split(b"\0")
     wanted = []
     for info, name in zip(fields[0::2], fields[1::2]):
@@ -79,7 +79,7 @@ def apply_diff(db: sqlite3.Connection, store: Store, old: str, new: str, progres
             continue
         _, new_mode, _, new_sha, status = info[1:].split()
         path = name.decode("utf-8", "surrogateescape")
-        if not is_record_path(path):
+        if not in_record_folder(path):
             continue
         for table in ("rows", "problems", "reported"):
             db.execute(f"DELETE FROM {table} WHERE path=?", (path,))

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable
 
-from isp_tui.index.identify import identifying_digests
+from isp_tui.record.identify import identifying_digests
 from isp_tui.record import Record
 
 SCHEMA = 9  # bump when a table changes: an older file is rebuilt, never migrated

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Iterable
 
+from isp_tui.dates import day_of
+
 if TYPE_CHECKING:
     from isp_tui.index.db import Row
 
@@ -107,17 +109,14 @@ def soonest_first(items: list[Due]) -> list[Due]:
     return sorted(items, key=lambda d: (d.on is None, d.on or date.max, d.id))
 
 
-def _day(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
 
 def due_in(db: sqlite3.Connection, today: date, *, within: int = DUE_SOON_DAYS) -> list[Due]:
     """`due` of the index's rows, reading only the rows that can be due and the columns it needs."""
     cursor = db.execute("SELECT id, status, created, response_due, review_on, retain_until FROM rows WHERE "
                         f"status='draft' OR {soon_sql('review_on')} OR {soon_sql('retain_until')}",
                         sql_params(today, within))
-    return due((Dated(id_, status, datetime.fromisoformat(created), _day(response_due), _day(review_on),
-                      _day(retain_until)) for id_, status, created, response_due, review_on, retain_until in cursor),
+    return due((Dated(id_, status, datetime.fromisoformat(created), day_of(response_due), day_of(review_on),
+                      day_of(retain_until)) for id_, status, created, response_due, review_on, retain_until in cursor),
                today, within=within)
 
 
@@ -128,7 +127,7 @@ def past_review_in(db: sqlite3.Connection, today: date) -> list[Due]:
     for id_, created, review_on, retain_until in db.execute(
             "SELECT id, created, review_on, retain_until FROM rows WHERE status='final' "
             f"AND ({due_sql('retain_until')} OR {due_sql('review_on')})", sql_params(today)):
-        review, retain = _day(review_on), _day(retain_until)
+        review, retain = day_of(review_on), day_of(retain_until)
         kind, on = ("retention", retain) if is_due(retain, today) else ("review", review)
         out.append(Due(kind, id_, on, due_state(on, today), datetime.fromisoformat(created), review, retain))
     return sorted(out, key=lambda d: (d.retain_until or d.review_on or date.max, d.id))

@@ -6,18 +6,9 @@ from pathlib import Path
 
 from isp_tui.errors import InputError
 from isp_tui.index.db import Row, reported_values, row_values
-from isp_tui.index.workers import blobs
-from isp_tui.record import Record
-from isp_tui.store import Problem
-
-RECORD_DEPTH = 4  # YYYY/MM/DD/<id>.toml
-
-
-def is_record_path(path: str) -> bool:  # merge: use isp_tui.record.ids.RECORD_PATH
-    parts = path.split("/")
-    return (len(parts) == RECORD_DEPTH and parts[3].endswith(".toml") and all(
-        len(p) == n and p.isdigit() for p, n in zip(parts[:3], (4, 2, 2))))
-
+from isp_tui.gitlayer.plumbing import blobs
+from isp_tui.record.model import Record
+from isp_tui.store.types import Problem
 
 def parse(path: str, raw: bytes | None, mode: str = "100644") -> tuple[Row, tuple] | Problem:
     """One record file, as committed, to its Row and its REPORTED values; a file that is not a readable

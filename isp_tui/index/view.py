@@ -16,8 +16,8 @@ from isp_tui.index import build
 from isp_tui.index.db import FILE, SELECT, Row, connect, discard, row_from
 from isp_tui.index.due import DUE_SOON_DAYS, Due, due_in, past_review_in
 from isp_tui.index.search import Search
-from isp_tui.index.workers import blobs
-from isp_tui.record import Record
+from isp_tui.gitlayer.plumbing import blobs
+from isp_tui.record.model import SUMMARY, Record
 from isp_tui.store import Problem, Store
 
 
@@ -105,12 +105,9 @@ class Index:
 
     def summaries(self) -> Iterator[dict]:
         """Every row as `isp list --json` prints it (dates as ISO text), oldest first, without building Rows."""
-        cursor = self._ready().execute("SELECT id, created, status, outcome, decision, recipient, ruleset, response_due, "
-                                       "review_on, amendments FROM rows ORDER BY path")
-        for id_, created, status, outcome, decision, recipient, ruleset, response_due, review_on, amendments in cursor:
-            yield {"id": id_, "created": created, "status": status, "outcome": outcome or None,
-                   "decision": decision or None, "recipient": recipient or None, "ruleset": ruleset or None,
-                   "response_due": response_due, "review_on": review_on, "amendments": amendments}
+        cursor = self._ready().execute(f"SELECT {', '.join(SUMMARY)} FROM rows ORDER BY path")
+        for values in cursor:  # the index keeps "" where a record has no value: a summary says None
+            yield {key: None if value == "" else value for key, value in zip(SUMMARY, values)}
 
     def rows(self, query: str = "", *, status: str | None = None, outcome: str | None = None) -> list[Row]:
         """Every matching row, oldest first. For a table on screen prefer count() and page()."""

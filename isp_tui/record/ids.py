@@ -15,6 +15,10 @@ ID_PATTERN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")  # a ULID: sortable by time
 RECORD_GLOB = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/*.toml"  # every record file, for Path.glob
 RECORD_PATH = re.compile(r"^\d{4}/\d{2}/\d{2}/(?P<id>[0-9A-HJKMNP-TV-Z]{26})\.toml$")  # a record file, group id
 RECORD_DEPTH = 4  # YYYY/MM/DD/<id>.toml: folders and file
+# a TOML file in a record folder, whatever its name (RECORD_GLOB as a regex): read as a record, or a problem
+IN_RECORD_FOLDER = re.compile(r"^[0-9]{4}/[0-9]{2}/[0-9]{2}/[^/]*\.toml$")
+TOMBSTONES = "retention/destroyed"  # a destroyed record's tombstone: TOMBSTONES/<id>.toml (no personal data)
+TOMBSTONE_PATH = re.compile(r"^retention/destroyed/(?P<id>[0-9A-HJKMNP-TV-Z]{26})\.toml$")
 
 
 def is_record_id(value: str) -> bool:
@@ -49,6 +53,15 @@ def new_id() -> str:
 
     return str(ULID())
 
+
+
+def in_record_folder(path: str) -> bool:
+    """Whether a path is a TOML file in a YYYY/MM/DD folder (the files RECORD_GLOB finds)."""
+    return bool(IN_RECORD_FOLDER.match(path))
+
+
+def tombstone_path(record_id: str) -> str:
+    return f"{TOMBSTONES}/{record_id}.toml"
 
 
 def id_from_path(path: str) -> str | None:

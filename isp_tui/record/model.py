@@ -14,7 +14,8 @@ import tomli_w
 
 from isp_tui.engine import Answers, Decision, decide, read_answers
 from isp_tui.errors import InputError
-from isp_tui.guidance import Guidance, parse_toml
+from isp_tui.guidance import Guidance
+from isp_tui.tomlfile import parse_toml
 from isp_tui.record.ids import is_record_id, record_path
 from isp_tui.record.law import check_sensitivity, missing_by_law
 from isp_tui.record.migrate import SCHEMA_VERSION, migrate
@@ -22,13 +23,17 @@ from isp_tui.record.schema import (AMENDMENT, CORRECTION, CORRECTION_RECIPIENT, 
                                    SHARING_DECISIONS, STATUSES, TOP, check_changes, check_checklists, check_list,
                                    blank, check_outcome, check_references, check_table, check_value)
 
-__all__ = ["FIXED", "FIXED_TABLES", "RECORDED", "SCHEMA_VERSION", "SHARING_DECISIONS", "Record", "outcome_table", "summary"]
+__all__ = ["FIXED", "FIXED_TABLES", "IDENTITY_TABLES", "KEPT_BY_STORE", "RECORDED", "SCHEMA_VERSION", "SHARING_DECISIONS",
+           "SUMMARY", "Record", "outcome_table", "summary"]
 
 # fields that are the record's identity: never changed by an amendment (the one list; the store refuses them)
 FIXED = frozenset({"schema", "id", "status", "created", "ruleset.id", "ruleset.version", "ruleset.sha256",
                    "decided.by", "decided.at"})
 # the tables that hold those fields: an amendment keeps them as they stand when it does not name them
-FIXED_TABLES = ("schema", "id", "status", "created", "ruleset", "decided")
+IDENTITY_TABLES = ("schema", "id", "status", "created", "ruleset")  # every field of these is fixed
+FIXED_TABLES = IDENTITY_TABLES + ("decided",)
+# what an amendment never gives: the store works out [outcome] and keeps [[amendments]] and [[corrections]]
+KEPT_BY_STORE = ("amendments", "outcome", "corrections")
 
 
 @dataclass
@@ -229,8 +234,14 @@ def _departs(engine: str, recorded: str) -> bool:
     return False
 
 
+# the keys of a record's summary, in order (the index's `rows` table has a column of each name)
+SUMMARY = ("id", "created", "status", "outcome", "decision", "recipient", "ruleset", "response_due", "review_on",
+           "amendments")
+
+
 def summary(record: Record) -> dict[str, Any]:
-    """The one summary of a record: what a list shows of it (`isp list --json`, the browse table's columns)."""
+    """The one summary of a record: what a list shows of it (`isp list --json`; the index's summaries are these
+    keys, read from its columns)."""
     return {
         "id": record.id,
         "created": record.get("created"),

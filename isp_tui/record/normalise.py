@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from isp_tui.config import default_ruleset
 from isp_tui.engine import decide, read_answers
 from isp_tui.guidance import QUESTION_IDS, Guidance, Ruleset
 from isp_tui.record.schema import SHARING_DECISIONS
@@ -37,7 +38,7 @@ def normalise(data: dict[str, Any], guidance: Guidance, *, ruleset: Ruleset | No
     if isinstance(when, dict):
         if ruleset is None:
             named = (out.get("ruleset") or {}).get("id") if isinstance(out.get("ruleset"), dict) else None
-            ruleset = guidance.ruleset(named or default_ruleset_id(guidance), key="ruleset.id")
+            ruleset = guidance.ruleset(named or default_ruleset(None, guidance), key="ruleset.id")
         path = decide(answers, ruleset, guidance).path
         for key in QUESTION_IDS:
             if key not in path:
@@ -68,7 +69,3 @@ def prune(value: Any) -> Any:
     return value
 
 
-def default_ruleset_id(guidance: Guidance) -> str:
-    """The guidance's own default ruleset (the newest by id): what a record naming none is decided under when
-    the caller passes no default of its own. A person's configured default is the caller's to pass."""
-    return sorted(guidance.rulesets)[-1]

@@ -21,12 +21,10 @@ A record is one TOML file. Its tables, in the order they are written:
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date, datetime, timezone
 from typing import Any, Callable
 
-from isp_tui.errors import InputError
+from isp_tui.errors import InputError, check_printable
 from isp_tui.guidance import Guidance
 
 STATUSES = ("draft", "final")
@@ -69,25 +67,12 @@ PERSONAL = ("subject.",)
 def is_personal(field: str) -> bool:
     return field.startswith(PERSONAL)
 
-BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f"}
-
-
-_ASCII_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
-
 
 def check_text(value: str, file: object, key: str) -> str:
     """Refuse what a terminal would act on rather than show: control, escape and bidi-override characters."""
     if len(value) > MAX_TEXT:
         raise InputError(f"is {len(value):,} characters long; at most {MAX_TEXT:,} are allowed", file=file, field=key)
-    if value.isascii() and not _ASCII_CONTROL.search(value):
-        return value  # the common case, checked in C: the only ASCII characters refused are controls
-    for n, char in enumerate(value):
-        if char in "\n\t":
-            continue
-        if char in BIDI or unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co"):
-            raise InputError(f"holds a control or direction-override character (U+{ord(char):04X}) at position {n}; "
-                             "remove it", file=file, field=key)
-    return value
+    return check_printable(value, file, key)
 
 
 def check_value(value: Any, kind: type, file: object, key: str) -> Any:

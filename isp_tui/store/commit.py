@@ -21,15 +21,14 @@ from typing import TYPE_CHECKING
 from isp_tui.dates import now
 from isp_tui.errors import InputError, StoreError
 from isp_tui.gitlayer.env import run_git, start_git
-from isp_tui.gitlayer.plumbing import (FILE_MODE, TREE_MODE, ZERO, ObjectWriter, blob_id, commit_bytes, read_objects,
+from isp_tui.gitlayer.plumbing import (BRANCH, FILE_MODE, TREE_MODE, ZERO, ObjectWriter, blob_id, commit_bytes, read_objects,
                                        signing_answer, signing_started, tree_bytes, tree_entries)
 
 if TYPE_CHECKING:
     import git
 
-    from isp_tui.store.types import Identity
+    from isp_tui.identity import Identity
 
-BRANCH = "refs/heads/main"
 STALE_GIT_LOCK = 30.0  # seconds after which a git lock file nobody is holding is taken as left by a crash
 GIT_LOCK_RETRIES = 20  # a person's git commands may take git's own locks between our tries
 REF_LOCKS = (BRANCH + ".lock", "HEAD.lock")  # what a killed `git update-ref` of the branch can leave behind
@@ -153,7 +152,7 @@ class Committing:
             else:
                 trees[up].pop(name.encode(), None)
         tree = objects.write("tree", tree_bytes(trees[""]))
-        commit = self._make_commit(tree, parent, message, author, sign=signing_answer(signing))
+        commit = self.make_commit(tree, [parent] if parent else [], message, author, sign=signing_answer(signing))
         self.update_branch(commit, parent, message)
         return commit
 
@@ -169,19 +168,21 @@ class Committing:
         trees = {d: (tree_entries(obj[2]) if obj and obj[1] == "tree" else {}) for d, obj in zip(dirs, found[1:])}
         return parent, trees
 
-    def _make_commit(self, tree: str, parent: str | None, message: str, author: Identity, *, sign: bool) -> str:
+    def make_commit(self, tree: str, parents: list[str], message: str, author: Identity, *, sign: bool) -> str:
+        """The commit object of `tree` on `parents` by `author`, now: signed by `git commit-tree -S` when `sign`,
+        else written here. The branch is not moved (update_branch does that)."""
         stamp = f"{int(now().timestamp())} +0000"
         if any(ord(c) < 32 for c in author.name + author.email):
             raise InputError("an identity cannot hold control characters", field="--as")
         if sign:
-            args = ["commit-tree", tree, "-S"] + (["-p", parent] if parent else [])
+            args = ["commit-tree", tree, "-S"] + [arg for parent in parents for arg in ("-p", parent)]
             env = {"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email, "GIT_AUTHOR_DATE": stamp,
                    "GIT_COMMITTER_NAME": author.name, "GIT_COMMITTER_EMAIL": author.email, "GIT_COMMITTER_DATE": stamp}
             result = run_git(self.root, *args, input=message.encode(), env=env, check=False)
             if result.returncode != 0:
                 raise StoreError(f"signing the commit failed: {result.stderr.decode(errors='replace').strip()}")
             return result.stdout.decode().strip()
-        body = commit_bytes(tree, [parent] if parent else [], message, author.name, author.email, stamp)
+        body = commit_bytes(tree, parents, message, author.name, author.email, stamp)
         return self.object_writer().write("commit", body)
 
     def update_branch(self, commit: str, parent: str | None, message: str) -> None:
@@ -213,8 +214,3 @@ class Committing:
         lock.unlink(missing_ok=True)
         self.messages.append(f"recovered: removed a stale git lock {lock.relative_to(self.root)} left by an interrupted git command")
         return True
-
-    # the names sync.py uses today; merge: switch sync to commit_paths, sync_index, signing, then delete these
-    _commit = commit_paths
-    _sync_index = sync_index
-    _signing = signing

@@ -15,10 +15,10 @@ import tomli_w
 from isp_tui.errors import InputError, printable
 from isp_tui.gitlayer.messages import mark_recovered
 from isp_tui.gitlayer.plumbing import blob_id
-from isp_tui.guidance import parse_toml
+from isp_tui.tomlfile import parse_toml
 from isp_tui.store.commit import REF_LOCKS
 from isp_tui.store.files import atomic_write
-from isp_tui.store.types import Identity
+from isp_tui.identity import Identity
 
 if TYPE_CHECKING:
     from isp_tui.store.repo import Store

@@ -18,7 +18,8 @@ from isp_tui.gitlayer.env import check_repository_config, run_git, start_git
 from isp_tui.gitlayer.messages import parse_trailer_lines
 from isp_tui.gitlayer.plumbing import open_repo, resolve
 from isp_tui.guidance import Guidance
-from isp_tui.record import RECORD_GLOB, Record, record_path
+from isp_tui.record.ids import RECORD_DEPTH, RECORD_GLOB, record_path
+from isp_tui.record.model import Record
 from isp_tui.store.commit import BRANCH, Committing
 from isp_tui.store.journal import Journal
 from isp_tui.store.save import Saving
@@ -200,6 +201,29 @@ class Store(Saving, Journal, Committing):
     def record_at(self, record_id: str, commit: str, guidance: Guidance | None = None) -> Record:
         raw = self.git("show", f"{commit}:{record_path(record_id)}").encode()
         return Record.from_toml(raw, f"{commit[:12]}:{record_path(record_id)}", guidance=guidance)
+
+    def hand_edited(self) -> bool:
+        """Whether the working tree holds files not committed (planted, copied in) or a record file written
+        after the branch's last commit (a hand edit). Neither question hashes anything, so no filter a
+        tampered repository names runs: `git ls-files --others`, then the record files' modification times."""
+        if self.git("ls-files", "-z", "--others", "--exclude-standard").strip("\0"):
+            return True
+        head = self.head()
+        if not head:
+            return False
+        since = int(self.git("log", "-1", "--format=%ct", head).strip() or 0) + 2  # commit times are whole seconds
+        folders = RECORD_DEPTH - 1  # YYYY/MM/DD
+        stack = [(str(self.root), 0)]
+        while stack:
+            folder, depth = stack.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if depth < folders and entry.name.isdigit() and entry.is_dir(follow_symlinks=False):
+                        stack.append((entry.path, depth + 1))
+                    elif depth == folders and entry.name.endswith(".toml") and \
+                            entry.stat(follow_symlinks=False).st_mtime > since:
+                        return True
+        return False
 
     def paths(self) -> Iterator[Path]:
         return iter(sorted(self.root.glob(RECORD_GLOB)))

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from isp_tui.config import default_ruleset
 from isp_tui.dates import now, response_due
 from isp_tui.errors import InputError, StoreError
 from isp_tui.gitlayer.env import run_git
@@ -15,15 +16,42 @@ from isp_tui.gitlayer.messages import commit_message
 from isp_tui.guidance import Guidance
 from isp_tui.record import (FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, normalise,
                             record_path)
-from isp_tui.record.model import FIXED_TABLES, outcome_table
-from isp_tui.record.normalise import default_ruleset_id
+from isp_tui.record.model import FIXED_TABLES, KEPT_BY_STORE, outcome_table
 from isp_tui.store.files import atomic_write, make_dirs
-from isp_tui.store.types import Identity, Saved
+from isp_tui.identity import Identity
+from isp_tui.store.types import Saved
 
 if TYPE_CHECKING:
     from isp_tui.store.repo import Store
 
 RULESETS_DIR = "rulesets"
+
+
+def complete(record: Record, guidance: Guidance, author: Identity, *, final: bool, existing: Record | None,
+             file: object = None, ruleset: str | None = None) -> Record:
+    """The record as a save writes it: schema, status, created, the ruleset pinned, the response due date,
+    normalised (record.normalise), the engine's outcome; `final`: decided.at, and refused if anything is
+    missing. `ruleset`: the one a record naming none is decided under."""
+    data = record.data
+    data["schema"] = SCHEMA_VERSION
+    data["status"] = "final" if final else "draft"
+    data["created"] = existing.data["created"] if existing else data.get("created") or now()
+    wanted = data.get("ruleset", {}).get("id") or (ruleset if ruleset in guidance.rulesets else None)
+    data["ruleset"] = guidance.ruleset(wanted or default_ruleset(None, guidance)).pin()
+    decided = data.setdefault("decided", {})
+    decided.setdefault("by", str(author))
+    request = data.get("request")
+    if request and "received" in request and "response_due" not in request:
+        request["response_due"] = response_due(request["received"])
+    record = Record.from_dict(normalise(data, guidance), file, guidance=guidance, new=True)
+    data = record.data
+    data["outcome"] = outcome_table(record, guidance)
+    if final:
+        data.setdefault("decided", {})["at"] = now()
+        missing = record.missing_for_final(guidance)
+        if missing:
+            raise InputError(f"cannot be final; still missing: {', '.join(missing)}", file=file)
+    return Record.from_dict(data, guidance=guidance)
 
 
 class Saving:
@@ -49,7 +77,7 @@ class Saving:
                                          file=file, field="id")
             else:
                 record.data["id"] = new_id()
-            record = self._complete(record, guidance, author, final=not draft, existing=existing, file=file,
+            record = complete(record, guidance, author, final=not draft, existing=existing, file=file,
                                     ruleset=ruleset)
             return self._write(record, "draft" if draft else "final", author, guidance)
 
@@ -74,7 +102,7 @@ class Saving:
             if not current.is_final:
                 raise InputError(f"record {record_id} is a draft; save it again with `isp record FILE --draft` instead",
                                  field="id")
-            proposed = {k: v for k, v in data.items() if k not in ("amendments", "outcome", "corrections")}
+            proposed = {k: v for k, v in data.items() if k not in KEPT_BY_STORE}
             for key in FIXED_TABLES:
                 if key in current.data:
                     proposed.setdefault(key, current.data[key])
@@ -142,29 +170,6 @@ class Saving:
             raise InputError(f"has been changed since it was committed (git diff shows how); isp saves only from "
                              f"the committed record: undo the change (git -C {self.root} checkout -- {path}) and "
                              "make it with `isp amend`", file=path)
-
-    def _complete(self: Store, record: Record, guidance: Guidance, author: Identity, *, final: bool,
-                  existing: Record | None, file: object = None, ruleset: str | None = None) -> Record:
-        data = record.data
-        data["schema"] = SCHEMA_VERSION
-        data["status"] = "final" if final else "draft"
-        data["created"] = existing.data["created"] if existing else data.get("created") or now()
-        wanted = data.get("ruleset", {}).get("id") or (ruleset if ruleset in guidance.rulesets else None)
-        data["ruleset"] = guidance.ruleset(wanted or default_ruleset_id(guidance)).pin()
-        decided = data.setdefault("decided", {})
-        decided.setdefault("by", str(author))
-        request = data.get("request")
-        if request and "received" in request and "response_due" not in request:
-            request["response_due"] = response_due(request["received"])
-        record = Record.from_dict(normalise(data, guidance), file, guidance=guidance, new=True)
-        data = record.data
-        data["outcome"] = outcome_table(record, guidance)
-        if final:
-            data.setdefault("decided", {})["at"] = now()
-            missing = record.missing_for_final(guidance)
-            if missing:
-                raise InputError(f"cannot be final; still missing: {', '.join(missing)}", file=file)
-        return Record.from_dict(data, guidance=guidance)
 
     def _write(self: Store, record: Record, action: str, author: Identity, guidance: Guidance) -> Saved:
         """Journal, write the file atomically, commit without the index, move the branch, sync the index."""

@@ -18,10 +18,13 @@ from typing import Any, Callable
 
 from isp_tui.dates import now
 from isp_tui.errors import InputError, StoreError
-from isp_tui.record import record_path  # merge: use isp_tui.record.ids.record_path
-from isp_tui.store import BRANCH, Identity, Store, atomic_write  # merge: use isp_tui.identity.Identity
+from isp_tui.gitlayer.plumbing import BRANCH
+from isp_tui.identity import Identity
+from isp_tui.record.ids import TOMBSTONES, record_path
+from isp_tui.store.files import atomic_write
+from isp_tui.store.repo import Store
 from isp_tui.sync.integrate import finish_move, integrate
-from isp_tui.sync.objects import TOMBSTONES, delete_ref, has_object, is_ancestor, records_between, rev, tombstoned
+from isp_tui.sync.objects import delete_ref, has_object, is_ancestor, records_between, rev, tombstoned
 from isp_tui.sync.remote import REMOTE, REMOTE_REF, SyncError, add_remote, check_url, git_message, network_git, remote_url
 
 PUSH_ATTEMPTS = 4

@@ -12,22 +12,26 @@ index are moved file by file, so `git status` stays clean and uncommitted work i
 from __future__ import annotations
 
 import functools
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from isp_tui.dates import now
-from isp_tui.errors import InputError
+from isp_tui.config import Config
+from isp_tui.errors import InputError, StoreError
+from isp_tui.gitlayer.env import git_env, run_git
+from isp_tui.gitlayer.messages import merge_message
+from isp_tui.gitlayer.plumbing import BRANCH, ZERO, blob_id
 from isp_tui.guidance import Guidance
-from isp_tui.record import Record, apply_changes  # merge: use isp_tui.record.changes.apply_changes
-from isp_tui.store import BRANCH, ZERO, Identity, Store, atomic_write, blob_id, git_env
-# merge: use isp_tui.gitlayer.env.git_env, isp_tui.gitlayer.plumbing for blob_id/ZERO/BRANCH, and
-# isp_tui.identity.Identity (atomic_write stays the store's)
-from isp_tui.sync.objects import (changes, has_path, id_of, is_ancestor, last_change, merge_base, read_blob, records_between,
+from isp_tui.identity import Identity, resolve_identity
+from isp_tui.record.changes import apply_changes
+from isp_tui.record.ids import id_from_path
+from isp_tui.record.model import Record, outcome_table
+from isp_tui.store.files import atomic_write
+from isp_tui.store.repo import Store
+from isp_tui.sync.objects import (changes, has_path, is_ancestor, last_change, merge_base, read_blob, records_between,
                                   tree_diff, write_blob)
-from isp_tui.sync.remote import REMOTE, SyncError, git_message
+from isp_tui.sync.remote import REMOTE, SyncError
 
 
 @dataclass
@@ -54,10 +58,7 @@ def integrate(store: Store, local: str | None, remote: str | None, identity: Ide
         return done
     base = merge_base(store, local, remote)
     tree, merged, drafts, notes = merge_trees(store, base, local, remote)
-    # merge: use isp_tui.gitlayer.messages.commit_message for the message and its trailers
-    trailers = ["Action: merge"] + [f"Merged-Record: {i}" for i in merged] + [f"Draft-Kept: {d}" for d in drafts]
-    message = (f"sync: merge {REMOTE}/main ({len(merged)} record(s) changed on both sides)\n\n"
-               + "\n".join(trailers) + "\n")
+    message = merge_message(REMOTE, merged, drafts)
     commit = commit_tree(store, tree, [local, remote], message, identity or sync_identity(store))
     move_to(store, local, commit)
     done.commit = commit
@@ -100,7 +101,7 @@ def write_files(store: Store, changed: dict[str, tuple[str | None, str | None]])
             full.unlink(missing_ok=True)
         else:
             atomic_write(full, read_blob(store, becomes), store.work / "tmp")
-    store._sync_index(list(changed))  # merge: use the store's public index update (today private)
+    store.sync_index(list(changed))
 
 
 def finish_move(store: Store) -> None:
@@ -121,30 +122,19 @@ def finish_move(store: Store) -> None:
 
 
 def sync_identity(store: Store) -> Identity:
-    """Who a merge commit is by when no one was named: git's user, else "isp sync"."""
-    # merge: use isp_tui.identity.resolve_identity
+    """Who a merge commit is by when no one was named: git's user (identity.resolve_identity), else "isp sync"."""
     try:
-        name = store.git("config", "user.name").strip()
-        email = store.git("config", "user.email").strip()
-        if name and email:
-            return Identity(name, email)
-    except subprocess.CalledProcessError:
-        pass
-    return Identity("isp sync", "isp-sync@localhost.invalid")
+        return resolve_identity(None, Config(), store.root)
+    except InputError:
+        return Identity("isp sync", "isp-sync@localhost.invalid")
 
 
 def commit_tree(store: Store, tree: str, parents: list[str], message: str, author: Identity) -> str:
-    # merge: use isp_tui.gitlayer.plumbing for the commit object
-    stamp = f"{int(now().timestamp())} +0000"
-    env = {**git_env(), "GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email, "GIT_AUTHOR_DATE": stamp,
-           "GIT_COMMITTER_NAME": author.name, "GIT_COMMITTER_EMAIL": author.email, "GIT_COMMITTER_DATE": stamp}
-    args = ["commit-tree", tree] + (["-S"] if store._signing() else [])  # merge: use the store's public signing
-    for parent in parents:
-        args += ["-p", parent]
-    done = subprocess.run(["git", *args], cwd=store.root, env=env, input=message.encode(), capture_output=True)
-    if done.returncode != 0:
-        raise SyncError(f"the merge commit could not be made: {git_message(done.stderr)}")
-    return done.stdout.decode().strip()
+    """The merge commit (signed when the store's commits are), made as the store makes its own."""
+    try:
+        return store.make_commit(tree, parents, message, author, sign=store.signing())
+    except StoreError as exc:
+        raise SyncError(f"the merge commit could not be made: {exc}") from None
 
 
 def merge_trees(store: Store, base: str | None, local: str, remote: str) -> tuple[str, list[str], list[str], list[str]]:
@@ -160,7 +150,7 @@ def merge_trees(store: Store, base: str | None, local: str, remote: str) -> tupl
         mine = ours[path]
         if mine == change:
             continue
-        record_id = id_of(path)
+        record_id = id_from_path(path)
         if record_id and mine and change:
             try:
                 blob, how = merge_record(store, path, base, local, remote, mine[1], change[1])
@@ -182,8 +172,7 @@ def merge_trees(store: Store, base: str | None, local: str, remote: str) -> tupl
             notes.append(f"kept this machine's version of {path}; the other is in commit {remote[:12]}")
     with tempfile.TemporaryDirectory(dir=store.work) as tmp:
         env = {**git_env({"core.splitIndex": "false"}), "GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        run = lambda *args, input=None: subprocess.run(  # noqa: E731
-            ["git", *args], cwd=store.root, env=env, input=input, capture_output=True, check=True).stdout
+        run = lambda *args, input=None: run_git(store.root, *args, input=input, env=env).stdout  # noqa: E731
         run("read-tree", local)
         lines = [f"0 {ZERO}\t{path}" if change is None else f"{change[0]} {change[1]}\t{path}"
                  for path, change in updates.items()]
@@ -245,11 +234,9 @@ def recompute(data: dict[str, Any], path: str) -> Record:
     guidance it was made under is here (replayed amendments carry the outcome's engine and path only)."""
     record = Record.from_dict(data, path)
     try:
-        from isp_tui.store import _outcome  # merge: use the store's public outcome of a record (today private)
-
         guidance = installed_guidance()
         checked = Record.from_dict(data, path, guidance=guidance)
-        checked.data["outcome"] = _outcome(checked, guidance)
+        checked.data["outcome"] = outcome_table(checked, guidance)
         return Record.from_dict(checked.data, path)
     except (InputError, KeyError, OSError):
         return record

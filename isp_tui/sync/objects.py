@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 
-from isp_tui.record import is_record_id  # merge: use isp_tui.record.ids.is_record_id
-from isp_tui.store import Store, git_env  # merge: use isp_tui.gitlayer.env.run_git
+from typing import TYPE_CHECKING
 
-TOMBSTONES = "retention/destroyed"  # a destroyed record's tombstone: TOMBSTONES/<id>.toml
+from isp_tui.gitlayer.env import run_git
+from isp_tui.record.ids import TOMBSTONES, id_from_path, is_record_id
+
+if TYPE_CHECKING:
+    from isp_tui.store.repo import Store
 
 
 def rev(store: Store, ref: str) -> str | None:
@@ -24,8 +27,7 @@ def delete_ref(store: Store, ref: str) -> None:
 
 
 def is_ancestor(store: Store, a: str, b: str) -> bool:
-    return subprocess.run(["git", "merge-base", "--is-ancestor", a, b], cwd=store.root, env=git_env(),
-                          capture_output=True).returncode == 0
+    return run_git(store.root, "merge-base", "--is-ancestor", a, b, check=False).returncode == 0
 
 
 def merge_base(store: Store, a: str, b: str) -> str | None:
@@ -36,8 +38,7 @@ def merge_base(store: Store, a: str, b: str) -> str | None:
 
 
 def has_object(store: Store, spec: str) -> bool:
-    return subprocess.run(["git", "cat-file", "-e", spec], cwd=store.root, env=git_env(),
-                          capture_output=True).returncode == 0
+    return run_git(store.root, "cat-file", "-e", spec, check=False).returncode == 0
 
 
 def has_path(store: Store, commit: str, path: str) -> bool:
@@ -49,21 +50,11 @@ def has_path(store: Store, commit: str, path: str) -> bool:
 
 
 def read_blob(store: Store, spec: str) -> bytes:
-    return subprocess.run(["git", "cat-file", "blob", spec], cwd=store.root, env=git_env(), capture_output=True,
-                          check=True).stdout
+    return run_git(store.root, "cat-file", "blob", spec).stdout
 
 
 def write_blob(store: Store, data: bytes) -> str:
-    return subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=store.root, env=git_env(), input=data,
-                          capture_output=True, check=True).stdout.decode().strip()
-
-
-def id_of(path: str) -> str | None:  # merge: use isp_tui.record.ids.id_from_path
-    """The record id a record file's path names (YYYY/MM/DD/<id>.toml), or None for any other path."""
-    parts = path.split("/")
-    if len(parts) == 4 and parts[3].endswith(".toml") and is_record_id(parts[3][:-5]):
-        return parts[3][:-5]
-    return None
+    return run_git(store.root, "hash-object", "-w", "--stdin", input=data).stdout.decode().strip()
 
 
 def records_between(store: Store, old: str | None, new: str) -> set[str]:
@@ -72,7 +63,7 @@ def records_between(store: Store, old: str | None, new: str) -> set[str]:
         out = store.git("ls-tree", "-r", "--name-only", "-z", new)
     else:
         out = store.git("diff-tree", "-r", "--name-only", "--no-renames", "-z", old, new)
-    return {i for p in out.split("\0") if (i := id_of(p))}
+    return {i for p in out.split("\0") if (i := id_from_path(p))}
 
 
 def tombstoned(store: Store, commit: str | None) -> set[str]:

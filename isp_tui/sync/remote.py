@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from isp_tui.errors import InputError, StoreError
-from isp_tui.store import Store, git_env  # merge: use isp_tui.gitlayer.env.git_env
+from isp_tui.errors import InputError, StoreError, is_unprintable
+from isp_tui.gitlayer.env import git_env
+
+if TYPE_CHECKING:
+    from isp_tui.store.repo import Store
 
 REMOTE = "origin"
 REMOTE_REF = "refs/remotes/origin/main"
@@ -116,12 +120,11 @@ def network_git(store: Store, *args: str, timeout: float = NETWORK_TIMEOUT) -> s
 
 def git_message(text: bytes | str) -> str:
     """Git's or a remote's message, safe to show: no control characters, one short line per line."""
-    # merge: use the one printable-text function (isp_tui.text / errors.printable) for the characters
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     lines = []
     for line in text.splitlines():
-        line = "".join(c for c in line if c == "\t" or (ord(c) >= 32 and ord(c) != 127)).strip()
+        line = "".join(c for c in line if c == "\t" or not is_unprintable(c)).strip()
         if line and not line.lower().startswith(("hint:", "warning: redirecting")):
             lines.append(line[:300])
     return "; ".join(lines[-4:])

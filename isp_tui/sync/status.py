@@ -3,13 +3,14 @@ records not yet pushed, files changed outside isp, and when it last synced."""
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from isp_tui.store import RECORD_GLOB, Store, git_env  # merge: use isp_tui.record.ids.RECORD_GLOB, gitlayer.env
-from isp_tui.sync.objects import id_of, records_between, rev
+from isp_tui.gitlayer.env import run_git
+from isp_tui.record.ids import RECORD_GLOB, id_from_path
+from isp_tui.store.repo import Store
+from isp_tui.sync.objects import records_between, rev
 from isp_tui.sync.remote import REMOTE_REF, remote_url
 
 
@@ -44,16 +45,15 @@ def status(store: Store) -> Status:
         ahead, behind = int(left), int(right)
         if ahead:
             out = store.git("log", "--format=", "--name-only", f"{remote}..{local}")
-            unpushed = {i for p in out.splitlines() if (i := id_of(p))}
+            unpushed = {i for p in out.splitlines() if (i := id_from_path(p))}
     elif local:
         ahead = int(store.git("rev-list", "--count", local).strip())
         unpushed = records_between(store, None, local)
     drafts = []
     if local:
-        grep = subprocess.run(["git", "grep", "-l", "-z", "-e", '^status = "draft"$', "--", RECORD_GLOB],
-                              cwd=store.root, env=git_env(), capture_output=True)
+        grep = run_git(store.root, "grep", "-l", "-z", "-e", '^status = "draft"$', "--", RECORD_GLOB, check=False)
         for path in grep.stdout.decode().split("\0"):
-            if (record_id := id_of(path)):
+            if (record_id := id_from_path(path)):
                 drafts.append(record_id)
     porcelain = store.git("status", "--porcelain", "-z", "--untracked-files=all")
     uncommitted = sorted({entry[3:] for entry in porcelain.split("\0") if len(entry) > 3})

@@ -21,7 +21,8 @@ import tomli_w  # noqa: E402
 
 from isp_tui.guidance import load_guidance  # noqa: E402
 from isp_tui.record import Record, record_path  # noqa: E402
-from isp_tui.store import BRANCH, Problem, Store  # noqa: E402
+from isp_tui.gitlayer.plumbing import BRANCH  # noqa: E402
+from isp_tui.store import Problem, Store  # noqa: E402
 
 PRACTITIONER = "Test Practitioner <test.practitioner@example.invalid>"
 

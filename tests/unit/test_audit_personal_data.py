@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from isp_tui.audit.checks import store_shape_problem
-from isp_tui.audit.gitlog import parse_message
+from isp_tui.gitlayer.messages import parse_message, parse_subject
 from isp_tui.audit.personal import Identifying, long_ago, personal_data_in
 from isp_tui.record import Record
 
@@ -74,8 +74,9 @@ def test_the_stores_message_shape():
 
 
 def test_parse_message_reads_the_subject_and_the_trailer_block():
-    message = parse_message(STORE_MESSAGE)
-    assert (message.record_id, message.action, message.outcome) == (RID, "final", "share")
-    assert message.trailers["Engine-Outcome"] == "share" and message.trailers["Ruleset"] == "gdpr-2018@1"
-    assert parse_message("notes\n\nnot: a trailer\nbut a sentence").trailers == {}
-    assert parse_message("notes").trailers == {} and parse_message("notes").record_id == ""
+    assert parse_subject(STORE_MESSAGE.split("\n")[0]) == (RID, "final", "share")
+    trailers = parse_message(STORE_MESSAGE)
+    assert (trailers.record_id, trailers.action, trailers.decision) == (RID, "final", "share")
+    assert trailers["Engine-Outcome"] == "share" and trailers["Ruleset"] == "gdpr-2018@1"
+    assert parse_message("notes\n\nnot: a trailer\nbut a sentence").fields == {}
+    assert parse_message("notes").fields == {} and parse_subject("notes") is None

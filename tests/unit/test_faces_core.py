@@ -10,7 +10,7 @@ import pytest
 from isp_tui.config import Config, default_ruleset, load_config
 from isp_tui.errors import InputError
 from isp_tui.identity import Identity, resolve_identity
-from isp_tui.store_autosave import autosave_dir, autosaves, discard_autosave, read_autosave, write_autosave
+from isp_tui.store.autosave import autosave_dir, autosaves, discard_autosave, read_autosave, write_autosave
 
 ME = "Test Practitioner <test.practitioner@example.invalid>"
 

@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get, step_of
-from isp_tui.tui.forms.fields import chosen_bases, next_in_cycle, parse_typed, prune, put
+from isp_tui.record.normalise import prune
+from isp_tui.tui.forms.fields import chosen_bases, next_in_cycle, parse_typed, put
 
 from factory import final_record
 

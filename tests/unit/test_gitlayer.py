@@ -14,7 +14,7 @@ from isp_tui.gitlayer.messages import commit_message, destroy_message, merge_mes
 from isp_tui.gitlayer.plumbing import (FILE_MODE, TREE_MODE, ObjectWriter, blob_id, commit_bytes, open_repo,
                                        read_objects, resolve, tree_bytes, tree_entries)
 from isp_tui.record import Record, new_id
-from isp_tui.store import atomic_write
+from isp_tui.store.files import atomic_write
 from isp_tui.store.files import write_all
 
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import isp_tui.index.workers as workers
-from isp_tui.index import Index, in_parallel
+from isp_tui.index import Index
+from isp_tui.index.workers import in_parallel
 from isp_tui.index.parse import parse_many
 from isp_tui.store import Store
 
@@ -30,6 +31,5 @@ def test_a_rebuild_on_worker_processes_agrees_with_one_process(tmp_path, monkeyp
     many.close()
 
 
-def test_a_job_named_as_module_and_function_still_runs(tmp_path):
-    assert list(in_parallel(tmp_path, [], "isp_tui.index.parse:parse_many")) == []
-    assert workers.resolve("isp_tui.index.parse:parse_many") is parse_many
+def test_a_job_is_the_function_itself(tmp_path):
+    assert list(in_parallel(tmp_path, [], parse_many)) == []

@@ -20,7 +20,6 @@ YES_NO = (("yes", "Yes"), ("no", "No"))
 STEP_TITLES = {"subject": "About the decision", "request": "The request", "recipient": "The recipient",
                "advice": "Seek advice", "decision": "Your decision", "retention": "Review and retention",
                "checklist": "The 16 questions", "review": "Review and save"}
-SHARING = ("share", "share-part")  # merge: use isp_tui.record.model.SHARING_DECISIONS
 CHECKLIST_CYCLE = (None, "yes", "no", "not-applicable")  # Enter on a checklist item moves it along this cycle
 
 # Where each field of the record is asked for, so the review can go straight to what is missing.
@@ -74,14 +73,6 @@ def put(data: dict[str, Any], key: str, value: Any, *, keep_empty: bool = False)
         cur.pop(parts[-1], None)
     else:
         cur[parts[-1]] = value
-
-
-def prune(value: Any) -> Any:
-    """Drop empty tables, so an unused [request] is not a half-filled one."""
-    if isinstance(value, dict):
-        out = {k: prune(v) for k, v in value.items()}
-        return {k: v for k, v in out.items() if not (isinstance(v, dict) and not v)}
-    return value
 
 
 def step_of(missing: str) -> str:

@@ -9,8 +9,10 @@ import copy
 from typing import TYPE_CHECKING, Any
 
 from isp_tui.errors import InputError
-from isp_tui.tui.forms.fields import (HOW_SHORT, SHARING, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get,
-                                      next_in_cycle, parse_typed, prune, put)
+from isp_tui.record.normalise import normalise
+from isp_tui.record.schema import SHARING_DECISIONS
+from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get, next_in_cycle,
+                                      parse_typed, put)
 from isp_tui.tui.forms.steps import Spec, how_fields, spec
 
 if TYPE_CHECKING:
@@ -108,7 +110,7 @@ class DecisionForm:
             steps.append("advice")
         if self.outcome != "incomplete":
             steps.append("decision")
-            if get(self.data, "decision.recorded") in SHARING:
+            if get(self.data, "decision.recorded") in SHARING_DECISIONS:
                 steps += [f"how:{step.id}" for step in self.ruleset.how]
             steps += ["retention", "checklist"]
         steps.append("review")
@@ -160,11 +162,12 @@ class DecisionForm:
     # -- the record ------------------------------------------------------------------------------------------
 
     def build(self, decided_by: str | None = None) -> dict[str, Any]:
-        """The record dict as it will be saved, `decided_by` filled in if it names none."""
+        """The record dict as it will be saved (record.normalise, as the store saves it), `decided_by` filled in
+        if it names none. InputError when the engine cannot read the answers, as saving them would."""
         data = copy.deepcopy(self.data)
         if decided_by is not None:
             data.setdefault("decided", {}).setdefault("by", decided_by)
-        return prune(drop_off_path(data, self.path))
+        return normalise(data, self.guidance)
 
     def missing(self, decided_by: str | None = None) -> list[str]:
         """What the record still needs before it can be final, in the record's words."""
@@ -197,20 +200,3 @@ class DecisionForm:
                 values.append(f"{f.label}: {str(value)[:60]}")
         return f"{how.step[:50]}: {'; '.join(values) if values else 'not recorded'}"
 
-
-def drop_off_path(data: dict[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
-    """Leave out the answers the flowchart's path does not reach, and what only another answer calls for.
-    # merge: remove, the store normalises (isp_tui.record.normalise, applied on every save)"""
-    when = data.get("when", {})
-    for key in ("legitimate_purpose", "consent", "identifiable", "lawful_basis"):
-        if key not in path:
-            when.pop(key, None)
-    if when.get("consent") != "not-sought":
-        when.pop("consent_not_sought_reason", None)
-    if not get(data, "context.subject_is_child"):
-        data.get("checklists", {}).pop("child-capacity", None)
-        data.get("context", {}).pop("child_capacity", None)
-    if get(data, "decision.recorded") not in SHARING:
-        for key in ("sharing", "transparency"):
-            data.pop(key, None)
-    return data

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from isp_tui.record.schema import SHARING_DECISIONS
 from isp_tui.tui.forms.fields import (ANSWER_LABELS, OUTCOME_LABELS, SHORT, STEP_TITLES, YES_NO, Field, get,
                                       response_due_hint)
 
@@ -117,7 +118,7 @@ def spec(form: DecisionForm, step: str) -> Spec:
         ]
         fields.append(Field("consent.explanation", "Why you share without consent", "long",
                             show=lambda d: get(d, "when.consent") in ("refused", "withdrawn", "not-sought")
-                            and get(d, "decision.recorded") in ("share", "share-part")))
+                            and get(d, "decision.recorded") in SHARING_DECISIONS))
         return Spec(STEP_TITLES[step], f"The flowchart's outcome: {OUTCOME_LABELS[form.outcome]}. Record your own "
                 "decision and your reasons: your judgement stands beside the flowchart's.",
                 f"Why the flowchart says so:\n{reasons}\n\nGolden rule 7: {r7.title}\n\n{r7.text}" if r7 else reasons,

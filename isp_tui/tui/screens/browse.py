@@ -236,8 +236,10 @@ its own commit. Escape cancels."""
     def compose(self) -> ComposeResult:
         import tomli_w
 
-        editable = {k: v for k, v in self.record.data.items()
-                    if k not in ("schema", "id", "status", "created", "ruleset", "outcome", "amendments", "corrections")}
+        from isp_tui.record.model import IDENTITY_TABLES, KEPT_BY_STORE
+
+        # what an amendment may change: not the record's identity, nor what the store works out or keeps
+        editable = {k: v for k, v in self.record.data.items() if k not in IDENTITY_TABLES + KEPT_BY_STORE}
         yield Header()
         with Vertical(id="amend"):
             yield TextArea(tomli_w.dumps(editable, multiline_strings=True), language=None, id="amend-text")
@@ -258,7 +260,7 @@ its own commit. Escape cancels."""
         self.action_save()
 
     def action_save(self) -> None:
-        from isp_tui.guidance import parse_toml
+        from isp_tui.tomlfile import parse_toml
 
         services = self.app.services
         msg = self.query_one("#amend-msg", Static)

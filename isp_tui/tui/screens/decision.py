@@ -19,7 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, OptionList, SelectionList, Static, TextArea
 
 from isp_tui.errors import InputError, printable
-from isp_tui.store_autosave import discard_autosave, new_autosave_path, write_autosave
+from isp_tui.store.autosave import discard_autosave, new_autosave_path, write_autosave
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get
 from isp_tui.tui.screens.decision_view import (ANSWERING, SavedScreen, checklist_options, field_box, flowchart_map,
                                                outcome_text, refilter, review_widgets, steps_text, widget_named)

@@ -142,7 +142,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         self.query_one("#due", Static).update(text)
 
     def _offer_autosaves(self) -> None:
-        from isp_tui.store_autosave import autosaves
+        from isp_tui.store.autosave import autosaves
 
         menu = self.query_one("#home-menu", OptionList)
         for path in autosaves(self.app.services.store):
@@ -170,7 +170,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         elif ident in ("timeline", "verify", "reports"):
             await getattr(app, f"action_{ident}")()
         elif ident.startswith("autosave:"):
-            from isp_tui.store_autosave import read_autosave
+            from isp_tui.store.autosave import read_autosave
 
             path = Path(ident.partition(":")[2])
             event.option_list.remove_option(ident)

@@ -1,4 +1,5 @@
-"""What identifies a record's subject, as digests: the index can say whether a text holds a subject's
+"""What identifies a record's subject: the spellings of its details (export redacts them) and, as digests,
+what the index holds so that `isp verify` can say whether a text holds a subject's
 details (`isp verify` hashes each stretch of a free text of a length it holds) without holding them."""
 
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from isp_tui.record import Record
+from isp_tui.record.model import Record
 
 
 def identifying(record: Record) -> list[str]:
@@ -18,8 +19,14 @@ def identifying(record: Record) -> list[str]:
             out.append(value.strip().casefold())
     born = record.get("subject.date_of_birth")
     if isinstance(born, date):
-        out += [born.isoformat(), f"{born:%d/%m/%Y}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}".casefold()]
+        out += [spelling.casefold() for spelling in birth_date_spellings(born)]
     return out
+
+
+def birth_date_spellings(born: date) -> list[str]:
+    """A date of birth as it is usually written: 2015-05-01, 01/05/2015, 01.05.2015, 1 May 2015, 01 May 2015."""
+    return list(dict.fromkeys([born.isoformat(), f"{born:%d/%m/%Y}", f"{born:%d.%m.%Y}", f"{born.day} {born:%B %Y}",
+                               f"{born:%d %B %Y}"]))
 
 
 def digest(text: str) -> str:

@@ -2,14 +2,17 @@
 .git/isp/autosave/ until they are committed as a draft or a final record, so a crash loses nothing.
 
 Pure file logic (no screen): the decision screen writes and discards, Home offers what is left.
-# merge: becomes isp_tui/store/autosave.py (the store package did not exist on this branch)
 """
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
+
+from isp_tui.errors import InputError
+from isp_tui.record.ids import new_id
+from isp_tui.store.files import atomic_write
+from isp_tui.tomlfile import read_toml
 
 FOLDER = "autosave"
 
@@ -19,8 +22,6 @@ def autosave_dir(store) -> Path:
 
 
 def new_autosave_path(store) -> Path:
-    from isp_tui.record import new_id  # merge: use isp_tui.record.ids.new_id
-
     return autosave_dir(store) / f"{new_id()}.toml"
 
 
@@ -33,8 +34,8 @@ def autosaves(store) -> list[Path]:
 def read_autosave(path: Path) -> dict[str, Any]:
     """The answers kept in an autosave; nothing if it cannot be read (a half-written or foreign file)."""
     try:
-        return tomllib.loads(Path(path).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return read_toml(Path(path))
+    except InputError:
         return {}
 
 
@@ -42,8 +43,6 @@ def write_autosave(store, path: Path, data: dict[str, Any]) -> bool:
     """Keep `data` at `path` atomically, readable only by its owner. False if it could not be written
     (a full disk, a value TOML cannot hold): an autosave never interrupts the person."""
     import tomli_w
-
-    from isp_tui.store import atomic_write  # merge: use isp_tui.store.repo.atomic_write (or wherever it lands)
 
     try:
         folder = autosave_dir(store)
