@@ -21,13 +21,15 @@ from isp_tui.errors import InputError, StoreError
 from isp_tui.gitlayer.messages import destroy_message
 from isp_tui.guidance import Guidance, parse_toml
 from isp_tui.index import Due, Index
-from isp_tui.gitlayer.env import start_git
+from isp_tui.gitlayer.env import run_git, start_git
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO
 from isp_tui.identity import Identity
 from isp_tui.record.ids import record_path, tombstone_path
 from isp_tui.record.model import Record
 from isp_tui.record.schema import check_text
+from isp_tui.store.commit import REF_LOCKS
 from isp_tui.store.files import atomic_write
+from isp_tui.store.journal import RESUMERS
 from isp_tui.store.repo import Store
 from isp_tui.sync.cycle import SyncError, sync_lock
 from isp_tui.sync.objects import has_object, has_path, read_blob, rev
@@ -109,7 +111,7 @@ class Destroyed:
         return asdict(self)
 
 
-DESTROY_JOURNAL = "destroy.toml"  # .git/isp/destroy.toml: a destroy under way (at most one: under both locks)
+DESTROY_JOURNAL = PENDING = "destroy.toml"  # .git/isp/destroy.toml: a destroy under way (at most one: under both locks)
 
 
 def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Destroyed:
@@ -196,8 +198,14 @@ def finish_destroy(store: Store, record_id: str, versions: list[str], old_remote
     from isp_tui.audit import forget_verified
 
     forget_verified(store)  # the head verified last is gone from the history by design
-    store.git("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
-    store.git("gc", "-q", "--prune=now")
+    for attempt in range(2):  # a ref lock a killed rewrite or expiry left: cleared once stale, then again
+        if run_git(store.root, "reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all",
+                   check=False).returncode == 0:
+            break
+        for lock in [store.gitdir / name for name in REF_LOCKS] + list((store.gitdir / "logs").rglob("*.lock")):
+            if lock.exists():
+                store.clear_stale_lock(lock)
+    prune(store)
     store.close_repo()  # GitPython's view of the packs is stale after gc: reopened on next use
     left = [v for v in versions if has_object(store, v)]
     (store.work / DESTROY_JOURNAL).unlink(missing_ok=True)
@@ -205,6 +213,24 @@ def finish_destroy(store: Store, record_id: str, versions: list[str], old_remote
         raise StoreError(f"{len(left)} version(s) of the record's content are still in the object database "
                          "after the rewrite; check packs kept by .keep files or alternates")
     return rewritten
+
+
+def prune(store: Store) -> None:
+    """`git gc --prune=now`, so the content is really gone. The commit-graph is left to the store's own
+    writer (a save's background one may hold its lock); a lock a killed gc left (packed-refs.lock) is
+    cleared once stale, and gc run again."""
+    args = ("-c", "gc.writeCommitGraph=false", "gc", "-q", "--prune=now")
+    for attempt in range(3):
+        done = run_git(store.root, *args, check=False)
+        if done.returncode == 0:
+            return
+        held = [lock for lock in (store.gitdir / "packed-refs.lock", store.gitdir / "gc.pid") if lock.exists()]
+        if attempt == 2 or not held:
+            break
+        for lock in held:
+            store.clear_stale_lock(lock)
+    raise StoreError(f"pruning the destroyed content failed: {git_message(done.stderr)}; the destroy is completed "
+                     "by the next isp")
 
 
 def resume_destroy(store: Store) -> str | None:
@@ -267,3 +293,7 @@ def instructions(store: Store, old_remote: str | None) -> list[str]:
         "holds the destroyed content). Records made there since its last sync: ask an admin to bring them "
         "across before deleting it",
     ]
+
+
+if resume_destroy not in RESUMERS:
+    RESUMERS.append(resume_destroy)  # the next isp to take the lock completes (or undoes) an interrupted destroy

@@ -161,7 +161,7 @@ def test_killed_destroys_are_completed_or_undone_and_the_tombstone_is_never_miss
 
     from common import recover
 
-    from isp_tui.store import Identity
+    from isp_tui.identity import Identity
 
     repo = tmp_path / "records"
     store = Store(repo)
@@ -207,7 +207,7 @@ def test_killed_amendments_on_a_nearly_full_disk_leave_nothing_half_written(tmp_
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode(errors='replace').strip()})")
     try:
-        from isp_tui.store import Identity
+        from isp_tui.identity import Identity
 
         repo = disk / "records"
         store = Store(repo)

@@ -14,7 +14,9 @@ from conftest import git, write_toml
 from factory import final_record
 
 from isp_tui.record import record_path
-from isp_tui.store import Store, atomic_write, commit_message
+from isp_tui.gitlayer.messages import commit_message
+from isp_tui.store import Store
+from isp_tui.store.files import atomic_write
 
 
 def one_line(result) -> None:

@@ -52,6 +52,7 @@ class Session:
         from isp_tui.store import Store
 
         store = Store(self.config.records_path(self.args.records), create=create)
+        complete_interrupted_destroy(store)
         self.opened.append(store)
         self.tell(store)
         return store
@@ -80,3 +81,17 @@ class Session:
         """Who made an export or a report, as text: unknown is said so, not refused."""
         identity = self.identity_or_none(store)
         return str(identity) if identity is not None else "(unknown: set --as)"
+
+
+def complete_interrupted_destroy(store: Store) -> None:
+    """An `isp retention destroy` a crash interrupted is completed (or undone) by the next isp that opens the
+    repository, whatever it was asked to do: retention is imported only then (it registers how)."""
+    if (store.work / "destroy.toml").exists():
+        from isp_tui.errors import StoreError
+        from isp_tui.retention import PENDING  # noqa: F401 - registers the recovery of a destroy
+
+        try:
+            with store.lock():
+                pass
+        except StoreError as exc:  # read-only, another branch: it is completed once isp can write here
+            store.messages.append(str(exc))

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import tomli_w
 
@@ -22,6 +22,12 @@ from isp_tui.identity import Identity
 
 if TYPE_CHECKING:
     from isp_tui.store.repo import Store
+
+
+# how to complete an interrupted operation of a layer above the store, registered by that layer (the store
+# never imports it): retention registers its destroy; a face opening a repository with a destroy pending
+# imports retention first (isp_tui.retention.PENDING names the file it leaves)
+RESUMERS: list[Callable[[Store], str | None]] = []
 
 
 class Journal:
@@ -42,7 +48,7 @@ class Journal:
         journal_dir = self.work / "journal"
         entries = sorted(journal_dir.glob("*.toml")) if journal_dir.is_dir() else []
         if not entries:
-            return self.resume_destroy()
+            return self.resume_pending()
         for lock in [self.gitdir / "index.lock"] + [self.gitdir / name for name in REF_LOCKS]:
             if lock.exists():  # we hold the repository lock and a save of ours was cut short: the lock is ours
                 self.clear_stale_lock(lock, force=True)
@@ -73,17 +79,14 @@ class Journal:
                 self.sync_index(paths)
             entry.unlink()
         self.messages.extend(done)
-        return done + self.resume_destroy()
+        return done + self.resume_pending()
 
-    def resume_destroy(self: Store) -> list[str]:
-        """An interrupted `isp retention destroy` (its journal, .git/isp/destroy.toml): completed or undone."""
-        if not (self.work / "destroy.toml").exists():
-            return []
-        from isp_tui.retention import resume_destroy  # retention builds on the store: imported only when needed
-
-        told = resume_destroy(self)
-        self.messages.extend([told] if told else [])
-        return [told] if told else []
+    def resume_pending(self: Store) -> list[str]:
+        """Operations above the store that journal themselves (retention's destroy: .git/isp/destroy.toml)
+        register how to complete one a crash interrupted (RESUMERS); each runs here, under the lock."""
+        told = [t for resume in RESUMERS if (t := resume(self))]
+        self.messages.extend(told)
+        return told
 
     def remove_stray_temporaries(self: Store) -> None:
         """A process killed inside atomic_write leaves `<name>.<pid>.tmp`: a copy of a record (personal data) that

@@ -105,7 +105,9 @@ class IspApp(App):
                 self.ruleset_id = default_ruleset(self.config, guidance)
             store = Store(self.records_path)
             try:
-                with store.lock():  # completes any save interrupted by a crash
+                if (store.work / "destroy.toml").exists():
+                    from isp_tui.retention import PENDING  # noqa: F401 - registers the recovery of a destroy
+                with store.lock():  # completes any save (or destroy) interrupted by a crash
                     pass
             except StoreError as exc:  # read-only, another branch: the app still reads; saving will say why not
                 store.messages.append(str(exc))

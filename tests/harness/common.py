@@ -97,7 +97,9 @@ def journal(repo: Path) -> list[str]:
 
 
 def recover(repo: Path) -> list[str]:
-    """Open the store as the app does and take its lock: interrupted saves are completed."""
+    """Open the store as the app does and take its lock: interrupted saves (and destroys) are completed."""
+    import isp_tui.retention  # noqa: F401 - as the faces do: registers the recovery of a destroy
+
     store = Store(repo, create=False)
     with store.lock():
         pass
@@ -108,6 +110,8 @@ def check_repository(repo: Path, guidance, *, fsck: bool = True) -> dict[str, An
     """After recovery: the store opens, git is clean and consistent, every record parses and matches HEAD,
     every commit is one change to one record. Returns what it found; raises AssertionError on any fault."""
     faults: list[str] = []
+    import isp_tui.retention  # noqa: F401 - as the faces do: registers the recovery of a destroy
+
     store = Store(repo, create=False)
     with store.lock():
         pass
