@@ -17,6 +17,7 @@ from isp_tui.audit.gitlog import head_files, read_log
 from isp_tui.audit.personal import sensitive_values
 from isp_tui.audit.signing import signing_required
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
+from isp_tui.errors import StoreError
 from isp_tui.guidance import Guidance
 from isp_tui.gitlayer.env import run_git
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO, missing_objects
@@ -212,7 +213,7 @@ def _check_worktree_locked(store: Store, check: Check) -> None:
     try:
         with store.lock():
             _check_worktree(store, check)
-    except OSError:  # the lock file cannot be made: a read-only copy
+    except (OSError, StoreError):  # the lock cannot be taken: a read-only copy, another branch checked out
         check.failures.clear()
         _check_worktree(store, check)
 

@@ -62,6 +62,9 @@ def run_main(argv: list[str] | None) -> int:
     except (InputError, StoreError) as exc:
         say(exc)
         return EXIT_INPUT
+    except OSError as exc:  # a full or read-only disk, a folder that vanished: one line, never a traceback
+        say(f"the records repository could not be read or written here ({exc.strerror or exc}); nothing was changed")
+        return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -73,6 +73,7 @@ class Session:
             raise StoreError(f"{self.where()} is not a records repository (no .git); nothing was created "
                              f"(`isp init` creates it, as the app and the first saved record do)")
         store = Store(path, create=create)
+        complete_interrupted_destroy(store)
         self.opened.append(store)
         self.tell(store)
         return store
@@ -112,3 +113,17 @@ class Session:
         """Who made an export or a report, as text: unknown is said so, not refused."""
         identity = self.identity_or_none(store)
         return str(identity) if identity is not None else "(unknown: set --as)"
+
+
+def complete_interrupted_destroy(store: Store) -> None:
+    """An `isp retention destroy` a crash interrupted is completed (or undone) by the next isp that opens the
+    repository, whatever it was asked to do: retention is imported only then (it registers how)."""
+    if (store.work / "destroy.toml").exists():
+        from isp_tui.errors import StoreError
+        from isp_tui.retention import PENDING  # noqa: F401 - registers the recovery of a destroy
+
+        try:
+            with store.lock():
+                pass
+        except StoreError as exc:  # read-only, another branch: it is completed once isp can write here
+            store.messages.append(str(exc))

@@ -21,6 +21,10 @@ from isp_tui.record.model import SUMMARY, Record
 from isp_tui.store import Problem, Store
 
 
+def printable_error(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+
+
 class Index:
     """Rows for every committed record in the repository, from a derived SQLite index."""
 
@@ -49,6 +53,12 @@ class Index:
         `progress(done, total)` is called as record files are read (a rebuild at 100,000 records
         takes the better part of a minute: show it)."""
         try:
+            self._refresh(progress)
+        except (sqlite3.OperationalError, OSError) as exc:  # a full or read-only disk: read into memory instead
+            self.close()
+            self._db = connect(self.path, memory=True)
+            self.store.messages.append(f"note: the derived index could not be written here ({printable_error(exc)}); "
+                                       "read from the records themselves this time")
             self._refresh(progress)
         except sqlite3.DatabaseError:
             self.close()

@@ -110,8 +110,13 @@ class IspApp(App):
             if self.ruleset_id not in guidance.rulesets:
                 self.ruleset_id = default_ruleset(self.config, guidance)
             store = Store(self.records_path)
-            with store.lock():  # completes any save interrupted by a crash
-                pass
+            try:
+                if (store.work / "destroy.toml").exists():
+                    from isp_tui.retention import PENDING  # noqa: F401 - registers the recovery of a destroy
+                with store.lock():  # completes any save (or destroy) interrupted by a crash
+                    pass
+            except StoreError as exc:  # read-only, another branch: the app still reads; saving will say why not
+                store.messages.append(str(exc))
             index = Index(store)
             index.refresh(progress=self._index_progress)  # a first build reads every record file
             identity, error = None, ""
