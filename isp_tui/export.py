@@ -23,7 +23,7 @@ from typing import Any, Iterable
 
 from isp_tui.audit import Report
 from isp_tui.record import Record
-from isp_tui.record.identify import birth_date_spellings
+from isp_tui.record.identify import replace_date, written_date
 
 REDACTED = "[redacted]"
 # Fields that name a person: left out of a redacted copy (the agencies stay).
@@ -73,16 +73,22 @@ def text(value: Any) -> str:
 def redact(record: Record) -> Record:
     """A copy that leaves out what identifies the person; the decision and its grounds stay.
 
-    The subject's full name, reference and date of birth are replaced wherever they appear; a forename
-    or surname on its own (as written, capitalised) is replaced in free text such as the reasons."""
-    whole, parts = _identifying_strings(record)
-    whole_re = _alternation(whole, re.IGNORECASE)
-    parts_re = _alternation(parts, 0)
+    The subject's full name (in any case, however spaced, possessive or not), reference (however spaced
+    or hyphenated) and date of birth (in every UK and ISO spelling isp_tui.record.identify reads) are replaced
+    wherever they appear; a forename or surname on its own, in any case, in free text such as the reasons."""
+    whole, parts, born = _identifying(record)
+    whole_re = _alternation(whole)
+    parts_re = _alternation([re.escape(p) for p in parts])
+
+    def scrub_text(value: str, free: bool) -> str:
+        value = whole_re.sub(REDACTED, value) if whole_re else value
+        for day in born:
+            value = replace_date(value, day, REDACTED)
+        return parts_re.sub(REDACTED, value) if free and parts_re else value
 
     def scrub(value: Any, free: bool) -> Any:
         if isinstance(value, str):
-            value = whole_re.sub(REDACTED, value) if whole_re else value
-            return parts_re.sub(REDACTED, value) if free and parts_re else value
+            return scrub_text(value, free)
         if isinstance(value, list):
             return [scrub(v, free) for v in value]
         if isinstance(value, dict):
@@ -107,35 +113,54 @@ def redact(record: Record) -> Record:
     return Record(data)
 
 
-def _alternation(needles: list[str], flags: int) -> re.Pattern[str] | None:
-    if not needles:
+def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+    """One case-blind pattern for every one of `patterns` (regular expressions), each a whole word or words."""
+    if not patterns:
         return None
-    body = "|".join(re.escape(n) for n in sorted(set(needles), key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+    body = "|".join(sorted(set(patterns), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
 
-def _identifying_strings(record: Record) -> tuple[list[str], list[str]]:
-    """(whole identifiers to replace everywhere, name parts to replace in free text)."""
-    whole, parts = [], []
-    names = [record.get("subject.name")]
+def _loose_words(value: str) -> str:
+    """A name or phrase however it is spaced (a line break or several spaces between its words)."""
+    return r"\s+".join(re.escape(word) for word in value.split())
+
+
+def _loose_reference(value: str) -> str:
+    """A reference however it is spaced or hyphenated: TEST-0001, TEST 0001, TEST0001, test_0001."""
+    chars = [c for c in value if c.isalnum()]
+    return r"[\s\-_./]*".join(re.escape(c) for c in chars) if len(chars) >= 3 else _loose_words(value)
+
+
+def _identifying(record: Record) -> tuple[list[str], list[str], list[date]]:
+    """(patterns of whole identifiers to replace everywhere, name parts to replace in free text, dates of birth)."""
+    names, references, born = [record.get("subject.name")], [record.get("subject.reference")], []
     for amendment in record.data.get("amendments", []):  # earlier spellings too
         for change in amendment.get("changes", []):
-            if change.get("field") in ("subject.name", "subject.reference"):
-                whole += [v.strip() for v in (change.get("before"), change.get("after")) if isinstance(v, str) and v.strip()]
-                if change.get("field") == "subject.name":
-                    names += [change.get("before"), change.get("after")]
-    for key in ("subject.reference", "request.requester", "recipient.person"):
+            before_after = [change.get("before"), change.get("after")]
+            field = change.get("field")
+            if field == "subject.name":
+                names += before_after
+            elif field == "subject.reference":
+                references += before_after
+            elif field == "subject.date_of_birth":
+                born += [day if isinstance(day, date) else written_date(day) if isinstance(day, str) else None
+                         for day in before_after]
+    whole, parts = [], []
+    for key in ("request.requester", "recipient.person"):
         value = record.get(key)
         if isinstance(value, str) and value.strip():
-            whole.append(value.strip())
+            whole.append(_loose_words(value))
+    for value in references:
+        if isinstance(value, str) and value.strip():
+            whole.append(_loose_reference(value.strip()))
     for name in names:
         if isinstance(name, str) and name.strip():
-            whole.append(name.strip())
+            whole.append(_loose_words(name))
             parts += [p for p in name.split() if len(p) >= 2]
-    born = record.get("subject.date_of_birth")
-    if isinstance(born, date):
-        whole += birth_date_spellings(born)
-    return whole, parts
+    day = record.get("subject.date_of_birth")
+    born.append(day if isinstance(day, date) else None)
+    return whole, parts, [d for d in dict.fromkeys(born) if d is not None]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,34 +218,34 @@ def record_markdown(record: Record, *, exported_by: str, exported_at: datetime, 
         if not rows:
             continue
         out += [f"## {heading}", "", "| field | value |", "|---|---|"]
-        out += [f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in rows]
+        out += [f"| {md_cell(k)} | {md_cell(v)} |" for k, v in rows]
         out.append("")
     for c in record.data.get("corrections", []):
-        out += [f"## Correction {c.get('id', '')}", "", f"Found on {text(c.get('found_on'))} by {_md_inline(c.get('by'))}: "
-                f"{_md_inline(c.get('description', ''))}", ""]
-        out += [f"- {_md_inline(r.get('agency', ''))}: " + (f"told on {text(r['told_on'])}" if r.get("told_on")
+        out += [f"## Correction {c.get('id', '')}", "", f"Found on {text(c.get('found_on'))} by {md_inline(c.get('by'))}: "
+                f"{md_inline(c.get('description', ''))}", ""]
+        out += [f"- {md_inline(r.get('agency', ''))}: " + (f"told on {text(r['told_on'])}" if r.get("told_on")
                                                              else "not yet told") for r in c.get("recipients", [])]
         out.append("")
     for a in record.data.get("amendments", []):
-        out += [f"## Amendment {a.get('id', '')}", "", f"On {text(a.get('at'))} by {_md_inline(a.get('by'))}. "
-                f"Reason: {_md_inline(a.get('reason', ''))}", "", "| field | before | after |", "|---|---|---|"]
-        out += [f"| {_md_cell(c.get('field'))} | {_md_cell(text(c.get('before')))} | {_md_cell(text(c.get('after')))} |"
+        out += [f"## Amendment {a.get('id', '')}", "", f"On {text(a.get('at'))} by {md_inline(a.get('by'))}. "
+                f"Reason: {md_inline(a.get('reason', ''))}", "", "| field | before | after |", "|---|---|---|"]
+        out += [f"| {md_cell(c.get('field'))} | {md_cell(text(c.get('before')))} | {md_cell(text(c.get('after')))} |"
                 for c in a.get("changes", [])]
         out.append("")
     out += ["---", ""]
-    out += [f"{_md_inline(line)}  " for line in footer(record, exported_by=exported_by, exported_at=exported_at,
+    out += [f"{md_inline(line)}  " for line in footer(record, exported_by=exported_by, exported_at=exported_at,
                                                        commit=commit, redacted=redacted, sha256=sha256)]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _md_inline(value: Any) -> str:
+def md_inline(value: Any) -> str:
     """Plain text that Markdown shows as typed: markup characters escaped, newlines kept as breaks."""
     s = re.sub(r"([\\`*_{}\[\]<>()#+!|~])", r"\\\1", text(value))
     return s.replace("\n", "  \n")
 
 
-def _md_cell(value: Any) -> str:
-    return _md_inline(value).replace("  \n", "<br>")
+def md_cell(value: Any) -> str:
+    return md_inline(value).replace("  \n", "<br>")
 
 
 def record_html(record: Record, *, exported_by: str, exported_at: datetime, commit: str | None = None,
@@ -293,12 +318,19 @@ def _csv_cell(value: str) -> str:
 
 
 def reports_html(reports: list[Report], *, generated_by: str, generated_at: datetime, as_of: date,
-                 head: str | None = None) -> str:
+                 head: str | None = None, charts: bool = True) -> str:
+    """The reports as one self-contained page; each report's chart (where it has one) drawn above its table as
+    inline SVG (isp_tui.charts: no script, no style sheet, no external reference), unless `charts` is False."""
+    from isp_tui.charts import chart_for, chart_svg
+
     title = "Information sharing reports"
     body = [f"<h1>{escape(title)}</h1>",
             f"<p>As of {escape(as_of.isoformat())}" + (f", repository commit {escape(head)}" if head else "") + ".</p>"]
     for report in reports:
-        body += [f"<h2>{escape(report.title)}</h2>", f"<p>{escape(report.source)}; {len(report.rows)} row(s).</p>",
-                 _html_grid(report.columns, [[row.get(c) for c in report.columns] for row in report.rows])]
+        chart = chart_for(report) if charts else None
+        body += [f"<h2>{escape(report.title)}</h2>", f"<p>{escape(report.source)}; {len(report.rows)} row(s).</p>"]
+        if chart is not None:
+            body.append(f'<figure class="chart">{chart_svg(chart)}</figure>')
+        body += [_html_grid(report.columns, [[row.get(c) for c in report.columns] for row in report.rows])]
     body.append(f"<footer><p>Generated by {escape(generated_by)} on {escape(text(generated_at))}.</p></footer>")
     return _page(title, body)

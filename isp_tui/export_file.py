@@ -1,14 +1,15 @@
 """One record exported to a file a person chose: Markdown, HTML or a redacted copy, owner-only.
 
-Pure file logic for the app (and, at merge, for `isp export --output`): the text comes from
-isp_tui.export (with its signed-and-dated footer); the file is written through a temporary file in the
-target's own directory, then renamed over the target, so a crash leaves the old file or the new one.
+Pure file logic for the app and for `isp export --output`: the text comes from isp_tui.export (with its
+signed-and-dated footer); the file is written through a temporary file made safely (tempfile.mkstemp) in
+the target's own directory, then renamed over the target, so a crash leaves the old file or the new one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -43,32 +44,58 @@ def render(store: Any, guidance: Any, record_id: str, fmt: str, *, exported_by: 
                 redacted=fmt.startswith("redacted"), sha256=hashlib.sha256(raw).hexdigest())
 
 
-def check_target(target: str | Path) -> Path:
-    """Where an export may be written: a file (new or to replace) in a folder that exists. One-line refusals."""
+def check_target(target: str | Path, *, field: str = "path") -> Path:
+    """Where an export may be written: a regular file (new or to replace) in a folder that exists. The path
+    is made absolute, never resolved. One-line refusals: a folder, a symbolic link (an export is never
+    written through one), a device or pipe, a folder that does not exist (parents are never created)."""
     text = str(target).strip()
     if not text:
-        raise InputError("give a file name to export to", field="path")
-    path = Path(text).expanduser()
-    path = path if path.is_absolute() else Path.cwd() / path
-    if path.is_dir():
-        raise InputError(f"{path} is a folder: give a file name in it", field="path")
+        raise InputError("give a file name to export to", field=field)
+    path = Path(os.path.abspath(Path(text).expanduser()))
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field=field) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise InputError(f"{path} is a folder: give a file name in it", field=field)
+    if mode is not None and stat.S_ISLNK(mode):
+        raise InputError(f"{path} is a symbolic link; isp never writes an export through a link: name the file "
+                         "itself", field=field)
+    if mode is not None and not stat.S_ISREG(mode):
+        raise InputError(f"{path} is not a regular file; choose a file to write", field=field)
     if not path.parent.is_dir():
-        raise InputError(f"the folder {path.parent} does not exist", field="path")
+        raise InputError(f"the folder {path.parent} does not exist (isp does not create it): make it first or "
+                         "choose another file", field=field)
     return path
 
 
-def write_export(target: str | Path, text: str) -> Path:
-    """Write `text` to `target` readable by its owner only (0600), via a temporary file beside it."""
-    path = check_target(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
+def write_export(target: str | Path, text: str | bytes, *, field: str = "path") -> Path:
+    """Write `text` to `target` readable by its owner only, whole or not at all (`isp export -o` and the app).
+
+    The temporary file is made in the target's folder by tempfile.mkstemp (O_CREAT | O_EXCL | O_NOFOLLOW,
+    an unpredictable name, 0600 from its creation whatever the umask), written in full, and renamed over
+    the target: a link planted at the target or at a temporary name is never written through, and nothing
+    is left behind when it fails (one line: "nothing was written")."""
+    from isp_tui.store.files import write_all
+
+    path = check_target(target, field=field)
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    tmp = None
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(text.encode("utf-8"))
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:100]}.", suffix=".tmp", dir=path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}", field="path") from None
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}; nothing was written", field=field) from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return path

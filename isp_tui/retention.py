@@ -18,18 +18,20 @@ import tomli_w
 
 from isp_tui.dates import now
 from isp_tui.errors import InputError, StoreError
-from isp_tui.guidance import Guidance
-from isp_tui.index import Due, Index
-from isp_tui.gitlayer.env import start_git
 from isp_tui.gitlayer.messages import destroy_message
+from isp_tui.guidance import Guidance, parse_toml
+from isp_tui.index import Due, Index
+from isp_tui.gitlayer.env import run_git, start_git
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO
 from isp_tui.identity import Identity
 from isp_tui.record.ids import record_path, tombstone_path
 from isp_tui.record.model import Record
 from isp_tui.record.schema import check_text
+from isp_tui.store.commit import REF_LOCKS
 from isp_tui.store.files import atomic_write
+from isp_tui.store.journal import RESUMERS
 from isp_tui.store.repo import Store
-from isp_tui.sync.cycle import sync_lock
+from isp_tui.sync.cycle import SyncError, sync_lock
 from isp_tui.sync.objects import delete_ref, has_object, has_path, read_blob, rev
 from isp_tui.sync.recovery import SERVER_REF
 from isp_tui.sync.remote import REMOTE, REMOTE_REF, git_message, remote_url
@@ -110,10 +112,19 @@ class Destroyed:
         return asdict(self)
 
 
+DESTROY_JOURNAL = PENDING = "destroy.toml"  # .git/isp/destroy.toml: a destroy under way (at most one: under both locks)
+
+
 def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Destroyed:
     """Remove one record's content from every commit of this repository, leave a tombstone, and expire
     reflogs and prune, so that the content is really gone here. History is rewritten: every other clone
-    and the remote must follow the returned instructions."""
+    and the remote must follow the returned instructions.
+
+    Journalled like a save, in this order, so that a destroy killed at any instant is completed (or, before
+    its tombstone commit, undone) by the next isp that takes the lock (resume_destroy), and the tombstone is
+    never missing: (1) the journal, (2) the tombstone committed with the record file removed from the tip
+    (an ordinary journalled save), (3) `destroy-pending` for sync, (4) the history rewritten without the
+    file, (5) the reflogs expired and the objects pruned, (6) the journal removed."""
     if not reason or not reason.strip():
         raise InputError("destroying a record needs a reason", field="--reason")
     check_text(reason, None, "--reason")
@@ -133,24 +144,8 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
         record = Record.from_toml(read_blob(store, f"{head}:{path}"), path) if has_path(store, head, path) else None
         old_remote = rev(store, REMOTE_REF)
         added = store.git("log", "--all", "--format=%H", "--diff-filter=A", "--", path).split()
-        first = added[-1] if added else head
-        delete_ref(store, SERVER_REF)  # the server as last fetched: only a note for `isp status`, fetched again
-        refs = store.git("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes", "refs/tags").split()
-        # commits before the record existed need no rewrite: stop at the parents that lack the file
-        # (only when the file was never deleted and added again, which would hide older content)
-        negatives = []
-        if not store.git("log", "--all", "--format=%H", "-n", "1", "--diff-filter=D", "--", path).strip():
-            for commit in added:
-                for parent in store.git("rev-list", "--parents", "-n", "1", commit).split()[1:]:
-                    if not has_path(store, parent, path):
-                        negatives.append(f"^{parent}")
-        rewritten = rewrite_without(store, path, refs + negatives)
-        store.git("read-tree", "-m", "-u", head, BRANCH)  # the working tree and index follow, minus the file
-        (store.root / path).unlink(missing_ok=True)
-        remove_local_copies(store, record_id)
-        store.git("update-index", "--force-remove", "--", path)
         tomb = {"id": record_id, "destroyed_at": now(), "authorised_by": str(author), "reason": reason.strip(),
-                "history_rewritten_from": first}
+                "history_rewritten_from": added[-1] if added else head}
         if record is not None:
             tomb["record_created"] = record.get("created")
             for key in ("review_on", "retain_until"):
@@ -158,22 +153,118 @@ def destroy(store: Store, record_id: str, reason: str, author: Identity) -> Dest
                     tomb[key] = record.get(f"retention.{key}")
             if record.get("decided.at"):
                 tomb["decided_at"] = record.get("decided.at")
-        atomic_write(store.root / tomb_path, tomli_w.dumps(tomb).encode(), store.work / "tmp", mode=0o600)
-        commit = store.commit_paths([tomb_path], destroy_message(record_id), author)
-        from isp_tui.audit import forget_verified
-
-        forget_verified(store)  # the head verified last is gone from the history by design
-        store.git("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all")
-        store.git("gc", "-q", "--prune=now")
-        store.close_repo()  # GitPython's view of the packs is stale after gc: reopen on next use
-        left = [v for v in versions if has_object(store, v)]
-        if old_remote:
-            atomic_write(store.work / "destroy-pending", old_remote.encode(), store.work / "tmp")
-        if left:
-            raise StoreError(f"{len(left)} version(s) of the record's content are still in the object database "
-                             "after the rewrite; check packs kept by .keep files or alternates")
+        journal = store.work / DESTROY_JOURNAL
+        atomic_write(journal, tomli_w.dumps({"id": record_id, "versions": sorted(versions),
+                                             "old_remote": old_remote or ""}).encode(), store.work / "tmp")
+        commit = commit_tombstone(store, record_id, tomb, author)
+        rewritten = finish_destroy(store, record_id, sorted(versions), old_remote)
     return Destroyed(record_id, tomb_path, commit, rewritten, len(versions), head, old_remote,
                      instructions(store, old_remote))
+
+
+def commit_tombstone(store: Store, record_id: str, tomb: dict[str, Any], author: Identity) -> str:
+    """The tombstone written and the record file removed, in one commit. Not in the save journal (which would
+    commit whichever half was on disk): the destroy's own journal undoes both halves if this commit never
+    landed (resume_destroy)."""
+    path, tomb_path = record_path(record_id), tombstone_path(record_id)
+    atomic_write(store.root / tomb_path, tomli_w.dumps(tomb).encode(), store.work / "tmp", mode=0o600)
+    (store.root / path).unlink(missing_ok=True)
+    return store.commit_paths([tomb_path, path], destroy_message(record_id), author)
+
+
+def finish_destroy(store: Store, record_id: str, versions: list[str], old_remote: str | None) -> int:
+    """Steps (3)-(6) of destroy, for a record whose tombstone is committed: each safe to run again."""
+    path = record_path(record_id)
+    if old_remote:  # before the rewrite: from here on a sync never fetches the old history back
+        atomic_write(store.work / "destroy-pending", old_remote.encode(), store.work / "tmp")
+    rewritten = 0
+    delete_ref(store, SERVER_REF)  # the server as last fetched: only a note for `isp status`, fetched again
+    if store.git("log", "--format=%H", "-n", "1", "--all", "--", path).strip():
+        refs = store.git("for-each-ref", "--format=%(refname)", "refs/heads", "refs/remotes", "refs/tags").split()
+        # commits before the record existed need no rewrite: stop at the parents that lack the file (only when
+        # the file was never deleted and added again, which would hide older content; the tombstone's commit
+        # deletes it at the tip)
+        tombstone_commit = store.git("log", "--format=%H", "-n", "1", "--diff-filter=A", BRANCH, "--",
+                                     tombstone_path(record_id)).strip()
+        deleted = set(store.git("log", "--all", "--format=%H", "--diff-filter=D", "--", path).split())
+        negatives = []
+        if deleted <= {tombstone_commit}:
+            for commit in store.git("log", "--all", "--format=%H", "--diff-filter=A", "--", path).split():
+                for parent in store.git("rev-list", "--parents", "-n", "1", commit).split()[1:]:
+                    if not has_path(store, parent, path):
+                        negatives.append(f"^{parent}")
+        rewritten = rewrite_without(store, path, refs + negatives)
+        # the tip's tree is the tombstone commit's, already without the file: the working tree and index stand
+    remove_local_copies(store, record_id)
+    store.sync_index([path, tombstone_path(record_id)])  # the index of a commit killed before its update
+    from isp_tui.audit import forget_verified
+
+    forget_verified(store)  # the head verified last is gone from the history by design
+    for attempt in range(2):  # a ref lock a killed rewrite or expiry left: cleared once stale, then again
+        if run_git(store.root, "reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all",
+                   check=False).returncode == 0:
+            break
+        for lock in [store.gitdir / name for name in REF_LOCKS] + list((store.gitdir / "logs").rglob("*.lock")):
+            if lock.exists():
+                store.clear_stale_lock(lock)
+    prune(store)
+    store.close_repo()  # GitPython's view of the packs is stale after gc: reopened on next use
+    left = [v for v in versions if has_object(store, v)]
+    (store.work / DESTROY_JOURNAL).unlink(missing_ok=True)
+    if left:
+        raise StoreError(f"{len(left)} version(s) of the record's content are still in the object database "
+                         "after the rewrite; check packs kept by .keep files or alternates")
+    return rewritten
+
+
+def prune(store: Store) -> None:
+    """`git gc --prune=now`, so the content is really gone. The commit-graph is left to the store's own
+    writer (a save's background one may hold its lock); a lock a killed gc left (packed-refs.lock) is
+    cleared once stale, and gc run again."""
+    args = ("-c", "gc.writeCommitGraph=false", "gc", "-q", "--prune=now")
+    for attempt in range(3):
+        done = run_git(store.root, *args, check=False)
+        if done.returncode == 0:
+            return
+        held = [lock for lock in (store.gitdir / "packed-refs.lock", store.gitdir / "gc.pid") if lock.exists()]
+        if attempt == 2 or not held:
+            break
+        for lock in held:
+            store.clear_stale_lock(lock)
+    raise StoreError(f"pruning the destroyed content failed: {git_message(done.stderr)}; the destroy is completed "
+                     "by the next isp")
+
+
+def resume_destroy(store: Store) -> str | None:
+    """A destroy that was interrupted (its journal is there): completed if its tombstone was committed, else
+    undone (nothing had changed). Run by recovery, with the store's lock held. Returns what to tell."""
+    journal = store.work / DESTROY_JOURNAL
+    if journal.is_symlink() or not journal.is_file():
+        journal.unlink(missing_ok=True)
+        return None
+    try:
+        info = parse_toml(journal.read_bytes(), journal)
+        record_id, versions, old_remote = info["id"], list(info["versions"]), info.get("old_remote") or None
+        path = record_path(record_id)  # a journal naming no record id is refused like a cut-short one
+    except (InputError, KeyError, TypeError, ValueError):
+        journal.unlink()  # the journal itself was cut short: nothing after it had started
+        return None
+    tomb_path = tombstone_path(record_id)
+    head = store.head()
+    if not has_path(store, head, tomb_path):  # the tombstone commit never landed: put both files back
+        (store.root / tomb_path).unlink(missing_ok=True)
+        if head and has_path(store, head, path) and store.differs_from_commit(path, head):
+            atomic_write(store.root / path, read_blob(store, f"{head}:{path}"), store.work / "tmp")
+        store.sync_index([path, tomb_path])
+        journal.unlink()
+        return (f"recovered: an interrupted destroy of record {record_id} was undone before it changed anything "
+                "(run it again)")
+    try:
+        with sync_lock(store, timeout=0, reentrant=True):
+            finish_destroy(store, record_id, versions, old_remote)
+    except SyncError:
+        return (f"an interrupted destroy of record {record_id} will be completed once the sync running now ends")
+    return f"recovered: completed an interrupted destroy of record {record_id} (its tombstone was already committed)"
 
 
 def remove_local_copies(store: Store, record_id: str) -> None:
@@ -204,3 +295,7 @@ def instructions(store: Store, old_remote: str | None) -> list[str]:
         "holds the destroyed content). Records made there since its last sync: ask an admin to bring them "
         "across before deleting it",
     ]
+
+
+if resume_destroy not in RESUMERS:
+    RESUMERS.append(resume_destroy)  # the next isp to take the lock completes (or undoes) an interrupted destroy

@@ -251,3 +251,82 @@ def test_the_readme_lists_every_report_and_check():
     auditors = readme.split("## For auditors", 1)[1].split("\n## ", 1)[0]
     for name in list(audit.REPORTS) + list(audit.CHECKS):
         assert f"| `{name}` |" in auditors, name
+
+
+def test_report_overrides_on_the_terminal_json_csv_and_html(cli):
+    """`isp report overrides`: the final records whose recorded decision departs from the engine's outcome
+    (R4: the engine says share, the practitioner did not), with the reason, who, when and the advice sought."""
+    from isp_tui.record.model import departs
+
+    isp, ids = cli
+    [row] = isp.json("report", "overrides")["reports"]["overrides"]["rows"]
+    assert row["id"] == ids["R4"] and (row["engine"], row["recorded"]) == ("share", "do-not-share")
+    assert row["override_reason"] == "Fictional: the school already holds it."
+    assert row["by"] and row["decided"] and row["advice_sought"] is False
+    assert departs(row["engine"], row["recorded"]) and not departs("share", "share-part")
+    [line] = list(csv.DictReader(io.StringIO(isp("report", "overrides", "--csv").stdout)))
+    assert line["id"] == ids["R4"] and line["override_reason"] == "Fictional: the school already holds it."
+    table = isp("report", "overrides", "--no-charts").stdout
+    assert ids["R4"] in table and "the school already holds it" in table
+    page = Page()
+    page.feed(isp("report", "overrides", "--html").stdout)
+    assert "the school already holds it" in page.text and page.tags.get("script", 0) == 0
+
+
+def test_report_charts_on_a_terminal_are_the_reports_json(cli):
+    """`isp report` draws each report's chart above its table on a terminal (`--charts` forces it here, the
+    output being captured), from the same rows `--json` gives: the numbers drawn are the JSON's."""
+    import re
+
+    from isp_tui.charts import chart_for, chart_svg, chart_text
+
+    isp, _ = cli
+    as_of = ("--as-of", AS_OF.isoformat())
+    data = isp.json("report", *as_of)["reports"]
+    drawn = isp("report", "--charts", *as_of).stdout
+    charted = {name: chart_for(report) for name, report in data.items() if chart_for(report) is not None}
+    assert set(charted) >= {"months", "outcomes", "agencies", "without-consent", "responses", "reviews", "overrides"}
+    for name, chart in charted.items():
+        assert chart_text(chart, width=200) in drawn, name
+        assert drawn.index(chart_text(chart, width=200)) < drawn.rindex(data[name]["title"][:12])  # above its table
+    # the outcomes chart: one bar per outcome and source, its number the JSON's
+    text = chart_text(charted["outcomes"], width=200).splitlines()
+    numbers = [int(re.search(r"(\d[\d,]*)$", line).group(1).replace(",", "")) for line in text[2:]]
+    rows = [r for r in data["outcomes"]["rows"] if r["outcome"] != "total"]
+    assert numbers == [n for r in rows for n in (r["engine"], r["recorded"])]
+    months = charted["months"]
+    assert months.total("Share") == sum(r["share"] for r in data["months"]["rows"])
+    assert months.total("Draft") == sum(r["drafts"] for r in data["months"]["rows"])
+    assert charted["agencies"].total("Not shared") == sum(r["not_shared"] for r in data["agencies"]["rows"])
+    assert charted["responses"].total() == len(data["responses"]["rows"])
+    # off when asked, and off when the output is not a terminal
+    for plain in (isp("report", "--no-charts", *as_of).stdout, isp("report", *as_of).stdout):
+        assert not any(chart_text(chart, width=200) in plain for chart in charted.values())
+    # --html: each chart inline as SVG, no script, nothing external; --no-charts leaves them out
+    page = isp("report", "--html", *as_of).stdout
+    for chart in charted.values():
+        assert chart_svg(chart) in page
+    parsed = Page()
+    parsed.feed(page)
+    assert parsed.tags.get("svg") == len(charted) and parsed.tags.get("script", 0) == 0 and parsed.external == []
+    assert "<svg" not in isp("report", "--html", "--no-charts", *as_of).stdout
+
+
+def test_the_readme_shows_the_apps_auditor_screens_beside_the_cli():
+    """The auditors' section names each screen's key as the app binds it, beside its command; and the
+    overrides report, the ICO form and the chart option."""
+    from pathlib import Path
+
+    from isp_tui.tui.app import IspApp
+    from isp_tui.tui.screens.home import HomeScreen
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    auditors = readme.split("## For auditors", 1)[1].split("\n## ", 1)[0]
+    keys = {b.action: b.key for b in HomeScreen.BINDINGS}
+    for action, command in (("app.timeline", "isp log"), ("app.verify", "isp verify"), ("app.reports", "isp report")):
+        row = next(line for line in auditors.splitlines() if line.startswith("|") and f"`{keys[action]}`" in line
+                   and f"`{command}" in line)
+        assert row, action
+    assert any(b.key == "h" and b.action == "record_history" for b in IspApp.BINDINGS) and "`h` on a record" in auditors
+    for words in ("`isp report overrides`", "--no-charts", "--format ico-decision-form", "inline SVG", "[organisation]"):
+        assert words in readme, words

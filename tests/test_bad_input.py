@@ -152,7 +152,8 @@ def test_rich_markup_in_a_field_is_stored_and_shown_literally(isp, tmp_path, gui
     change = write_toml(tmp_path / "c.toml", {"sharing": {"time_limits": MARKUP}})
     isp("amend", record_id, str(change), "--reason", f"Fictional {LINK}")
     log = isp("log", record_id).stdout
-    assert f"Fictional {LINK}" in log and repr(MARKUP) in log and ESC not in log
+    # the changed value shown literally, as a value, not as a Python repr (issue 15: no machine words)
+    assert f"Fictional {LINK}" in log and f"(none) -> {MARKUP}" in log and ESC not in log
 
 
 def test_markup_in_the_practitioners_name_is_shown_literally(isp, tmp_path, guidance, monkeypatch):

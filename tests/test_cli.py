@@ -176,6 +176,7 @@ def test_identity_is_required(isp, tmp_path, guidance):
 
 def test_unknown_record_id(isp):
     assert "not a record id" in isp("show", "../../etc/passwd", check=2).stderr
+    isp("init")  # a read-only command creates no repository (test_cli_width): here there is one to look in
     assert "no record with id" in isp("show", "01JDB3M7Q2X8W5ZK4T9N6E1RVA", check=2).stderr
 
 

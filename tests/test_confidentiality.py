@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -93,30 +94,40 @@ def test_no_personal_data_in_names_messages_output_or_gits_own_files(isp, tmp_pa
 
 # -- a tampered repository config runs no code ------------------------------------------------------------
 
-def plant(repo: Path, tmp_path: Path) -> Path:
-    """Hooks in .git/hooks and in a core.hooksPath folder, an fsmonitor, a filter and a textconv driver, signing
-    and log-signature programs: each one, if git ever ran it, would leave a marker file."""
+def evil_script(tmp_path: Path) -> tuple[Path, Path]:
     marker = tmp_path / "marker"
     script = tmp_path / "evil.sh"
     script.write_text(f'#!/bin/sh\necho "$0 $*" >> {marker}\nexit 1\n')
     script.chmod(0o755)
+    return script, marker
+
+
+# keys isp overrides for every git it runs: a repository holding them is used, and they run nothing
+OVERRIDDEN = ("core.hooksPath", "core.fsmonitor", "log.showSignature", "gpg.program", "gpg.ssh.program",
+              "gpg.x509.program", "gpg.ssh.defaultKeyCommand", "core.pager", "core.editor", "sequence.editor",
+              "core.askPass")
+# keys no override reaches (named per driver, per URL, or a list): a repository holding one is refused
+REFUSED = ("filter.evil.clean", "filter.evil.smudge", "filter.evil.process", "core.gitProxy", "credential.helper",
+           "core.sshCommand", "core.alternateRefsCommand", "diff.evil.textconv", "diff.evil.command", "diff.external",
+           "uploadpack.packObjectsHook", "merge.evil.driver", "remote.origin.uploadpack", "include.path",
+           "core.worktree", "credential.https://example.invalid.helper")
+
+
+def plant(repo: Path, tmp_path: Path, keys=OVERRIDDEN) -> Path:
+    """Hooks in .git/hooks and in a core.hooksPath folder, and each key of `keys` naming a marker-writing
+    program: each one, if git ever ran it, would leave a marker file."""
+    script, marker = evil_script(tmp_path)
     hooks = tmp_path / "evil-hooks"
-    hooks.mkdir()
+    hooks.mkdir(exist_ok=True)
     for folder in (hooks, repo / ".git" / "hooks"):
         folder.mkdir(exist_ok=True)
         for name in HOOKS:
             (folder / name).write_text(f'#!/bin/sh\necho "hook {name}" >> {marker}\n')
             (folder / name).chmod(0o755)
-    for key, value in (("core.hooksPath", str(hooks)), ("core.fsmonitor", str(script)),
-                       ("filter.evil.clean", str(script)), ("filter.evil.smudge", str(script)),
-                       ("filter.evil.process", str(script)), ("filter.evil.required", "true"),
-                       ("diff.evil.textconv", str(script)), ("diff.external", str(script)),
-                       ("log.showSignature", "true"), ("gpg.program", str(script)), ("gpg.ssh.program", str(script)),
-                       ("gpg.x509.program", str(script)), ("gpg.ssh.defaultKeyCommand", str(script)),
-                       ("core.pager", str(script)), ("core.editor", str(script)), ("core.sshCommand", str(script))):
+    for key in keys:
+        value = {"core.hooksPath": str(hooks), "log.showSignature": "true", "credential.helper": f"!{script}",
+                 "core.worktree": str(tmp_path), "include.path": str(tmp_path / "evil.config")}.get(key, str(script))
         git(repo, "config", key, value)
-    (repo / ".git" / "info").mkdir(exist_ok=True)
-    (repo / ".git" / "info" / "attributes").write_text("* filter=evil diff=evil\n")
     return marker
 
 
@@ -158,3 +169,57 @@ def test_the_apps_git_has_hooks_and_fsmonitor_off(isp, key):
     store = Store(isp.records)
     expected = {"core.hooksPath": os.devnull, "core.fsmonitor": "false"}[key]
     assert store.git("config", "--get", key).strip() == expected
+
+
+def destroyable(isp, tmp_path, guidance, bare_path):
+    """Two records, a local bare remote synced once: what verify, status, destroy, sync and a save act on."""
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare_path)], check=True)
+    first = isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance)))).stdout.strip()
+    isp("record", str(write_toml(tmp_path / "b.toml", final_record(guidance))))
+    isp("remote", "add", bare_path.as_uri())
+    isp("sync")
+    return first
+
+
+def every_command(isp, tmp_path, guidance, first, check):
+    results = [isp("verify", check=check), isp("status", check=check), isp("sync", check=check),
+               isp("record", str(write_toml(tmp_path / "c.toml", final_record(guidance))), check=check),
+               isp("amend", first, str(write_toml(tmp_path / "m.toml", {"sharing": {"time_limits": "Fictional: 6"}})),
+                   "--reason", "Fictional: agreed", check=check),
+               isp("retention", "destroy", first, "--reason", "Fictional: past retention", "--yes", check=check)]
+    return results
+
+
+@pytest.mark.parametrize("key", REFUSED)
+def test_a_repository_config_key_that_names_a_program_is_refused_and_runs_nothing(isp, tmp_path, guidance, key):
+    first = destroyable(isp, tmp_path, guidance, tmp_path / "bare.git")
+    marker = plant(isp.records, tmp_path, (key,))
+    for result in every_command(isp, tmp_path, guidance, first, check=2):
+        assert "refused: the records repository's git config sets" in result.stderr and key in result.stderr.lower() \
+            or key.lower() in result.stderr.lower(), result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not marker.exists(), marker.read_text()
+    git(isp.records, "config", "--unset", key)
+    isp("verify")  # once the key is gone, the repository is used again
+
+
+@pytest.mark.parametrize("key", OVERRIDDEN)
+def test_a_repository_config_key_isp_overrides_runs_nothing(isp, tmp_path, guidance, key):
+    first = destroyable(isp, tmp_path, guidance, tmp_path / "bare.git")
+    marker = plant(isp.records, tmp_path, (key,))
+    every_command(isp, tmp_path, guidance, first, check=0)
+    assert not marker.exists(), marker.read_text()
+
+
+@pytest.mark.parametrize("where", [".git/info/attributes", ".gitattributes"])
+def test_attributes_naming_a_filter_are_refused_and_run_nothing(isp, tmp_path, guidance, where):
+    first = destroyable(isp, tmp_path, guidance, tmp_path / "bare.git")
+    script, marker = evil_script(tmp_path)
+    # the driver in the person's own global config (the repository's is refused anyway): the attribute alone
+    # would make git run it on `git status`
+    git(isp.records, "config", "--global", "filter.evil.clean", str(script))
+    (isp.records / where).parent.mkdir(exist_ok=True)
+    (isp.records / where).write_text("* filter=evil\n")
+    for result in every_command(isp, tmp_path, guidance, first, check=2):
+        assert f"{where} names a filter, diff or merge driver" in result.stderr, result.stderr
+    assert not marker.exists(), marker.read_text()

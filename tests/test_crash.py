@@ -149,3 +149,89 @@ def test_a_half_written_git_object_left_by_a_killed_save_is_removed(isp, tmp_pat
     isp("record", str(write_toml(tmp_path / "b.toml", final_record(guidance))))
     assert not (folder / "tmp_obj_Fict10").exists()
     check_repository(isp.records, guidance)
+
+
+def test_killed_destroys_are_completed_or_undone_and_the_tombstone_is_never_missing(tmp_path, guidance):
+    """`isp retention destroy` killed at instants spread over its run (journal, tombstone commit, rewrite,
+    gc): the next isp completes it (tombstone committed) or undoes it (nothing had changed), says so, and
+    the record is never gone without its tombstone, nor its content left behind a tombstone."""
+    import random
+    import signal
+    import subprocess
+
+    from common import recover
+
+    from isp_tui.identity import Identity
+
+    repo = tmp_path / "records"
+    store = Store(repo)
+    ids = [store.save(final_record(guidance), guidance, Identity.parse(PRACTITIONER)).id for _ in range(6)]
+    env, rng = isp_env(tmp_path / "home"), random.Random(20261201)
+    journal = repo / ".git" / "isp" / "destroy.toml"
+    told = []
+    for n, record_id in enumerate(ids):
+        proc = subprocess.Popen(isp_command(repo, "retention", "destroy", record_id, "--reason", "Fictional: ended",
+                                            "--yes"), env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        while proc.poll() is None and not journal.exists():
+            time.sleep(0.0005)
+        time.sleep(rng.uniform(0, 0.05 * n))
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        told += recover(repo)
+        present = (repo / record_path(record_id)).is_file()
+        tomb = (repo / "retention" / "destroyed" / f"{record_id}.toml").is_file()
+        assert present != tomb, (record_id, present, tomb)
+        assert not journal.exists()
+        if tomb:
+            assert not git(repo, "log", "--all", "--format=%H", "--", record_path(record_id)).strip()
+        check_repository(repo, guidance)
+    assert any("destroy" in t for t in told), told
+
+
+def test_killed_amendments_on_a_nearly_full_disk_leave_nothing_half_written(tmp_path, guidance):
+    """`isp amend` on a 3 MB tmpfs filled to within a few KB, killed at random instants: straight after each
+    kill no file is half-written; the next isp (once space is freed) completes or drops it, and the
+    repository checks whole (fsck, status, every record equal to the branch, one commit per change)."""
+    import random
+    import signal
+    import subprocess
+
+    from common import half_written
+    from test_full_disk import fill
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", str(disk)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode(errors='replace').strip()})")
+    try:
+        from isp_tui.identity import Identity
+
+        repo = disk / "records"
+        store = Store(repo)
+        ids = [store.save(final_record(guidance), guidance, Identity.parse(PRACTITIONER)).id for _ in range(3)]
+        env, rng = isp_env(tmp_path / "home"), random.Random(20261202)
+        outcomes = {"saved": 0, "refused": 0, "killed": 0}
+        for n in range(8):
+            change = write_toml(tmp_path / f"m{n}.toml", {"sharing": {"time_limits": f"Fictional {n} " + "x" * 3000}})
+            filler = fill(disk, rng.choice((8, 16, 24, 32, 40, 48)))
+            proc = subprocess.Popen(isp_command(repo, "amend", rng.choice(ids), str(change), "--reason",
+                                                f"Fictional: full disk {n}"), env=env, cwd=tmp_path,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+            try:
+                proc.wait(timeout=rng.uniform(0.05, 2.0))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+            err = proc.communicate()[1]
+            assert "Traceback" not in err, err
+            outcomes["killed" if proc.returncode == -signal.SIGKILL else "saved" if proc.returncode == 0 else "refused"] += 1
+            if proc.returncode not in (0, -signal.SIGKILL):
+                assert "nothing was saved" in err, err
+            assert not half_written(repo, guidance)
+            filler.unlink()
+            check_repository(repo, guidance)
+        assert outcomes["killed"] >= 1, outcomes
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)

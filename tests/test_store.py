@@ -178,3 +178,38 @@ def test_a_new_record_cannot_bring_its_own_amendments(store, guidance):
     with pytest.raises(InputError, match="amendments"):
         store.save(data, guidance, ME)
     assert store.head() is None
+
+
+# -- a hand edit is never carried into a save ---------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["amend", "record", "correct"])
+def test_a_hand_edited_record_file_is_refused_naming_the_file(isp, tmp_path, guidance, command):
+    """A record file edited by hand, then amended: the commit would change the edited field while the
+    amendment, `isp log` and verify named only the amended one. Every save starts from the committed file."""
+    import subprocess as sp
+
+    from conftest import write_toml as wt
+    from factory import final_record as fr
+
+    from isp_tui.record import record_path as rp
+
+    data = fr(guidance, decision=None) if command == "record" else fr(guidance)
+    args = ["record", str(wt(tmp_path / "a.toml", data))] + (["--draft"] if command == "record" else [])
+    first = isp(*args).stdout.strip()
+    path = isp.records / rp(first)
+    committed = path.read_text()
+    path.write_text(committed.replace("Test Police Force", "Test Hand-Edited Agency"))
+    if command == "amend":
+        result = isp("amend", first, str(wt(tmp_path / "m.toml", {"sharing": {"time_limits": "Fictional: 6 months"}})),
+                     "--reason", "Fictional: agreed", check=2)
+    elif command == "record":
+        result = isp("record", str(wt(tmp_path / "b.toml", dict(fr(guidance), id=first))), check=2)
+    else:
+        result = isp("correct", first, "--description", "Fictional: a correction", "--recipient", "Test Police Force",
+                     check=None)
+        assert result.returncode != 0
+    assert rp(first) in result.stderr and "changed since it was committed" in result.stderr, result.stderr
+    assert sp.run(["git", "-C", str(isp.records), "show", f"HEAD:{rp(first)}"], capture_output=True,
+                  text=True).stdout == committed
+    assert len(sp.run(["git", "-C", str(isp.records), "log", "--format=%H"], capture_output=True,
+                      text=True).stdout.split()) == 1

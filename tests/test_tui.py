@@ -236,14 +236,16 @@ async def test_browse_search_open_history_and_amend(records, guidance):
         await pilot.press("a")
         await pilot.pause()
         assert isinstance(app.screen, AmendScreen)
-        area = app.screen.query_one("#amend-text")
+        area = next(w for w in app.screen.query("TextArea") if w.name == "sharing.information")  # the form's field
         area.text = area.text.replace("Fictional attendance summary.", "Fictional attendance summary, corrected.")
+        await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "reason is required" in str(app.screen.query_one("#amend-msg").render())
-        await fill(pilot, "", "") if False else None
         app.screen.query_one("#amend-reason").value = "Test correction of the summary"
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")  # the changes listed, then saved (test_amend_is_a_form_that_lists_the_changes)
         await pilot.pause()
         assert isinstance(app.screen, RecordScreen)
         await app.workers.wait_for_complete()
@@ -267,10 +269,12 @@ async def test_rules_checklists_help_palette_and_ruleset_switch(records):
         await pilot.press("down")
         await pilot.pause()
         assert "Golden rule 2" in str(app.screen.query_one("#guide-text").render())
-        await pilot.press("s")
+        await pilot.press("s")  # the other wording, to read: nothing changes yet (test_ruleset_choice_is_explicit)
+        await pilot.pause()
+        assert "Data Protection Act 1998" in app.screen.sub_title
+        await pilot.press("u", "y")
         await pilot.pause()
         assert app.ruleset_id == "dpa-1998"
-        assert "Data Protection Act 1998" in app.screen.sub_title
         await pilot.press("f1")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import ContentSwitcher, DataTable, Input, Markdown, Select
 
-from isp_tui import charts
+from isp_tui import audit, charts
 from isp_tui.errors import InputError
 from isp_tui.export_file import check_target, write_export
 from isp_tui.identity import Identity
@@ -199,7 +199,7 @@ async def test_verification_passes_then_shows_a_failure_and_opens_its_record(rep
         assert isinstance(screen, VerificationScreen)
         assert "no problems found" in str(screen.query_one("#verify-status").render())
         checks = str(screen.query_one("#checks").render())
-        assert len(checks.strip().splitlines()) == 10  # one line a check (wrapped where long)
+        assert len(checks.strip().splitlines()) == len(audit.CHECKS)  # one line a check (wrapped where long)
         assert checks.count("PASS  ") >= 8 and "FAIL" not in checks
         assert "commits are signed where signing is required" in checks  # the check in words, not its name
         assert last_verified(repo["store"]) is not None
@@ -311,7 +311,7 @@ def test_chart_text_and_svg_draw_the_same_numbers(repo, isp):
 
 def test_overrides_lists_departures_with_reason_who_when_and_advice(repo, guidance):
     from isp_tui.index import Index
-    from isp_tui.overrides import departs, overrides, overrides_report
+    from isp_tui.audit.overrides import departs, overrides, overrides_report
 
     index = Index(repo["store"])
     index.refresh()
@@ -346,7 +346,7 @@ async def test_reports_screen_has_the_overrides(repo, records):
 
 
 async def test_a_destroyed_record_shows_its_tombstone_in_the_timeline(repo, records):
-    from isp_tui.sync import destroy
+    from isp_tui.retention import destroy
 
     destroy(repo["store"], repo["ids"][0], "Fictional: retention period ended (test).",
             Identity.parse("Test Admin <test.admin@example.invalid>"))
@@ -387,7 +387,57 @@ def test_the_chart_export_and_overrides_modules_are_core():
     import subprocess
     import sys
 
-    code = ("import sys, isp_tui.charts, isp_tui.export_file, isp_tui.overrides; "
+    code = ("import sys, isp_tui.charts, isp_tui.export_file, isp_tui.audit.overrides; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'textual_plotext')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+async def test_record_history_diffs_any_two_revisions_with_personal_values_hidden(repo, records, guidance):
+    """h on a record (the record screen, or a revision from the timeline) opens its history, from
+    audit.history: the diff between the highlighted revision and the one before, or any revision pinned
+    with space; the amendments with their reasons; the subject's details named, never shown."""
+    from textual.widgets import Static
+
+    from isp_tui.tui.screens.history import HistoryScreen
+
+    store, record_id = repo["store"], repo["ids"][1]
+    store.amend(record_id, {"subject": {"name": "Test Child Renamed"}}, "Fictional: name corrected (test).",
+                guidance, Identity.parse(PRACTITIONER), partial=True)
+    app = make_app(records)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await app.push_screen(RecordScreen(record_id))
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        table = screen.query_one("#revisions", DataTable)
+        assert table.row_count == 3
+
+        def shown(widget: str) -> str:
+            return str(screen.query_one(widget, Static).render())
+
+        newest = shown("#diff")  # revision 3 against 2: the personal change, named only
+        assert "Revision 2 -> revision 3" in newest and "subject.name" in newest
+        assert "personal data" in newest and "Test Child Renamed" not in newest and "Test Child Alpha" not in newest
+        amendments = shown("#amendments")
+        assert "Fictional: review sooner (test)." in amendments and "Fictional: name corrected (test)." in amendments
+        assert "Test Child Renamed" not in amendments
+        await pilot.press("down", "down")  # revision 1, pinned; then back to the newest: 1 against 3
+        await settle(pilot)
+        await pilot.press("space")
+        await pilot.press("up", "up")
+        await settle(pilot)
+        wide = shown("#diff")
+        assert "Revision 1 -> revision 3" in wide and "retention.review_on" in wide and "2026-11-10" in wide
+        assert "Test Child Renamed" not in wide
+        await pilot.press("escape", "escape")
+        await settle(pilot)
+        # from the timeline's revision view too
+        await app.push_screen(RevisionScreen(record_id, repo["first_commit"], "final"))
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen) and app.screen.record_id == record_id

@@ -67,6 +67,8 @@ SCREENS = {
     "review": ["n", "ctrl+r"],
     "rules": ["g"],
     "browse": ["b"],
+    "record": ["b", "down", "enter"],  # a final record, read as a document
+    "amend": ["b", "down", "a"],  # the same record, amended as a form
 }
 
 

@@ -119,6 +119,9 @@ async def answer_when(pilot, node: str, value) -> None:
     if node == "consent":
         await cycle(pilot, "checklists.child-capacity", 0, times=1)
         await choose(pilot, "context.child_capacity", "yes")
+    if (node, value) == ("consent", "given"):  # who consented and whether it was informed (issue 12)
+        await choose(pilot, "when.consent_by", "subject")
+        await choose(pilot, "when.consent_informed", "yes")
 
 
 async def walk(pilot, answers, engine: str, recorded: str) -> None:
@@ -150,6 +153,8 @@ async def walk(pilot, answers, engine: str, recorded: str) -> None:
         await fill(pilot, "consent.explanation", "Fictional: seeking consent would increase the risk.")
     if engine == "do-not-share" and recorded != "do-not-share":
         await fill(pilot, "decision.override_reason", "Fictional override.")
+    if recorded in ("share", "share-part"):
+        await fill(pilot, "decision.necessity", "Fictional: the enquiry needs the attendance record.")
     await step(pilot)
     if recorded == "share":
         assert screen.step_id == "how:how-much"

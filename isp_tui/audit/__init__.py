@@ -16,7 +16,7 @@ The names below are the ones the faces and the other modules import.
 
 from isp_tui.audit.checks import Check
 from isp_tui.audit.corrections import mark_told, record_correction
-from isp_tui.audit.history import History, history, revision_diff, timeline
+from isp_tui.audit.history import History, Resume, history, revision_diff, timeline, timeline_page
 from isp_tui.audit.reports import REPORTS, Report, reports, reports_of
 from isp_tui.audit.signing import setup_signing, signing_required
 from isp_tui.audit.verify import CHECKS, Verification, verify
@@ -24,4 +24,4 @@ from isp_tui.audit.verify_state import CACHE, MARKER, STATE, forget_verified
 
 __all__ = ["CACHE", "CHECKS", "MARKER", "REPORTS", "STATE", "Check", "History", "Report", "Verification",
            "forget_verified", "history", "mark_told", "record_correction", "reports", "reports_of", "revision_diff",
-           "setup_signing", "signing_required", "timeline", "verify"]
+           "setup_signing", "signing_required", "timeline", "timeline_page", "verify", "Resume"]

@@ -1,6 +1,8 @@
 """Reading the records repository's git history in bulk, for history, verification and the timeline.
 
 - `read_log(store)`: every commit on the branch with its raw changes, in one `git log` pass;
+- `newest_first(store, start=, skip=)`: commits newest first, read a page at a time (`git log -n` from a
+  resume point), stopping when the caller stops: the timeline's first page does not read the whole log;
 - `head_files(store)`: path -> blob id at the branch head; `read_blobs(store, ids)`: many blobs at once;
 - the shapes of the paths a records repository holds (records, ruleset copies, tombstones).
 """
@@ -10,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterable
+from typing import Iterable, Iterator
 
-from isp_tui.gitlayer.messages import Trailers, parse_message
+from isp_tui.gitlayer.messages import LogFormat, Trailers, parse_message
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO, blobs
 from isp_tui.record.ids import TOMBSTONE_PATH
 from isp_tui.store.repo import Store
@@ -58,14 +60,12 @@ def read_log(store: Store, *, signatures: bool = False, rev: str = BRANCH) -> li
     """Every commit on the branch, oldest first, with its raw changes: one `git log` pass."""
     if store.head() is None:
         return []
-    sig = "%G?" if signatures else ""
-    fmt = f"%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f{sig}%x1f%B%x1d"
+    # separators no commit can hold (a subject pulled from a remote may hold \x1e or \x1f)
+    fmt = LogFormat("%H", "%P", "%an", "%ae", "%aI", "%G?" if signatures else "", "%B")
     out = store.git("-c", "core.quotePath=false", "log", "--reverse", "--topo-order", "--root", "--raw", "--no-abbrev",
-                    "--no-renames", f"--format={fmt}", rev)
+                    "--no-renames", fmt.format, rev)
     commits = []
-    for chunk in out.split("\x1e")[1:]:
-        head, _, raw = chunk.partition("\x1d")
-        sha, parents, author, email, when, signature, message = head.split("\x1f", 6)
+    for (sha, parents, author, email, when, signature, message), raw in fmt.parse(out):
         commit = Commit(sha, parents.split(), author, email, datetime.fromisoformat(when), message, signature)
         for line in raw.splitlines():
             if not line.startswith(":"):
@@ -75,6 +75,34 @@ def read_log(store: Store, *, signatures: bool = False, rev: str = BRANCH) -> li
             commit.changes.append(Change(status[0], path, old, new))
         commits.append(commit)
     return commits
+
+
+FIRST_PAGE = 256  # commits the first `git log -n` reads; each next read doubles, up to MAX_PAGE
+MAX_PAGE = 16_384
+
+
+def newest_first(store: Store, *, start: str | None = None, skip: int = 0) -> Iterator[tuple[int, Commit]]:
+    """The branch's commits newest first (git's default order: by commit date), each with its position from
+    `start` (a commit: the branch head when first asked, so commits saved meanwhile do not shift a page).
+
+    Read in pages, `git log -n N --skip=S START` with no diff, so a caller that stops after a page reads
+    only about that page. Resume later with `start` and `skip` = the position after the last one used."""
+    start = start or store.head()
+    if start is None:
+        return
+    fmt = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%B%x1d"
+    page = FIRST_PAGE
+    while True:
+        out = store.git("-c", "core.quotePath=false", "log", f"-n{page}", f"--skip={skip}", f"--format={fmt}", start)
+        chunks = out.split("\x1e")[1:]
+        for chunk in chunks:
+            head, _, _ = chunk.partition("\x1d")
+            sha, parents, author, email, when, message = head.split("\x1f", 5)
+            yield skip, Commit(sha, parents.split(), author, email, datetime.fromisoformat(when), message, "")
+            skip += 1
+        if len(chunks) < page:
+            return
+        page = min(page * 2, MAX_PAGE)
 
 
 def head_files(store: Store) -> dict[str, str]:

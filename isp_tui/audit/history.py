@@ -5,8 +5,9 @@
   (the subject's details) are hidden unless `reveal`: the field is named, never its values. The CLI's
   `isp log ID` and the app's record history both show this and nothing else.
 - `revision_diff(store, id, a, b)`: a field-by-field diff between any two revisions (same hiding).
-- `timeline(store, ...)`: the repository's commits, filtered by practitioner, agency, outcome, action
-  and date.
+- `timeline(store, ...)`: the repository's commits, newest first, filtered by practitioner, agency,
+  outcome, action and date; `timeline_page(..., limit=, resume=)` a page of it and where the next begins,
+  reading the log only as far as the page needs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from isp_tui.audit.gitlog import read_log
+from isp_tui.audit.gitlog import newest_first
 from isp_tui.errors import InputError
 from isp_tui.record import Record, diff, is_personal, record_path
 from isp_tui.store import Store
@@ -153,14 +154,39 @@ def revision_diff(store: Store, record_id: str, rev_a: str, rev_b: str, *, revea
     return {"id": record_id, "from": a, "to": b, "changes": hide_personal(changes_between(before, after), reveal=reveal)}
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Where a timeline page ended: the branch head it was read from, and how many commits from it were read."""
+
+    head: str
+    skip: int
+
+
 def timeline(store: Store, *, practitioner: str | None = None, agency: str | None = None,
              outcome: str | None = None, action: str | None = None, since: date | None = None,
              until: date | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """The repository's commits, newest first, filtered. Agency matches the record's recipient or
-    requesting agency as it stands now."""
+    """The repository's commits, newest first, filtered (at most `limit`). Agency matches the record's
+    recipient or requesting agency as it stands now."""
+    rows, _ = timeline_page(store, practitioner=practitioner, agency=agency, outcome=outcome, action=action,
+                            since=since, until=until, limit=limit)
+    return rows
+
+
+def timeline_page(store: Store, *, practitioner: str | None = None, agency: str | None = None,
+                  outcome: str | None = None, action: str | None = None, since: date | None = None,
+                  until: date | None = None, limit: int | None = None,
+                  resume: Resume | None = None) -> tuple[list[dict[str, Any]], Resume | None]:
+    """One page of the timeline: up to `limit` matching commits, newest first, from `resume` (the start when
+    None), and where the next page starts (None when there is no more). Reads the log only as far as the
+    page needs (gitlog.newest_first)."""
     rows: list[dict[str, Any]] = []
     agencies: dict[str, str] = {}
-    for commit in reversed(read_log(store)):
+    head = resume.head if resume else store.head()
+    if head is None:
+        return [], None
+    for position, commit in newest_first(store, start=head, skip=resume.skip if resume else 0):
+        if limit and len(rows) >= limit:
+            return rows, Resume(head, position)
         when = commit.date
         if since and when.date() < since or until and when.date() > until:
             continue
@@ -184,6 +210,4 @@ def timeline(store: Store, *, practitioner: str | None = None, agency: str | Non
         rows.append({"commit": commit.sha, "date": when, "author": commit.author, "email": commit.email,
                      "record": record_id, "action": trailers.get("Action", ""), "outcome": trailers.get("Outcome", ""),
                      "subject": commit.subject})
-        if limit and len(rows) >= limit:
-            break
-    return rows
+    return rows, None

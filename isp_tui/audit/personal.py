@@ -12,19 +12,16 @@ details without the details being held here or quoted back.
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime
+from datetime import date
 from typing import Iterable
 
 from isp_tui.audit.gitlog import read_blobs
 from isp_tui.errors import InputError
-from isp_tui.record.identify import digest, identifying_digests
+from isp_tui.record.identify import digest, identifying_digests, written_date, written_dates
 from isp_tui.record.ids import RECORD_PATH
 from isp_tui.record.model import Record
 from isp_tui.store.repo import Store
 
-DATE_LIKE = re.compile(r"\b(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})\b")
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d/%m/%y", "%d.%m.%y")
 
 
 class Identifying:
@@ -44,7 +41,12 @@ class Identifying:
         self.add(identifying_digests(record), record.id)
 
     def find(self, text: str) -> str | None:
-        """The record whose subject's details the (casefolded) text holds, starting at a word's start."""
+        """The record whose subject's details the (casefolded) text holds, starting at a word's start; a date
+        of birth in any of the spellings record.identify reads."""
+        for _, day in written_dates(text):
+            found = self.digests.get(digest(day.isoformat()))
+            if found:
+                return found
         lengths = sorted(self.lengths)
         for start in range(len(text)):
             if start and text[start - 1].isalnum():
@@ -60,13 +62,8 @@ class Identifying:
 
 def long_ago(text: str, committed: date) -> bool:
     """A date well before the commit (a date of birth, say), not a sync's or a log's own time stamp."""
-    for fmt in DATE_FORMATS:
-        try:
-            when = datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        return (committed - when).days >= 365
-    return False
+    when = written_date(text)
+    return when is not None and (committed - when).days >= 365
 
 
 def personal_data_in(text: str, identifying: Identifying, committed: date) -> tuple[str, str | None]:
@@ -75,7 +72,7 @@ def personal_data_in(text: str, identifying: Identifying, committed: date) -> tu
     record_id = identifying.find(text.casefold())
     if record_id:
         return f"a subject's identifying details (record {record_id})", record_id
-    if any(long_ago(match, committed) for match in DATE_LIKE.findall(text)):
+    if any((committed - day).days >= 365 for _, day in written_dates(text)):
         return "a date a year or more before the commit (a date of birth?)", None
     return "", None
 

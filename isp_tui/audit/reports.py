@@ -47,6 +47,7 @@ REPORTS = {
     "responses": "Requests past their 15-working-day response date",
     "corrections": "Corrections not passed on to recipients within 14 days",
     "reviews": "Records due or past their review or retention date",
+    "overrides": "Decisions that depart from the engine's outcome",
 }
 NOT_WITH_CONSENT = ("refused", "withdrawn", "not-sought", "unsure")
 # The rows of the outcomes report: the practitioner's recorded decisions (record.RECORDED) and the engine's
@@ -91,9 +92,12 @@ def _wanted(names: Iterable[str] | None) -> list[str]:
 
 
 def _build(q: Reported, wanted: list[str]) -> list[Report]:
+    from isp_tui.audit.overrides import overrides_of
+
     builders = {"outcomes": _by_outcome, "months": _by_month, "agencies": _by_agency, "bases": _by_basis,
                 "without-consent": _without_consent, "incomplete": _incomplete, "responses": _late_responses,
-                "corrections": _late_corrections, "reviews": _due_review}
+                "corrections": _late_corrections, "reviews": _due_review,
+                "overrides": overrides_of}
     return [builders[name](q) for name in wanted]
 
 

@@ -19,6 +19,7 @@ from isp_tui.audit.policy import check_policy_changes, head_policy
 from isp_tui.audit.resolutions import check_resolutions
 from isp_tui.audit.signing import SignatureCache, resigned_commits, signer_email, signing_required
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
+from isp_tui.errors import StoreError
 from isp_tui.guidance import Guidance
 from isp_tui.gitlayer.env import run_git
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO, missing_objects
@@ -36,6 +37,7 @@ CHECKS = {
     "personal-data": "no personal data in commit messages or paths",
     "signatures": "commits are signed where signing is required",
     "worktree": "the working tree matches the last commit",
+    "index": "the derived index (list, reports, what is due) says what the records say",
 }
 
 
@@ -107,11 +109,29 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     if policy is not None:
         check_policy_changes(store, answers, checks["signatures"])
     _check_worktree_locked(store, checks["worktree"])
+    if full:
+        step("rebuilding the derived index to compare it with the one in use")
+        _check_index(store, checks["index"])
+    else:
+        checks["index"].skipped = "isp verify --full rebuilds the index and compares it"
 
     result = Verification(list(checks.values()), head, full, len(reachable), len(facts))
     if mark and result.ok and head:
         save_marker(store, head, finals)
     return result
+
+
+def _check_index(store: Store, check: Check) -> None:
+    """The index in use against one rebuilt from the committed records: an edited table forges list and
+    reports while every record passes."""
+    from isp_tui.index.compare import differences
+
+    found = differences(store)
+    for message in found[:50]:
+        check.fail(message)
+    if found:
+        check.fail(f"{len(found)} difference(s): list, reports and what is due may be forged. Keep a copy of "
+                   f"{store.work / 'index.sqlite'} as evidence, then delete it: isp rebuilds it from the records")
 
 
 def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> None:
@@ -227,7 +247,7 @@ def _check_worktree_locked(store: Store, check: Check) -> None:
     try:
         with store.lock():
             _check_worktree(store, check)
-    except OSError:  # the lock file cannot be made: a read-only copy
+    except (OSError, StoreError):  # the lock cannot be taken: a read-only copy, another branch checked out
         check.failures.clear()
         _check_worktree(store, check)
 

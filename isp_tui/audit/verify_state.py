@@ -48,8 +48,11 @@ def save_marker(store: Store, head: str, progress: dict[str, tuple[bool, int]]) 
     """After a pass: the state at this head, then the head itself."""
     body = json.dumps({"head": head, "records": {k: [int(v[0]), v[1]] for k, v in progress.items()}},
                       separators=(",", ":"))
-    atomic_write(store.work / STATE, body.encode(), store.work / "tmp")
-    atomic_write(store.work / MARKER, (head + "\n").encode(), store.work / "tmp")
+    try:
+        atomic_write(store.work / STATE, body.encode(), store.work / "tmp")
+        atomic_write(store.work / MARKER, (head + "\n").encode(), store.work / "tmp")
+    except OSError:  # a full or read-only disk: the next verify starts from scratch, this one still answers
+        pass
 
 
 def load_state(store: Store, head: str) -> dict[str, tuple[bool, int]] | None:

@@ -4,12 +4,14 @@ Exit codes: 0 success, 1 a check failed (verify) or the repository could not do 
 A person's mistake is one line on stderr naming the file and the field, never a traceback.
 
 `main(argv)` keeps nothing between runs (each run's state is a `Session`), so it can run
-in-process and returns the exit code. `isp` and `isp tui` are parsed without building every
-command's parser and import only the app's command (the app's first paint waits for nothing).
+in-process and returns the exit code. It runs under umask 077 (UMASK): what isp and git create is
+owner-only. `isp` and `isp tui` are parsed without building every command's parser and import only the
+app's command (the app's first paint waits for nothing).
 """
 
 from __future__ import annotations
 
+import os
 from importlib import import_module
 
 from isp_tui.cli.output import EXIT_FAIL, EXIT_INPUT, EXIT_OK, say
@@ -26,7 +28,20 @@ COMMANDS = {
 }
 
 
+# Everything isp makes (the records repository, .git/ and all git writes there, .git/isp/, exports) is for
+# its owner only, whatever umask the person's shell or service manager set. git inherits it.
+UMASK = 0o077
+
+
 def main(argv: list[str] | None = None) -> int:
+    previous = os.umask(UMASK)
+    try:
+        return run_main(argv)
+    finally:
+        os.umask(previous)  # main(argv) run in-process leaves the caller's umask as it was
+
+
+def run_main(argv: list[str] | None) -> int:
     from isp_tui.cli.parser import app_args
 
     try:
@@ -47,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, StoreError) as exc:
         say(exc)
         return EXIT_INPUT
+    except OSError as exc:  # a full or read-only disk, a folder that vanished: one line, never a traceback
+        say(f"the records repository could not be read or written here ({exc.strerror or exc}); nothing was changed")
+        return EXIT_FAIL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -66,7 +66,7 @@ def cmd_remote(s: Session) -> int:
     from isp_tui import sync
 
     args = s.args
-    store = s.store()
+    store = s.store(create=args.remote_command == "add")
     if args.remote_command == "add":
         url = sync.add_remote(store, args.url)
         warning = sync.url_warning(url)
@@ -78,7 +78,7 @@ def cmd_remote(s: Session) -> int:
     if url is None:
         print("no remote set; an admin sets one with `isp remote add URL`")
         return EXIT_OK
-    print(f"{sync.REMOTE} {url}")
+    print(f"{sync.REMOTE} {sync.shown_url(url)}")
     return EXIT_OK
 
 
@@ -113,7 +113,7 @@ def cmd_status(s: Session) -> int:
     from isp_tui import sync
 
     args = s.args
-    store = s.store()
+    store = s.store(create=False)
     state = sync.status(store)
     if args.seen:
         from isp_tui.sync.notices import forget_seen
@@ -149,7 +149,9 @@ def cmd_retention(s: Session) -> int:
     from isp_tui import retention
 
     args = s.args
-    store = s.store()
+    store = s.store(create=args.retention_command != "list")
+    if args.retention_command != "list":
+        args.id = s.record_id(store, args.id)
     if args.retention_command == "list":
         due = retention.retention_due(store)
         if args.json:
@@ -187,14 +189,14 @@ def cmd_bases(s: Session) -> int:
     if args.json:
         print_json(rows)
         return EXIT_OK
-    from rich.table import Table
+    from isp_tui.cli.output import print_table
 
-    table = Table("id", "title", "kind", "era", "flags")
+    cells = []
     for r in rows:
         flags = ", ".join(f for f, on in (("special category", r["special_category"]),
                                           ("statutory bodies only", r["statutory_bodies_only"])) if on)
-        table.add_row(r["id"], r["title"], r["kind"], r["era"], flags)
-    console().print(table)
+        cells.append([r["id"], r["title"], r["kind"], r["era"], flags])
+    print_table(console(), "", ["id", "title", "kind", "era", "flags"], cells, whole=("id",))  # ids unbroken
     return EXIT_OK
 
 

@@ -15,12 +15,10 @@ def cmd_log(s: Session) -> int:
     from isp_tui import audit
 
     args = s.args
-    store = s.store()
+    store = s.store(create=False)
     out = console()
     if args.id:
-        from isp_tui.record import record_path
-
-        record_path(args.id)  # validates the id
+        args.id = s.record_id(store, args.id)
         if args.diff:
             result = audit.revision_diff(store, args.id, *args.diff)
             if args.json:
@@ -43,16 +41,13 @@ def cmd_log(s: Session) -> int:
         if args.json:
             print_json(found.as_dict())
             return EXIT_OK
-        from rich.table import Table
+        from isp_tui.cli.output import print_table
 
-        table = Table(title=f"record {args.id}")
-        for column in ("#", "date", "commit", "action", "outcome", "author", "reason"):
-            table.add_column(column, overflow="fold")  # folded, never cut short
-        for r in revisions:
-            table.add_row(str(r["n"]), cell(r["date"]), r["commit"][:12], printable(str(r["action"])),
-                          printable(str(r["outcome"])),
-                          printable(f"{r['author']} <{r['email']}>"), r["reason"])
-        out.print(table)
+        # never cut short, and no hash or email broken across lines (too wide: one block a revision)
+        print_table(out, f"record {args.id}", ["#", "date", "commit", "action", "outcome", "author", "reason"],
+                    [[str(r["n"]), cell(r["date"]), r["commit"][:12], printable(str(r["action"])),
+                      printable(str(r["outcome"])), printable(f"{r['author']} <{r['email']}>"),
+                      printable(str(r["reason"] or ""))] for r in revisions], whole=("commit",))
         if found.tombstone:
             t = found.tombstone
             out.print(printable(f"destroyed at {t.get('destroyed_at')} authorised by {t.get('authorised_by')}: "
@@ -64,7 +59,8 @@ def cmd_log(s: Session) -> int:
                 if change.get("personal"):
                     out.print(f"    {change['field']}: changed (personal data: see `isp show {args.id}`)")
                     continue
-                out.print(f"    {change['field']}: {change.get('before', '(none)')!r} -> {change.get('after', '(none)')!r}")
+                out.print(f"    {change['field']}: {cell(change.get('before', '(none)'))} -> "
+                          f"{cell(change.get('after', '(none)'))}")
         out.print(f"compare two revisions: isp log {args.id} --diff 1 {len(revisions)}")
         return EXIT_OK
     if args.diff:
@@ -75,9 +71,11 @@ def cmd_log(s: Session) -> int:
     if args.json:
         print_json(rows)
         return EXIT_OK
-    for r in rows:
-        out.print(f"{r['date']:%Y-%m-%d %H:%M}  {r['commit'][:12]}  " +
-                  printable(f"{r['author']} <{r['email']}>: {r['subject']}"), soft_wrap=True)
+    from rich.text import Text
+
+    for r in rows:  # wrapped between words: a hash or an email is never broken across lines
+        out.print(Text(f"{r['date']:%Y-%m-%d %H:%M}  {r['commit'][:12]}  " +
+                       printable(f"{r['author']} <{r['email']}>: {r['subject']}")), overflow="fold")
     return EXIT_OK
 
 
@@ -138,19 +136,23 @@ def cmd_report(s: Session) -> int:
         from isp_tui.export import reports_html
 
         sys.stdout.write(reports_html(reports, generated_by=s.identity_or_unknown(store), generated_at=now(),
-                                      as_of=as_of, head=store.head()))
+                                      as_of=as_of, head=store.head(), charts=args.charts is not False))
         return EXIT_OK
-    from rich.table import Table
+    from isp_tui.cli.output import print_table
+
+    from isp_tui.charts import chart_for, chart_text
 
     out = console()
+    draw = sys.stdout.isatty() if args.charts is None else args.charts  # charts on a terminal, unless told
     for report in reports:
-        table = Table(title=f"{report.title} ({report.source}) as of {as_of}")
-        for column in report.columns:  # ids in full: an auditor looks them up
-            table.add_column(column, min_width=26 if column in ("id", "correction") else None, overflow="fold")
+        chart = chart_for(report) if draw else None
+        if chart is not None:
+            for line in chart_text(chart, width=out.width).splitlines():  # labels come from records: printable
+                out.print(printable(line), overflow="ignore", crop=False, soft_wrap=True)
         shown = report.rows if not args.rows else report.rows[:args.rows]
-        for row in shown:
-            table.add_row(*(cell(row.get(c)) for c in report.columns))
-        out.print(table)
+        # ids in full (an auditor looks them up); too wide for the terminal: one block a row, never cropped
+        print_table(out, f"{report.title} ({report.source}) as of {as_of}", list(report.columns),
+                    [[cell(row.get(c)) for c in report.columns] for row in shown], whole=("id", "correction"))
         if not report.rows:
             out.print("  none")
         elif len(shown) < len(report.rows):
@@ -164,21 +166,27 @@ def cmd_export(s: Session) -> int:
     from isp_tui.export import record_html, record_markdown
 
     args = s.args
-    store = s.store()
+    store = s.store(create=False)
+    args.id = s.record_id(store, args.id)
     record = store.get(args.id, s.guidance())
     revisions = store.history(args.id)
     commit = revisions[0].commit if revisions else None
     render = record_html if args.format == "html" else record_markdown
+    if args.format.startswith("ico-decision-form"):  # the ICO's Annex B form; the organisation's part from config
+        from functools import partial
+
+        from isp_tui.export_ico import ico_html, ico_markdown
+
+        render = partial(ico_html if args.format.endswith("-html") else ico_markdown, guidance=s.guidance(),
+                         arrangements=s.config.arrangements)
     import hashlib
 
     out = render(record, exported_by=s.identity_or_unknown(store), exported_at=now(), commit=commit,
                  redacted=args.redact, sha256=hashlib.sha256(store.path_of(args.id).read_bytes()).hexdigest())
     if args.output:
-        from isp_tui.store.files import atomic_write
+        from isp_tui.export_file import write_export
 
-        target = Path(args.output).absolute()
-        atomic_write(target, out.encode("utf-8"), target.parent, mode=0o600)
-        print(target)
+        print(write_export(Path(args.output), out, field="--output"))
     else:
         sys.stdout.write(out)
     return EXIT_OK
@@ -196,6 +204,7 @@ def cmd_correct(s: Session) -> int:
     args = s.args
     guidance = s.guidance()
     store = s.store()
+    args.id = s.record_id(store, args.id)
     author = s.identity(store)
     recipients = [recipient_arg(r) for r in args.recipient]
     if args.correction:

@@ -7,7 +7,7 @@ import sys
 
 from isp_tui.cli.output import EXIT_OK, console, index_progress, print_json, read_file, saved, say
 from isp_tui.cli.session import Session
-from isp_tui.errors import InputError
+from isp_tui.errors import InputError, printable
 from isp_tui.record.model import summary
 
 
@@ -95,6 +95,7 @@ def cmd_amend(s: Session) -> int:
     guidance = s.guidance()
     changes = read_file(args.file, empty_ok=False)
     store = s.store()
+    args.id = s.record_id(store, args.id)
     # the changes are laid over the record under the store's lock, not over a copy read before it
     result = store.amend(args.id, changes, args.reason, guidance, s.identity(store), file=args.file, partial=True)
     return saved(args, result)
@@ -104,7 +105,11 @@ def cmd_list(s: Session) -> int:
     from isp_tui.index import Index
 
     args = s.args
-    store = s.store()
+    store = s.existing_store()
+    if store is None:
+        if args.json:
+            print("[]")
+        return EXIT_OK
     if store.hand_edited():
         # files put there by hand and not committed (planted, copied in): read the working tree itself, file
         # by file, so each is listed or named as it stands; the derived index describes committed records.
@@ -129,22 +134,49 @@ def cmd_list(s: Session) -> int:
             out.write(("\n  " if n == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
         out.write("\n]\n")
         return EXIT_OK
+    if not rows:
+        print(f"no records yet in {store.root}")
+        return EXIT_OK
+    cells = [(row["created"][:10], row["id"], row["status"], row["decision"] or "", row["recipient"] or "",
+              row["response_due"] or "", row["review_on"] or "", row["outcome"] or "") for row in rows]
+    if not sys.stdout.isatty():  # for grep, cut and a script: one record a line, tab-separated, ids whole
+        out = sys.stdout
+        out.write("\t".join(LIST_COLUMNS) + "\n")
+        for line in cells:
+            out.write("\t".join(printable(c) for c in line) + "\n")
+        return EXIT_OK
+    out = console()
+    shown = list_columns(out.width)
     from rich.table import Table
 
-    table = Table("created", "id", "status", "outcome", "decision", "recipient", "response due", "review")
-    for row in rows:
-        table.add_row(row["created"][:10], row["id"], row["status"], row["outcome"] or "", row["decision"] or "",
-                      row["recipient"] or "", row["response_due"] or "", row["review_on"] or "")
-    console().print(table)
-    if not table.row_count:
-        print(f"no records yet in {store.root}")
+    table = Table(box=None, pad_edge=False)
+    for n in shown:  # the id and the dates whole (an id is copied from here); a long recipient folds
+        table.add_column(LIST_COLUMNS[n], no_wrap=n != 4, overflow="fold", min_width=26 if n == 1 else None)
+    for line in cells:
+        table.add_row(*(printable(line[n]) for n in shown))
+    out.print(table)
     return EXIT_OK
+
+
+LIST_COLUMNS = ("created", "id", "status", "decision", "recipient", "response due", "review", "outcome")
+LIST_WIDTHS = (10, 26, 6, 12, 16, 12, 10, 14)  # the least each needs: dates and the id whole
+LIST_DROP = (7, 6, 3)  # on a narrow terminal, dropped first: the engine's outcome, the review date, the decision
+
+
+def list_columns(width: int) -> list[int]:
+    """Which of LIST_COLUMNS fit in `width` columns: the lesser ones are dropped first."""
+    shown = list(range(len(LIST_COLUMNS)))
+    for n in LIST_DROP:
+        if sum(LIST_WIDTHS[c] + 1 for c in shown) <= width:
+            break
+        shown.remove(n)
+    return shown
 
 
 def cmd_show(s: Session) -> int:
     args = s.args
-    store = s.store()
-    record = store.get(args.id, s.guidance())
+    store = s.store(create=False)
+    record = store.get(s.record_id(store, args.id), s.guidance())
     if args.json:
         print_json(record.data)
     else:

@@ -94,3 +94,38 @@ def saved(args, result) -> int:
     else:
         print(result.id)
     return EXIT_OK
+
+
+def print_table(out, title: str, columns: list[str], rows: list[list[str]], *, whole: tuple[str, ...] = ()) -> None:
+    """A table of text cells that is never cropped: as a table if every column fits the terminal with its
+    longest word (and the `whole` columns, such as ids, unbroken), else one block a row, each field on its own
+    line. Column names are shown as words ("why not sought", not why_not_sought)."""
+    from rich.table import Table
+
+    heads = [c.replace("_", " ") for c in columns]
+
+    def need(n: int) -> int:
+        words = [len(w) for cell_ in (r[n] for r in rows) for w in (cell_.split() or [""])]
+        if columns[n] in whole:
+            words = [len(r[n]) for r in rows]
+        return max([len(max(heads[n].split(), key=len))] + words) + 3
+
+    if sum(need(n) for n in range(len(columns))) + 1 <= out.width:
+        table = Table(title=title)
+        for column, head in zip(columns, heads):
+            table.add_column(head, overflow="fold", no_wrap=column in whole)
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    from rich.padding import Padding
+
+    out.print(title, style="bold")
+    for row in rows:
+        out.print(f"{heads[0]} {row[0]}", style="bold", soft_wrap=True)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for column, head, value in zip(columns[1:], heads[1:], row[1:]):
+            grid.add_row(head + ":", value)
+        out.print(Padding(grid, (0, 0, 0, 2)))

@@ -13,7 +13,7 @@ from typing import Any
 from isp_tui.errors import InputError
 
 REPORT_NAMES = ("outcomes", "months", "agencies", "bases", "without-consent", "incomplete", "responses", "corrections",
-                "reviews")
+                "reviews", "overrides")  # audit.REPORTS' names
 
 
 class Parser(argparse.ArgumentParser):
@@ -27,11 +27,11 @@ class _Quiet(argparse.ArgumentParser):
         raise ValueError(message)
 
 
-def options(default: Any) -> argparse.ArgumentParser:
+def options(default: Any, records: str = "the user's own") -> argparse.ArgumentParser:
     # the same options before or after the command; after it they must not reset what came before
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--records", metavar="PATH", default=default,
-                        help="the records repository (default: ISP_RECORDS, the config file, or ./records)")
+                        help=f"the records repository (default: ISP_RECORDS, the config file's records, else {records})")
     common.add_argument("--config", metavar="FILE", default=default,
                         help="the config file to use (default: ISP_CONFIG or the user config dir)")
     common.add_argument("--as", dest="identity", metavar='"NAME <EMAIL>"', default=default,
@@ -63,10 +63,16 @@ def row_count(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = options(argparse.SUPPRESS)
-    parser = Parser(prog="isp", parents=[options(None)],
+    from isp_tui.config import default_records_path
+
+    here = str(default_records_path()).replace("%", "%%")
+    common = options(argparse.SUPPRESS, here)
+    parser = Parser(prog="isp", parents=[options(None, here)],
                     description="Information sharing decisions for safeguarding children, recorded in git. "
-                                "With no command, opens the full-screen app.")
+                                "With no command, opens the full-screen app. The records repository is one per "
+                                f"user: {here} unless --records, ISP_RECORDS or the config file choose another "
+                                "(created by the app or the first saved record; read-only commands never create "
+                                "it).")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
@@ -128,9 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", metavar="N", type=row_count, default=TABLE_ROWS,
                    help=f"rows a table shows per report (default {TABLE_ROWS}; 0: all); --json, --csv and --html "
                         "always hold every row")
+    p.add_argument("--charts", action=argparse.BooleanOptionalAction, default=None,
+                   help="draw each report's chart above its table (default: on a terminal only; --no-charts: "
+                        "tables alone); --html always embeds them as inline SVG unless --no-charts")
     p = command("export", "one record as Markdown or self-contained HTML, signed and dated")
     p.add_argument("id")
-    p.add_argument("--format", choices=("md", "html"), default="md")
+    p.add_argument("--format", choices=("md", "html", "ico-decision-form", "ico-decision-form-html"), default="md",
+                   help="md, html, or the ICO's data sharing decision form (Annex B) as Markdown or HTML")
     p.add_argument("--redact", action="store_true", help="leave out what identifies the person (to seek advice)")
     p.add_argument("--output", "-o", metavar="FILE", help="write to FILE (default: standard output)")
     p = command("correct", "record a correction to information already shared, and when each recipient was told")

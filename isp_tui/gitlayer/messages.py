@@ -21,8 +21,9 @@ is kept as it is so every existing repository still reads.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 if TYPE_CHECKING:
     from isp_tui.record import Record
@@ -158,10 +159,13 @@ def merge_message(remote: str, merged: Iterable[str], drafts: Iterable[str], res
             + "\n".join(trailers) + "\n")
 
 
-def parse_message(text: str) -> Trailers:
+def parse_message(text: str | bytes) -> Trailers:
     """The trailers of a whole commit message: its last paragraph, if every line of it is `Key: value`
     (otherwise none); a message of one paragraph is a subject and has none. git's own trailer output
-    (`%(trailers:only)`) is read with parse_trailer_lines."""
+    (`%(trailers:only)`) is read with parse_trailer_lines. Any text or bytes (a commit pulled from a remote
+    may hold anything) gives Trailers, never an error."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
     paragraphs = [p for p in text.strip("\n").split("\n\n") if p.strip()]
     if len(paragraphs) < 2:
         return Trailers()
@@ -196,3 +200,27 @@ def _all_trailers(block: str) -> bool:
         if not sep or not TRAILER_KEY.fullmatch(key):
             return False
     return True
+
+
+class LogFormat:
+    """A `git log --format` whose separators no commit can hold: a random token, new for each use, so a
+    subject or an author holding \\x1e, \\x1f or any other byte (a commit pulled from a remote may) never
+    shifts a field. `format` is the argument; `parse(output)` gives each commit's fields and what git
+    printed after them (--raw lines)."""
+
+    def __init__(self, *fields: str):
+        token = secrets.token_hex(16)
+        self.fields = fields
+        self.start, self.sep, self.end = f"%x1e{token}s", f"%x1f{token}f", f"%x1d{token}e"
+        self._start, self._sep, self._end = (f"\x1e{token}s", f"\x1f{token}f", f"\x1d{token}e")
+
+    @property
+    def format(self) -> str:
+        return f"--format={self.start}{self.sep.join(self.fields)}{self.end}"
+
+    def parse(self, output: str) -> Iterator[tuple[list[str], str]]:
+        for chunk in output.split(self._start)[1:]:
+            head, _, rest = chunk.partition(self._end)
+            values = head.split(self._sep)
+            if len(values) == len(self.fields):
+                yield values, rest

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import subprocess
 import threading
 from pathlib import Path
@@ -156,7 +157,9 @@ class ObjectWriter:
         if (self.objects / sha[:2] / sha[2:]).exists():
             return sha  # already there (the same file saved again, an unchanged folder)
         stored = self._db.store(IStream(kind, len(data), io.BytesIO(data))).hexsha
-        return stored.decode() if isinstance(stored, bytes) else stored
+        stored = stored.decode() if isinstance(stored, bytes) else stored
+        os.chmod(self.objects / stored[:2] / stored[2:], 0o400)  # gitdb makes it 0444; owner-only, as git's own
+        return stored
 
     def stray_temporaries(self) -> list[Path]:
         """What a write killed half way leaves: gitdb's `objects/obj*` (mkstemp) and git's `objects/xx/tmp_obj_*`."""

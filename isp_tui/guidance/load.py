@@ -136,6 +136,7 @@ def load_ruleset(path: Path) -> Ruleset:
     ruleset = Ruleset(
         id=_id(t), version=t.text("version"), title=t.text("title"), era=t.choice("era", ERAS[1:]),
         source=t.text("source"), summary=t.text("summary", ""), notes=t.text("notes", ""),
+        historical=t.text("historical", ""),
         sha256=hashlib.sha256(raw).hexdigest(), path=path,
         rules=tuple(rules), principles=tuple(principles), when=tuple(when), how=tuple(how), myths=tuple(myths),
     )
@@ -283,7 +284,14 @@ def load_register(path: Path) -> PartnerRegister:
         agencies.append(Agency(_id(a), a.text("name"), a.text("group"), a.get("statutory", bool), a.text("address", "")))
         a.done()
     _unique(agencies, path, "agencies")
-    register = PartnerRegister(_id(t), t.text("title"), t.text("source"), tuple(agencies))
+    arrangements = t.get("arrangements", dict, {})
+    from isp_tui.config import ARRANGEMENTS
+
+    unknown = sorted(set(arrangements) - set(ARRANGEMENTS))
+    if unknown or not all(isinstance(v, str) for v in arrangements.values()):
+        raise InputError(f"expected strings for: {', '.join(ARRANGEMENTS)}" + (f"; unknown: {', '.join(unknown)}"
+                         if unknown else ""), file=path, field="arrangements")
+    register = PartnerRegister(_id(t), t.text("title"), t.text("source"), tuple(agencies), dict(arrangements))
     t.done()
     return register
 

@@ -98,6 +98,7 @@ class Ruleset:
     how: tuple[Step, ...]
     myths: tuple[Myth, ...] = ()
     notes: str = ""
+    historical: str = ""  # optional: why this wording is kept for the record only (the law it cites is repealed)
 
     def question(self, question_id: str) -> Question:
         return next(q for q in self.when if q.id == question_id)
@@ -216,6 +217,8 @@ class PartnerRegister:
     title: str
     source: str
     agencies: tuple[Agency, ...]
+    # what the agreement itself says for every signatory, for the ICO's decision form (config.ARRANGEMENTS' keys)
+    arrangements: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Iterable
 from isp_tui.record.identify import identifying_digests
 from isp_tui.record import Record
 
-SCHEMA = 9  # bump when a table changes: an older file is rebuilt, never migrated
+SCHEMA = 10  # bump when a table changes: an older file is rebuilt, never migrated
 FILE = "index.sqlite"
 
 
@@ -136,16 +137,30 @@ def discard(path: Path) -> None:
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, *, memory: bool = False) -> sqlite3.Connection:
     """Open the index file, creating its tables; a corrupt file or one of another SCHEMA is discarded and
-    made again (a second failure is raised)."""
-    path.parent.mkdir(exist_ok=True, mode=0o700)
+    made again (a second failure is raised). A symbolic link in its place (or its log's) is never followed:
+    it is removed and the index made again. `memory`: an index in memory (a full or read-only disk)."""
+    if not memory:
+        path.parent.mkdir(exist_ok=True, mode=0o700)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            link = Path(f"{path}{suffix}")
+            if link.is_symlink() or (link.exists() and not link.is_file()):
+                discard(path)  # derived data: made again here, never written through a link into another file
+                Path(f"{path}-journal").unlink(missing_ok=True)
+                break
     for attempt in range(2):
         db = None
+        if memory:
+            db = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        else:  # nofollow: SQLite refuses to open the file through a symbolic link
+            db = sqlite3.connect(f"file:{quote(str(path))}?nofollow=1", uri=True, timeout=30, isolation_level=None,
+                                 check_same_thread=False)
         try:
-            db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
-            os.chmod(path, 0o600)
-            db.execute("PRAGMA journal_mode=WAL")
+            if not memory:
+                os.chmod(path, 0o600, follow_symlinks=False)
+            if not memory:
+                db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA secure_delete=ON")  # a removed row (a destroyed record's) is overwritten
             if not db.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():

@@ -21,6 +21,10 @@ from isp_tui.record.model import SUMMARY, Record
 from isp_tui.store import Problem, Store
 
 
+def printable_error(exc: BaseException) -> str:
+    return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+
+
 class Index:
     """Rows for every committed record in the repository, from a derived SQLite index."""
 
@@ -49,6 +53,12 @@ class Index:
         `progress(done, total)` is called as record files are read (a rebuild at 100,000 records
         takes the better part of a minute: show it)."""
         try:
+            self._refresh(progress)
+        except (sqlite3.OperationalError, OSError) as exc:  # a full or read-only disk: read into memory instead
+            self.close()
+            self._db = connect(self.path, memory=True)
+            self.store.messages.append(f"note: the derived index could not be written here ({printable_error(exc)}); "
+                                       "read from the records themselves this time")
             self._refresh(progress)
         except sqlite3.DatabaseError:
             self.close()
@@ -141,6 +151,27 @@ class Index:
             except InputError:
                 continue
         return out
+
+    def references(self, ids: Iterable[str]) -> dict[str, str]:
+        """Each record's subject reference, read from its committed file (personal data is not kept in the
+        index's own columns in plain), remembered by blob so a page shown again reads nothing."""
+        import tomllib
+
+        cache: dict[str, str] = self.__dict__.setdefault("_references", {})
+        db, wanted = self._ready(), []
+        for record_id in ids:
+            found = db.execute("SELECT id, blob FROM rows WHERE id=?", (record_id,)).fetchone()
+            if found:
+                wanted.append(found)
+        missing = [(record_id, blob) for record_id, blob in wanted if blob not in cache]
+        for (_, blob), raw in zip(missing, blobs(self.store.root, [blob for _, blob in missing])):
+            try:
+                subject = tomllib.loads((raw or b"").decode("utf-8")).get("subject", {})
+                value = subject.get("reference") if isinstance(subject, dict) else None
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+                value = None
+            cache[blob] = value if isinstance(value, str) else ""
+        return {record_id: cache[blob] for record_id, blob in wanted}
 
     def get(self, record_id: str) -> Row | None:
         values = self._ready().execute(f"SELECT {SELECT} FROM rows WHERE id=?", (record_id,)).fetchone()

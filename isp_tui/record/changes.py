@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from isp_tui.errors import InputError
 from isp_tui.record.model import Record
 from isp_tui.record.schema import ORDER
 
@@ -29,22 +30,35 @@ def _field_order(key: str) -> tuple[int, str]:
 
 
 def apply_changes(data: dict[str, Any], changes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Replay an amendment's changes onto a record's tables (used to merge amendments made apart)."""
+    """Replay an amendment's changes onto a record's tables (used to merge amendments made apart).
+
+    A change names a field at any depth: `decision.reasons`, `checklists.<list>.<item>`, or a whole table
+    (`checklists`, written by hand or by another tool). Each table on the way is copied, never shared with
+    `data`. A field that runs through a value that is not a table is an InputError (the merge keeps the
+    other side's version and says so), never an IndexError."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
     for change in changes:
-        parts = change["field"].split(".")
-        if parts[0] == "checklists":
-            table = out.setdefault("checklists", {})
-            table[parts[1]] = dict(table.get(parts[1], {}))
-            target, key = table[parts[1]], parts[2]
-        elif len(parts) == 1:
-            target, key = out, parts[0]
-        else:
-            target, key = out.setdefault(parts[0], {}), parts[1]
+        field = change.get("field") if isinstance(change, dict) else None
+        parts = field.split(".") if isinstance(field, str) else []
+        if not parts or not all(parts):
+            raise InputError(f"an amendment's change names no field ({field!r})", field="amendments.changes")
+        target = out
+        for depth, part in enumerate(parts[:-1]):
+            inner = target.get(part)
+            if inner is None and "after" not in change:
+                target = None  # removing a field of a table that is not there: nothing to do
+                break
+            if inner is not None and not isinstance(inner, dict):
+                raise InputError(f"an amendment changes {field!r}, but {'.'.join(parts[:depth + 1])} is not a table",
+                                 field="amendments.changes")
+            target[part] = dict(inner or {})
+            target = target[part]
+        if target is None:
+            continue
         if "after" in change:
-            target[key] = change["after"]
+            target[parts[-1]] = change["after"]
         else:
-            target.pop(key, None)
+            target.pop(parts[-1], None)
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Iterable
 
 from isp_tui.errors import InputError
 
@@ -68,3 +69,30 @@ def id_from_path(path: str) -> str | None:
     """The record id a path inside the repository names, or None if it is not a record file's path."""
     match = RECORD_PATH.match(path)
     return match["id"] if match else None
+
+
+PREFIX_PATTERN = re.compile(r"^[0-9A-HJKMNP-TV-Z]{1,26}$")
+
+
+def check_prefix(given: str) -> str:
+    """`given` as a record id or the start of one (upper case), or an InputError of one line."""
+    wanted = given.strip().upper()
+    if not PREFIX_PATTERN.match(wanted):
+        raise InputError(f"{given!r} is not a record id or the start of one (ids are 26 characters such as "
+                         "01JDB3M7Q2X8W5ZK4T9N6E1RVA)", field="id")
+    return wanted
+
+
+def resolve_id(given: str, ids: Iterable[str]) -> str:
+    """The one record id `given` names: a whole id, or a unique prefix of one of `ids` (as git takes a
+    commit's). Case does not matter. Unknown or ambiguous: an InputError of one line."""
+    wanted = check_prefix(given)
+    found = [record_id for record_id in ids if record_id.startswith(wanted)]
+    if is_record_id(wanted) and (not found or found == [wanted]):
+        return wanted  # whole: the caller says whether it exists
+    if not found:
+        raise InputError(f"no record id starts with {wanted}", field="id")
+    if len(found) > 1:
+        shown = ", ".join(sorted(found)[:3]) + (", ..." if len(found) > 3 else "")
+        raise InputError(f"{wanted} is the start of {len(found)} record ids ({shown}): give more of it", field="id")
+    return found[0]

@@ -199,7 +199,7 @@ class Record:
         need("decision.recorded")
         need("decision.reasons")
         recorded = self.recorded
-        if engine and recorded and _departs(engine, recorded):  # advice sought does not excuse it
+        if engine and recorded and departs(engine, recorded):  # advice sought does not excuse it
             need("decision.override_reason")
         if engine == "seek-advice":
             if not self.get("advice.sought"):
@@ -223,10 +223,12 @@ class Record:
         return missing
 
 
-
-
-def _departs(engine: str, recorded: str) -> bool:
-    """Does the practitioner's decision depart from the engine's outcome?"""
+def departs(engine: str | None, recorded: str | None) -> bool:
+    """Does the practitioner's recorded decision depart from the engine's outcome? The one rule: a final
+    record that departs needs an override reason, and the overrides report lists those that do. Seeking
+    advice, or sharing part of what the engine would share, is not a departure."""
+    if not engine or not recorded:
+        return False
     if engine == "share":
         return recorded == "do-not-share"
     if engine == "do-not-share":

@@ -58,6 +58,13 @@ class Committing:
         """Commit the working-tree content of `paths` on top of the branch, without reading the index.
         `indexing` is the `update-index` the caller started (index_started): it only needs the files on disk,
         so it runs beside the commit; this returns only once both are done."""
+        for path in paths:  # what a symbolic link leads to (a key, another repository's file) is never committed
+            if self.linked(path):  # type: ignore[attr-defined]
+                if indexing is not None:
+                    indexing.kill()
+                    indexing.wait()
+                raise StoreError(f"cannot commit {path}: it is a symbolic link or under one; records are plain "
+                                 "files in plain folders")
         try:
             commit = self._commit_objects(paths, message, author)
         finally:

@@ -5,13 +5,14 @@ entry that the next store opened on the repository completes (recover(), run eac
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import tomli_w
 
-from isp_tui.errors import InputError
+from isp_tui.errors import InputError, printable
 from isp_tui.gitlayer.messages import mark_recovered
 from isp_tui.gitlayer.plumbing import blob_id
 from isp_tui.tomlfile import parse_toml
@@ -21,6 +22,12 @@ from isp_tui.identity import Identity
 
 if TYPE_CHECKING:
     from isp_tui.store.repo import Store
+
+
+# how to complete an interrupted operation of a layer above the store, registered by that layer (the store
+# never imports it): retention registers its destroy; a face opening a repository with a destroy pending
+# imports retention first (isp_tui.retention.PENDING names the file it leaves)
+RESUMERS: list[Callable[[Store], str | None]] = []
 
 
 class Journal:
@@ -41,7 +48,7 @@ class Journal:
         journal_dir = self.work / "journal"
         entries = sorted(journal_dir.glob("*.toml")) if journal_dir.is_dir() else []
         if not entries:
-            return []
+            return self.resume_pending()
         for lock in [self.gitdir / "index.lock"] + [self.gitdir / name for name in REF_LOCKS]:
             if lock.exists():  # we hold the repository lock and a save of ours was cut short: the lock is ours
                 self.clear_stale_lock(lock, force=True)
@@ -57,6 +64,12 @@ class Journal:
             except (InputError, KeyError, TypeError):
                 entry.unlink()  # the journal entry itself was cut short: nothing after it had started
                 continue
+            linked = [p for p in paths if not isinstance(p, str) or self.linked(p)]
+            if linked:  # a planted journal, or a record path made a link since: never commit what a link leads to
+                entry.unlink()
+                done.append(f"refused: an interrupted save names {printable(str(linked[0]))}, which is a symbolic link "
+                            "or under one; it was not completed (isp never follows a link in the records tree)")
+                continue
             head = self.head()
             changed = [p for p in paths if self.differs_from_commit(p, head)]
             if changed:
@@ -66,11 +79,22 @@ class Journal:
                 self.sync_index(paths)
             entry.unlink()
         self.messages.extend(done)
-        return done
+        return done + self.resume_pending()
+
+    def resume_pending(self: Store) -> list[str]:
+        """Operations above the store that journal themselves (retention's destroy: .git/isp/destroy.toml)
+        register how to complete one a crash interrupted (RESUMERS); each runs here, under the lock."""
+        told = [t for resume in RESUMERS if (t := resume(self))]
+        self.messages.extend(told)
+        return told
 
     def remove_stray_temporaries(self: Store) -> None:
         """A process killed inside atomic_write leaves `<name>.<pid>.tmp`: a copy of a record (personal data) that
         nothing would ever delete, not even retention. Removed once the process that wrote it is gone."""
+        for left in self.work.glob("tmp?*") if self.work.is_dir() else []:
+            # a killed sync's temporary index folder (tempfile's tmpXXXXXXXX): syncs use it under this lock
+            if left.name != "tmp" and left.is_dir() and not left.is_symlink():
+                shutil.rmtree(left, ignore_errors=True)
         tmp_dir = self.work / "tmp"
         for tmp in tmp_dir.glob("*.tmp") if tmp_dir.is_dir() else []:
             pid = tmp.suffixes[-2][1:] if len(tmp.suffixes) >= 2 else ""

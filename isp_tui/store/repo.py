@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from isp_tui.errors import InputError, StoreError
-from isp_tui.gitlayer.env import run_git, start_git
-from isp_tui.gitlayer.messages import parse_trailer_lines
+from isp_tui.gitlayer.env import check_repository_config, run_git, start_git
+from isp_tui.gitlayer.messages import LogFormat, parse_trailer_lines
 from isp_tui.gitlayer.plumbing import open_repo, resolve
 from isp_tui.guidance import Guidance
 from isp_tui.record.ids import RECORD_DEPTH, RECORD_GLOB, record_path
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 LOCK_TIMEOUT = 60.0
 BACKGROUND: list[subprocess.Popen] = []  # commit-graph writers still running
-HISTORY_FORMAT = "%H%x1f%an%x1f%ae%x1f%aI%x1f%s%x1f%(trailers:only,unfold)%x1e"
+HISTORY_FIELDS = ("%H", "%an", "%ae", "%aI", "%s", "%(trailers:only,unfold)")
 
 
 class Store(Saving, Journal, Committing):
@@ -49,6 +49,7 @@ class Store(Saving, Journal, Committing):
         if not self.gitdir.is_dir():
             raise StoreError(f"{self.root} is not a records repository: .git is not a directory")
         self.work = self.gitdir / "isp"
+        check_repository_config(self.gitdir)  # a config that could run a program is refused before any git runs
         self._check_permissions()
 
     # -- set-up ------------------------------------------------------------------------------------
@@ -106,8 +107,50 @@ class Store(Saving, Journal, Committing):
     def lock(self) -> RepositoryLock:
         from filelock import FileLock
 
-        self.work.mkdir(exist_ok=True, mode=0o700)
+        self.prepare_work()
         return RepositoryLock(FileLock(str(self.work / "lock"), timeout=LOCK_TIMEOUT), self)
+
+    def prepare_work(self) -> None:
+        """.git/isp/ before any change: a plain folder of ours, on main, writable. Nothing in it is ever
+        followed through a symbolic link: a link (or anything but a plain file) where the lock should be is
+        replaced, with a message; a link anywhere else in it is removed (isp never makes one)."""
+        self.refuse_other_branch()
+        if self.work.is_symlink() or (self.work.exists() and not self.work.is_dir()):
+            raise StoreError(f"refused: {self.work} is not a plain folder (a symbolic link?); isp keeps its "
+                             "journal and lock there: remove it and run isp again")
+        try:
+            self.work.mkdir(exist_ok=True, mode=0o700)
+            lock = self.work / "lock"
+            if lock.is_symlink() or (lock.exists() and not lock.is_file()):
+                (lock.unlink if not lock.is_dir() or lock.is_symlink() else lock.rmdir)()
+                self.messages.append("recovered: replaced .git/isp/lock, which was not a plain file")
+            for folder, dirs, files in os.walk(self.work):
+                for name in dirs + files:
+                    here = Path(folder) / name
+                    if here.is_symlink():
+                        here.unlink()
+                        self.messages.append(f"recovered: removed a symbolic link {here.relative_to(self.root)} "
+                                             "(isp never follows one)")
+            probe = self.work / f".writable.{os.getpid()}"
+            probe.touch(mode=0o600)
+            probe.unlink()
+        except OSError as exc:
+            raise StoreError(f"the records repository {self.root} cannot be written here ({exc.strerror or exc}); "
+                             "reading commands still work, nothing was changed") from None
+
+    def refuse_other_branch(self) -> None:
+        """isp writes only to main: another branch checked out, or a detached HEAD, is refused (read from
+        .git/HEAD itself: no git runs)."""
+        head = self.gitdir / "HEAD"
+        try:
+            text = head.read_text(errors="replace").strip() if not head.is_symlink() else ""
+        except OSError:
+            text = ""
+        if text != f"ref: {BRANCH}":
+            what = (f"branch {text[5:].removeprefix('refs/heads/')!r} is checked out" if text.startswith("ref: ")
+                    else "HEAD is detached (no branch checked out)")
+            raise StoreError(f"refused: in the records repository {what}; isp records only on main: "
+                             f"run `git -C {self.root} switch main` (after saving any work of yours there)")
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -159,6 +202,15 @@ class Store(Saving, Journal, Committing):
         raw = self.git("show", f"{commit}:{record_path(record_id)}").encode()
         return Record.from_toml(raw, f"{commit[:12]}:{record_path(record_id)}", guidance=guidance)
 
+    def resolve_id(self, given: str) -> str:
+        """The record id `given` names, whole or a unique prefix (record.ids.resolve_id over this repository's
+        record files; a whole id is not searched for)."""
+        from isp_tui.record.ids import is_record_id, resolve_id
+
+        if is_record_id(given):
+            return given
+        return resolve_id(given, (path.stem for path in self.paths()))
+
     def hand_edited(self) -> bool:
         """Whether the working tree holds files not committed (planted, copied in) or a record file written
         after the branch's last commit (a hand edit). Neither question hashes anything, so no filter a
@@ -208,10 +260,11 @@ class Store(Saving, Journal, Committing):
         not keep stays in the history), and the merges that name the record (amendments merged, a
         collision resolved), not the merges that only brought a change across."""
         try:
-            out = self.git("log", "--full-history", f"--format={HISTORY_FORMAT}", BRANCH, "--", record_path(record_id))
+            fmt = LogFormat(*HISTORY_FIELDS)  # separators no commit can hold
+            out = self.git("log", "--full-history", fmt.format, BRANCH, "--", record_path(record_id))
         except subprocess.CalledProcessError:
             return []
-        return [revision for chunk in out.split("\x1e") if (revision := parse_revision(chunk))
+        return [revision for fields, _ in fmt.parse(out) if (revision := parse_revision(fields))
                 and (revision.trailers.action != "merge" or record_id in revision.trailers.merged_records
                      or any(r.startswith(record_id + " ") for r in revision.trailers.resolved))]
 
@@ -263,10 +316,7 @@ def wait_for_background() -> None:
         proc.wait()
 
 
-def parse_revision(chunk: str) -> Revision | None:
-    """One commit of `git log --format=HISTORY_FORMAT` output."""
-    chunk = chunk.strip("\n")
-    if not chunk:
-        return None
-    commit, author, email, when, subject, trailers = chunk.split("\x1f")
+def parse_revision(fields: list[str]) -> Revision:
+    """One commit of `git log` output in HISTORY_FIELDS."""
+    commit, author, email, when, subject, trailers = fields
     return Revision(commit, author, email, datetime.fromisoformat(when), subject, parse_trailer_lines(trailers))

@@ -4,6 +4,8 @@ it; each is journalled, written atomically and committed on its own (see commit.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from isp_tui.config import default_ruleset
@@ -12,10 +14,11 @@ from isp_tui.errors import InputError, StoreError
 from isp_tui.gitlayer.env import run_git
 from isp_tui.gitlayer.messages import commit_message
 from isp_tui.guidance import Guidance
-from isp_tui.record import FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, normalise
+from isp_tui.record import (FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, normalise,
+                            record_path)
 from isp_tui.record.ids import tombstone_path
 from isp_tui.record.model import FIXED_TABLES, KEPT_BY_STORE, outcome_table
-from isp_tui.store.files import atomic_write
+from isp_tui.store.files import atomic_write, make_dirs
 from isp_tui.identity import Identity
 from isp_tui.store.types import Saved
 
@@ -67,6 +70,7 @@ class Saving:
         with self.lock():
             existing = None
             if "id" in record.data:
+                self.refuse_hand_edit(record_path(record.id))
                 if self.exists(record.id):
                     existing = self.get(record.id, guidance)
                     if existing.is_final:
@@ -89,6 +93,7 @@ class Saving:
             raise InputError("an amendment needs a reason", field="--reason")
         check_text(reason, None, "--reason")
         with self.lock():
+            self.refuse_hand_edit(record_path(record_id))
             current = self.get(record_id, guidance)
             if based_on is not None and based_on.data != current.data:
                 raise InputError(f"record {record_id} was changed by someone else since you opened it "
@@ -131,6 +136,7 @@ class Saving:
         one, in its own commit (Action: correct). Only the record's [[corrections]] change: earlier corrections
         keep their id, date, author and description; a recipient once told keeps the date they were told."""
         with self.lock():
+            self.refuse_hand_edit(record_path(record_id))
             current = self.get(record_id, guidance)
             if not current.is_final:
                 raise InputError(f"record {record_id} is a draft; a correction is to information already shared",
@@ -188,6 +194,15 @@ class Saving:
         """Whether the record was destroyed in this repository (its tombstone is here)."""
         return (self.root / tombstone_path(record_id)).is_file()
 
+    def refuse_hand_edit(self: Store, path: str) -> None:
+        """Every save starts from the committed file: a working copy changed since (by hand, by another tool)
+        would be carried into the commit unrecorded, so it is refused, naming the file."""
+        self.refuse_links(path)
+        if self.differs_from_commit(path, self.head()):
+            raise InputError(f"has been changed since it was committed (git diff shows how); isp saves only from "
+                             f"the committed record: undo the change (git -C {self.root} checkout -- {path}) and "
+                             "make it with `isp amend`", file=path)
+
     def _write(self: Store, record: Record, action: str, author: Identity, guidance: Guidance, *,
                brought_across: bool = False, rulesets: Any = None) -> Saved:
         """Journal, write the file atomically, commit without the index, move the branch, sync the index."""
@@ -212,17 +227,19 @@ class Saving:
         message = commit_message(record, action, brought_across=brought_across)
         journal = self.journal_path(record.id)
         parent = self.head()
+        kept: dict[str, Path] = {}  # the committed files as they were, hard-linked: put back without writing
         try:
             self.write_journal(record.id, list(files), message, author)
             for path, content in files.items():
+                kept.update(self._keep(path))
                 atomic_write(self.root / path, content, self.work / "tmp")
             indexing = self.index_started(list(files))  # git's index is brought up to date while the commit is made
             commit = self.commit_paths(list(files), message, author, indexing=indexing)
         except Exception as exc:
             committed = self.head() != parent
-            if not committed:  # nothing was committed (e.g. signing failed, a folder not writable): undo
+            if not committed:  # nothing was committed (e.g. signing failed, a full disk): undo
                 try:
-                    self._roll_back(list(files), parent)
+                    self._roll_back(list(files), parent, kept)
                     self.sync_index(list(files))  # the index update ran beside the commit: put it back too
                 except (OSError, StoreError):
                     pass  # what could not be written could not be left behind either
@@ -230,13 +247,40 @@ class Saving:
             if isinstance(exc, OSError) and not committed:
                 raise StoreError(f"the records repository {self.root} cannot be written here "
                                  f"({exc.strerror or exc}); nothing was saved") from None
+            if isinstance(exc, StoreError) and not committed and "nothing was saved" not in str(exc):
+                raise StoreError(f"{exc}; nothing was saved") from None
             raise  # (once the branch has moved, the journal completes the rest on the next open)
+        finally:
+            for old in kept.values():
+                old.unlink(missing_ok=True)
         journal.unlink()
         return Saved(record.id, commit, rel, action, record)
 
-    def _roll_back(self: Store, paths: list[str], commit: str | None) -> None:
+    def _keep(self: Store, path: str) -> dict[str, Path]:
+        """A hard link to the file as it is (no space needed, so a full disk can still be undone)."""
+        full = self.root / path
+        if not full.is_file():
+            return {}
+        make_dirs(self.work / "tmp")
+        old = self.work / "tmp" / f"{full.name}.old.{os.getpid()}.tmp"
+        old.unlink(missing_ok=True)
+        try:
+            os.link(full, old)
+        except OSError:
+            return {}
+        return {path: old}
+
+    def _roll_back(self: Store, paths: list[str], commit: str | None, kept: dict[str, Path] | None = None) -> None:
         """Put the working-tree files of a save that could not commit back to their committed content."""
         for path in paths:
+            old_copy = (kept or {}).get(path)
+            if old_copy is not None:
+                full = self.root / path
+                if full.exists() and os.path.samefile(old_copy, full):
+                    old_copy.unlink()  # the new content never replaced it (rename of a file onto itself does nothing)
+                else:
+                    os.replace(old_copy, full)
+                continue
             old = run_git(self.root, "cat-file", "blob", f"{commit}:{path}", check=False) if commit else None
             if old is not None and old.returncode == 0:
                 atomic_write(self.root / path, old.stdout, self.work / "tmp")

@@ -69,25 +69,37 @@ class SyncResult:
         return asdict(self)
 
 
-class sync_lock:
-    """One sync (or destroy) at a time per records repository; a second one is told so at once."""
+HELD: set[str] = set()  # the sync locks this process holds (a destroy's recovery inside a sync needs no other)
 
-    def __init__(self, store: Store, timeout: float = 2.0):
+
+class sync_lock:
+    """One sync (or destroy) at a time per records repository; a second one is told so at once, even in
+    this process. `reentrant`: already held here counts as taken (a destroy's recovery inside a sync)."""
+
+    def __init__(self, store: Store, timeout: float = 2.0, *, reentrant: bool = False):
         from filelock import FileLock
 
         store.work.mkdir(exist_ok=True, mode=0o700)
-        self._lock, self._timeout = FileLock(str(store.work / "sync-lock")), timeout
+        self._path = str(store.work / "sync-lock")
+        self._lock, self._timeout, self._reentrant, self._mine = FileLock(self._path), timeout, reentrant, False
 
     def __enter__(self) -> None:
         from filelock import Timeout
 
+        if self._reentrant and self._path in HELD:
+            return
         try:
             self._lock.acquire(timeout=self._timeout)
         except Timeout:
             raise SyncError("a sync of this records repository is already running; wait for it to finish") from None
+        HELD.add(self._path)
+        self._mine = True
 
     def __exit__(self, *exc: object) -> None:
-        self._lock.release()
+        if self._mine:
+            HELD.discard(self._path)
+            self._mine = False
+            self._lock.release()
 
 
 def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[Store, SyncResult]:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from isp_tui.config import Config
-from isp_tui.errors import InputError, StoreError
+from isp_tui.errors import InputError, StoreError, printable
 from isp_tui.gitlayer.env import git_env, run_git
 from isp_tui.gitlayer.messages import merge_message, resolved_value
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO, blob_id
@@ -33,8 +33,8 @@ from isp_tui.record.ids import id_from_path
 from isp_tui.record.model import Record, outcome_table
 from isp_tui.store.files import atomic_write
 from isp_tui.store.repo import Store
-from isp_tui.sync.objects import (changes, has_path, is_ancestor, last_change, last_commit, merge_base, read_blob,
-                                  records_between, tree_diff, write_blob)
+from isp_tui.sync.objects import (KINDS, changes, has_path, is_ancestor, last_change, last_commit, merge_base,
+                                  not_files, read_blob, records_between, tree_diff, write_blob)
 from isp_tui.sync.remote import REMOTE, SyncError
 
 
@@ -72,6 +72,7 @@ def integrate(store: Store, local: str | None, remote: str | None, identity: Ide
         return done
     if local is not None and is_ancestor(store, remote, local):
         return done  # nothing new there
+    refuse_not_files(store, merge_base(store, local, remote) if local else None, remote)
     if local is None or is_ancestor(store, local, remote):
         move_to(store, local, remote)  # fast-forward
         done.received = records_between(store, local, remote)
@@ -96,6 +97,11 @@ def move_to(store: Store, old: str | None, new: str) -> None:
     ids, as the store does, so no filter a tampered repository config names ever runs. A move cut short is
     finished by the next sync (`.git/isp/moving` names it)."""
     moving = store.work / "moving"
+    try:
+        refuse_not_files(store, old, new)
+    except SyncError:
+        moving.unlink(missing_ok=True)  # a move an older isp left half done on such a commit is given up
+        raise
     atomic_write(moving, f"{old or ZERO} {new}\n".encode(), store.work / "tmp")
     changed = tree_diff(store, old, new)
     dirty = []
@@ -112,6 +118,20 @@ def move_to(store: Store, old: str | None, new: str) -> None:
     write_files(store, changed)
     store.git("update-ref", "-m", "isp sync", BRANCH, new, old or ZERO)
     moving.unlink()
+
+
+def refuse_not_files(store: Store, old: str | None, new: str) -> None:
+    """Refuse, naming the commit, history that brings in anything but plain files: a gitlink (mode 160000)
+    has no blob to write and would stop every later sync; a symbolic link could point out of the tree."""
+    odd = not_files(store, old, new)
+    if not odd:
+        return
+    path, mode = odd[0]
+    commit = store.git("log", "-1", "--format=%H", new, "--", path).strip() or new
+    raise SyncError(f"the organisation's repository holds {printable(path)!r}, a "
+                    f"{KINDS.get(mode, f'entry of mode {mode}')} where only record files belong (commit "
+                    f"{commit[:12]}); nothing was merged and your records are safe. Ask an admin to remove it from "
+                    "the organisation's repository, then sync again")
 
 
 def write_files(store: Store, changed: dict[str, tuple[str | None, str | None]]) -> None:
@@ -133,7 +153,12 @@ def finish_move(store: Store) -> None:
     old, new = moving.read_text().split()
     head = store.head()
     old = None if old == ZERO else old
-    if head == new:  # the branch moved: only files and index may lag behind
+    if head == new:
+        try:
+            refuse_not_files(store, old, new)
+        except SyncError:
+            moving.unlink()
+            raise  # the branch moved: only files and index may lag behind
         write_files(store, tree_diff(store, old, new))
         moving.unlink()
     elif head == old:

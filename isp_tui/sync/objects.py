@@ -119,3 +119,21 @@ def tree_diff(store: Store, old: str | None, new: str) -> dict[str, tuple[str | 
             _old_mode, _new_mode, was, becomes, status = info.lstrip(":").split()
             changed[path] = (None if status == "A" else was, None if status == "D" else becomes)
     return changed
+
+
+FILE_MODES = ("100644", "100755")  # what a records repository holds: files (never links or other repositories)
+KINDS = {"160000": "link to another repository (a gitlink, mode 160000)", "120000": "symbolic link (mode 120000)",
+         "040000": "folder"}
+
+
+def not_files(store: Store, old: str | None, new: str) -> list[tuple[str, str]]:
+    """(path, mode) of every entry that `new` adds or changes since `old` and that is not a plain file."""
+    if old is None:
+        out = store.git("ls-tree", "-r", "-z", new)
+        entries = [(info.split()[0], path) for entry in out.split("\0") if entry
+                   for info, path in [entry.split("\t", 1)]]
+    else:
+        fields = store.git("diff-tree", "-r", "-z", "--no-renames", old, new).split("\0")
+        entries = [(info.lstrip(":").split()[1], path) for info, path in zip(fields[0::2], fields[1::2])
+                   if info and not info.endswith(" D")]
+    return [(path, mode) for mode, path in entries if mode not in FILE_MODES]

@@ -31,6 +31,7 @@ NETWORK_CONFIG = {
     "fetch.fsckObjects": "true",
     "transfer.fsckObjects": "true",
     "credential.interactive": "false",
+    "transfer.credentialsInUrl": "die",  # git 2.41+: never send a password written into a URL (older git ignores it)
     "gc.auto": "0",  # no background gc racing the store's own ref and index updates
     "maintenance.auto": "false",
 }
@@ -38,6 +39,11 @@ HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9]
 USER = re.compile(r"^[A-Za-z0-9._~+][A-Za-z0-9._~+-]*$")
 SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 SCP = re.compile(r"^(?:(?P<user>[^@/:]+)@)?(?P<host>[^@/:]+):(?P<path>.*)$")
+# A user part of an http(s) URL that is a token, not a login name: a forge's token prefix, or long and mixed.
+TOKEN_PREFIX = re.compile(r"^(gh[opsur]_|github_pat_|glpat-|glptt-|gldt-|xox[bpas]-|sk-|pat[-_]|oauth|x-access-token|"
+                          r"x-token-auth|bearer)", re.IGNORECASE)
+CREDENTIALS_ADVICE = ("credentials are never stored in the records repository (its config is readable, and isp prints "
+                      "the URL): remove them from the URL and use SSH keys or a git credential helper")
 
 
 class SyncError(StoreError):
@@ -81,23 +87,24 @@ def check_url(url: str, *, field: str = "URL") -> str:
             raise InputError(f"{kind}:// is not an allowed transport; use https://, ssh://, user@host:path, "
                              "git:// or a local path", field=field)
         parts = urlsplit(url)
-        if parts.password is not None:
-            raise InputError("the URL holds a password; credentials are never stored in the records repository: "
-                             "use SSH keys or a git credential helper", field=field)
+        if has_credentials(url):
+            raise InputError(f"{shown_url(url)!r} holds a password or a token; {CREDENTIALS_ADVICE}", field=field)
         if kind != "file":
             host = parts.hostname or ""
             if not host or host.startswith("-") or not re.match(r"^[A-Za-z0-9:.-]+$", host):
-                raise InputError(f"{url!r} has no valid host name", field=field)
+                raise InputError(f"{shown_url(url)!r} has no valid host name", field=field)
             if parts.username is not None and not USER.match(parts.username):
-                raise InputError(f"{url!r} has an unusual user name; refused", field=field)
+                raise InputError(f"{shown_url(url)!r} has an unusual user name; refused", field=field)
             try:
                 parts.port
             except ValueError:
-                raise InputError(f"{url!r} has an invalid port", field=field) from None
+                raise InputError(f"{shown_url(url)!r} has an invalid port", field=field) from None
         if parts.path.lstrip("/").startswith("-"):
-            raise InputError(f"{url!r} has a path starting with '-'; refused", field=field)
+            raise InputError(f"{shown_url(url)!r} has a path starting with '-'; refused", field=field)
         return url
     before_slash = url.split("/", 1)[0]
+    if has_credentials(url):
+        raise InputError(f"{shown_url(url)!r} holds a password; {CREDENTIALS_ADVICE}", field=field)
     if ":" in before_slash:  # scp-like: [user@]host:path, which git hands to ssh
         match = SCP.match(url)
         if not match or not HOST.match(match["host"]) or (match["user"] and not USER.match(match["user"])) \
@@ -106,6 +113,43 @@ def check_url(url: str, *, field: str = "URL") -> str:
                              "https://..., git://... or a local path", field=field)
         return url
     return url  # a local path
+
+
+def token_like(user: str) -> bool:
+    """A URL's user part that is a secret (an access token), not a login name such as `git` or `alice`."""
+    if TOKEN_PREFIX.match(user):
+        return True
+    letters, digits = any(c.isalpha() for c in user), any(c.isdigit() for c in user)
+    return len(user) >= 32 or (len(user) >= 16 and letters and digits and not re.fullmatch(r"[a-z]+[0-9]{1,4}", user))
+
+
+def has_credentials(url: str) -> bool:
+    """A URL with a password in it (any scheme), or an http(s) URL whose user part is a token."""
+    if not isinstance(url, str):
+        return False
+    if not SCHEME.match(url):  # scp-like user:password@host:path
+        user, at, _ = url.split("/", 1)[0].partition("@")
+        return bool(at) and ":" in user
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    if "@" not in parts.netloc:
+        return False
+    if parts.password is not None:
+        return True
+    return parts.scheme.lower() in ("http", "https") and token_like(parts.username or "")
+
+
+def shown_url(url: str | None) -> str | None:
+    """A URL as isp prints it: a password or token in it replaced by `***` (a login name such as git@ stays)."""
+    if not url or not has_credentials(url):
+        return url
+    if not SCHEME.match(url):
+        return "***@" + url.partition("@")[2]
+    scheme, _, rest = url.partition("://")
+    userinfo, _, host = rest.partition("/")[0].rpartition("@")
+    return f"{scheme}://***@{host}{rest[len(userinfo) + 1 + len(host):]}"
 
 
 def is_loopback(url: str) -> bool:

@@ -13,12 +13,12 @@ from isp_tui.store.repo import Store
 from isp_tui.sync.notices import not_kept as notices_not_kept
 from isp_tui.sync.objects import records_between, rev
 from isp_tui.sync.recovery import SERVER_REF, lacking, last_failure, restore_needed
-from isp_tui.sync.remote import REMOTE_REF, remote_url
+from isp_tui.sync.remote import REMOTE_REF, remote_url, shown_url
 
 
 @dataclass
 class Status:
-    remote: str | None
+    remote: str | None  # as shown (shown_url): a password or token in the stored URL is never printed
     ahead: int  # commits here not yet on the remote (as of the last fetch)
     behind: int  # commits on the remote not yet here (as of the last fetch)
     unpushed: list[str]  # records changed here and not yet pushed
@@ -63,7 +63,7 @@ def status(store: Store) -> Status:
                 drafts.append(record_id)
     porcelain = store.git("status", "--porcelain", "-z", "--untracked-files=all")
     uncommitted = sorted({entry[3:] for entry in porcelain.split("\0") if len(entry) > 3})
-    return Status(remote_url(store), ahead, behind, sorted(unpushed), sorted(drafts), uncommitted, last_sync(store),
+    return Status(shown_url(remote_url(store)), ahead, behind, sorted(unpushed), sorted(drafts), uncommitted, last_sync(store),
                   [n.as_dict() for n in notices_not_kept(store)], server_lacks(store, local, remote),
                   restore_needed(store, REMOTE_REF), last_failure(store))
 

@@ -54,6 +54,8 @@ class IspApp(App):
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # on a screen showing one record (the record screen, a revision from the timeline): its history
+        Binding("h", "record_history", "History", id="app.record_history"),
     ]
 
     def __init__(self, records: str | None = None, identity: str | None = None, *,
@@ -69,6 +71,7 @@ class IspApp(App):
         self.load_error: str = ""
         self.loaded = asyncio.Event()
         self._progress_at = 0.0
+        self.config_problems: list[str] = []  # what in the config file was not used, in words (Home shows it)
 
     # -- start-up ----------------------------------------------------------------------------------
 
@@ -82,6 +85,9 @@ class IspApp(App):
         theme = THEMES.get(self.config.theme, self.config.theme)
         if theme in self.available_themes:
             self.theme = theme
+        else:
+            self.config_problems.append(f"theme {self.config.theme!r} is not one of the app's themes, so the "
+                                        f"default is used (the command palette's \"Change theme\" lists them)")
         if self.config.keymap:
             self.set_keymap(self.config.keymap)
 
@@ -104,8 +110,13 @@ class IspApp(App):
             if self.ruleset_id not in guidance.rulesets:
                 self.ruleset_id = default_ruleset(self.config, guidance)
             store = Store(self.records_path)
-            with store.lock():  # completes any save interrupted by a crash
-                pass
+            try:
+                if (store.work / "destroy.toml").exists():
+                    from isp_tui.retention import PENDING  # noqa: F401 - registers the recovery of a destroy
+                with store.lock():  # completes any save (or destroy) interrupted by a crash
+                    pass
+            except StoreError as exc:  # read-only, another branch: the app still reads; saving will say why not
+                store.messages.append(str(exc))
             index = Index(store)
             index.refresh(progress=self._index_progress)  # a first build reads every record file
             identity, error = None, ""
@@ -114,6 +125,12 @@ class IspApp(App):
             except InputError as exc:
                 error = str(exc)
             self.services = Services(guidance, store, index, identity, error, list(store.messages))
+            if self.config.keymap:
+                from isp_tui.tui.keys import unknown_keymap_ids
+
+                for binding_id in unknown_keymap_ids(self.config.keymap):
+                    self.config_problems.append(f"keymap {binding_id!r} names no key of the app, so it does "
+                                                "nothing (F1 on each screen names its keys)")
         except (InputError, StoreError, OSError) as exc:
             self.load_error = str(exc)
         finally:
@@ -201,6 +218,22 @@ class IspApp(App):
 
         await self.push_screen(VerificationScreen())
 
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "record_history":
+            from isp_tui.tui.screens.history import HistoryScreen
+
+            return bool(getattr(self.screen, "record_id", None)) and not isinstance(self.screen, HistoryScreen)
+        return True
+
+    async def action_record_history(self, record_id: str | None = None) -> None:
+        """One record's history: revisions, a diff between any two, amendments (audit.history)."""
+        record_id = record_id or getattr(self.screen, "record_id", None)
+        if not record_id or await self.ready() is None:
+            return
+        from isp_tui.tui.screens.history import HistoryScreen
+
+        await self.push_screen(HistoryScreen(record_id))
+
     async def action_reports(self) -> None:
         if await self.ready() is None:
             return
@@ -215,13 +248,33 @@ class IspApp(App):
 
         await self.push_screen(ExportScreen(record_id, commit))
 
-    async def action_switch_ruleset(self) -> None:
+    def other_ruleset(self, ruleset_id: str) -> str:
+        """The next ruleset after `ruleset_id` (in id order), for "the other wording"."""
+        ids = sorted(self.services.guidance.rulesets)
+        return ids[(ids.index(ruleset_id) + 1) % len(ids)] if ruleset_id in ids else ids[0]
+
+    async def action_switch_ruleset(self, ruleset_id: str | None = None) -> None:
+        """Choose a ruleset for new decisions (the other one, or `ruleset_id`): asked first, saying what changes."""
         services = await self.ready()
         if services is None:
             return
-        ids = sorted(services.guidance.rulesets)
-        self.ruleset_id = ids[(ids.index(self.ruleset_id) + 1) % len(ids)] if self.ruleset_id in ids else ids[0]
-        self.notify(f"Ruleset for new decisions: {services.guidance.rulesets[self.ruleset_id].title}", markup=False)
+        from isp_tui.tui.screens.ruleset import ConfirmRulesetScreen
+
+        chosen = ruleset_id or self.other_ruleset(self.ruleset_id)
+        if chosen == self.ruleset_id:
+            self.notify(f"New decisions already use {services.guidance.rulesets[chosen].title}", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.use_ruleset(chosen)
+
+        await self.push_screen(ConfirmRulesetScreen(services.guidance.rulesets[self.ruleset_id],
+                                                    services.guidance.rulesets[chosen]), answered)
+
+    def use_ruleset(self, ruleset_id: str) -> None:
+        self.ruleset_id = ruleset_id
+        self.notify(f"Ruleset for new decisions: {self.services.guidance.rulesets[ruleset_id].title}", markup=False)
         self.tell_screens(RulesetChanged)
 
     async def action_sync(self) -> None:
@@ -273,7 +326,7 @@ class IspApp(App):
         yield SystemCommand("Resume a draft", "Browse the draft decisions", lambda: self.action_browse("draft"))
         yield SystemCommand("Golden rules", "Read the seven golden rules, principles and myths", self.action_rules)
         yield SystemCommand("Checklists", "The 16 questions and the other checklists", self.action_checklists)
-        yield SystemCommand("Switch ruleset", "Use the other wording of the golden rules for new decisions",
+        yield SystemCommand("Switch ruleset", "Choose the other wording of the golden rules for new decisions (asked first)",
                             self.action_switch_ruleset)
         yield SystemCommand("Timeline", "Every change in the records repository, newest first", self.action_timeline)
         yield SystemCommand("Verify", "Check the records repository's integrity", self.action_verify)

@@ -68,6 +68,15 @@ def half_written(repo: Path, guidance) -> list[str]:
             if path.stem not in templates or hashlib.sha256(path.read_bytes()).hexdigest() != path.stem:
                 bad.append(f"{rel}: not a whole copy of a ruleset")
             continue
+        if rel.parts[0] == "retention":  # a tombstone: whole TOML naming the record it stands for
+            import tomllib
+
+            try:
+                if tomllib.loads(path.read_text())["id"] != path.stem:
+                    bad.append(f"{rel}: a tombstone for another record")
+            except Exception as exc:  # noqa: BLE001
+                bad.append(f"{rel}: {exc}")
+            continue
         try:
             record = Record.from_toml(path.read_bytes(), rel, guidance=guidance)
             if record_path(record.id) != str(rel):
@@ -88,7 +97,9 @@ def journal(repo: Path) -> list[str]:
 
 
 def recover(repo: Path) -> list[str]:
-    """Open the store as the app does and take its lock: interrupted saves are completed."""
+    """Open the store as the app does and take its lock: interrupted saves (and destroys) are completed."""
+    import isp_tui.retention  # noqa: F401 - as the faces do: registers the recovery of a destroy
+
     store = Store(repo, create=False)
     with store.lock():
         pass
@@ -99,6 +110,8 @@ def check_repository(repo: Path, guidance, *, fsck: bool = True) -> dict[str, An
     """After recovery: the store opens, git is clean and consistent, every record parses and matches HEAD,
     every commit is one change to one record. Returns what it found; raises AssertionError on any fault."""
     faults: list[str] = []
+    import isp_tui.retention  # noqa: F401 - as the faces do: registers the recovery of a destroy
+
     store = Store(repo, create=False)
     with store.lock():
         pass
@@ -132,10 +145,18 @@ def check_repository(repo: Path, guidance, *, fsck: bool = True) -> dict[str, An
     commits = 0
     fmt = "%x1e%H%x1f%(trailers:key=Record-Id,valueonly,separator=)%x1f%(trailers:key=Action,valueonly,separator=)%x1f"
     log = git(repo, "log", f"--format={fmt}", "--name-only", BRANCH) if store.head() else ""
+    tombs = repo / "retention" / "destroyed"
+    destroyed = {p.stem for p in tombs.glob("*.toml")} if tombs.is_dir() else set()
+    for record_id in destroyed:  # destroyed: gone from every commit, its tombstone there
+        if record_id in records or git(repo, "log", "--all", "--format=%H", "--", record_path(record_id)).strip():
+            faults.append(f"record {record_id} has a tombstone but its content is still in the history")
     for block in log.split("\x1e")[1:]:
         commit, record_id, action, names = block.split("\x1f")
         commits += 1
         touched = [n for n in names.split() if not n.startswith("rulesets/")]
+        if record_id in destroyed and (not touched or (action == "destroy"
+                                                        and touched == [f"retention/destroyed/{record_id}.toml"])):
+            continue  # a destroyed record's commits keep their messages (the audit trail) but hold nothing
         if not record_id or touched != [record_path(record_id)]:
             faults.append(f"commit {commit[:12]} ({record_id} {action}) touches {touched}")
     # and what an auditor would run: isp verify (every check but signatures, which are not set up here)
@@ -146,7 +167,7 @@ def check_repository(repo: Path, guidance, *, fsck: bool = True) -> dict[str, An
             faults.append(f"isp verify: {check.name} failed: {check.failures[:3]}")
     if faults:
         raise AssertionError("\n".join(faults))
-    return {"records": records, "commits": commits}
+    return {"records": records, "commits": commits, "destroyed": destroyed}
 
 
 def guidance():

@@ -39,7 +39,7 @@ from isp_tui.store import Store  # noqa: E402
 @dataclass
 class Op:
     n: int
-    kind: str  # record | draft | finalise | amend
+    kind: str  # record | draft | finalise | amend | destroy
     target: str | None = None
     reference: str | None = None  # the subject reference of the record it writes (fictional, unique per save)
     mode: str = "none"  # how it was killed: none | delay | journal
@@ -64,6 +64,8 @@ class Figures:
     finished: dict[str, int] = field(default_factory=dict)
     present_after_kill: int = 0  # killed operations whose change was completed (by the journal) rather than lost
     absent_after_kill: int = 0  # killed before anything was journalled: the old state, nothing half-done
+    destroyed: int = 0  # records destroyed (tombstone committed), killed or not
+    destroys_recovered: int = 0  # killed destroys the next isp completed or undid, saying so
 
 
 def marker(n: int) -> str:
@@ -85,7 +87,7 @@ def scan(repo: Path) -> dict[str, dict]:
 
 
 class Harness:
-    def __init__(self, repo: Path, work: Path, seed: int, *, check_every: int = 10):
+    def __init__(self, repo: Path, work: Path, seed: int, *, check_every: int = 10, destroys: bool = True):
         self.repo, self.work = repo, work
         self.rng = random.Random(seed)
         self.env = isp_env(work / "home")
@@ -95,6 +97,8 @@ class Harness:
         self.figures = Figures()
         self.duration = 1.0  # seconds a save takes, measured
         self.window = 0.2  # seconds a save journal lives, measured
+        self.destroys = destroys  # also `isp retention destroy`, killed like the rest
+        self.destroyed: set[str] = set()
 
     # -- operations ----------------------------------------------------------------------------------
 
@@ -111,6 +115,8 @@ class Harness:
             data["id"] = op.target
             write_toml(path, data)
             return ["record", str(path)]
+        if op.kind == "destroy":
+            return ["retention", "destroy", op.target, "--reason", marker(op.n), "--yes"]
         write_toml(path, {"sharing": {"time_limits": f"Fictional limit set by op {op.n}"}})
         return ["amend", op.target, str(path), "--reason", marker(op.n)]
 
@@ -119,6 +125,9 @@ class Harness:
         drafts = [i for i, d in records.items() if d.get("status") == "draft"]
         finals = [i for i, d in records.items() if d.get("status") == "final"]
         roll = self.rng.random()
+        known = self.known_records(finals)
+        if self.destroys and roll < 0.12 and known:
+            return Op(n, "destroy", self.rng.choice(sorted(known)))
         if roll < 0.3 and finals:
             return Op(n, "amend", self.rng.choice(sorted(finals)))
         if roll < 0.45 and drafts:
@@ -127,6 +136,12 @@ class Harness:
         if roll < 0.6:
             return Op(n, "draft")
         return Op(n, "record")
+
+    def known_records(self, finals: list[str]) -> list[str]:
+        """Final records every operation on which finished (so the ledger knows all a destroy takes away)."""
+        made = {op.printed_id: op for op in self.ops if op.kind == "record" and op.returncode == 0}
+        touched_by_kill = {op.target for op in self.ops if op.target and op.returncode != 0}
+        return [r for r in finals if r in made and r not in touched_by_kill and r not in self.destroyed]
 
     def run(self, op: Op, kill: str) -> Op:
         """Run one operation; kill it (`delay`, `journal`) or let it finish (`none`)."""
@@ -140,12 +155,13 @@ class Harness:
             self._kill(proc)
         elif kill == "journal":
             folder = self.repo / ".git" / "isp" / "journal"
+            destroying = self.repo / ".git" / "isp" / "destroy.toml"
             while proc.poll() is None:
                 try:
                     seen = set(os.listdir(folder)) - before
                 except FileNotFoundError:
                     seen = set()
-                if any(name.endswith(".toml") for name in seen):
+                if any(name.endswith(".toml") for name in seen) or destroying.exists():
                     self._sleep_or_exit(proc, self.rng.uniform(0.0, 1.3 * self.window))
                     break
                 time.sleep(0.0005)
@@ -216,7 +232,8 @@ class Harness:
         self.calibrate()
         for n in range(n_ops):
             op = self.choose(n)
-            kill = self.rng.choice(("delay", "journal", "journal"))
+            # some finish (a destroy needs records whose every change is known), the rest are killed
+            kill = self.rng.choice(("delay", "journal", "journal", "none") if self.destroys else ("delay", "journal", "journal"))
             self.run(op, kill)
             self.ops.append(op)
             self.figures.ops += 1
@@ -229,6 +246,8 @@ class Harness:
                     self.figures.journal_left += 1
                 if git_locks(self.repo):
                     self.figures.git_locks_left += 1
+            if op.kind == "destroy":
+                self.after_destroy(op)
             if (n + 1) % self.check_every == 0:
                 self.full_check()
             if log:
@@ -236,6 +255,25 @@ class Harness:
         self.full_check()
         self.check_ledger()
         return self.figures
+
+    def after_destroy(self, op: Op) -> None:
+        """The tombstone is never missing: the record is in the tip with no tombstone, or gone with one. The
+        next isp (here: the lock taken) completes or undoes a killed destroy."""
+        from common import recover
+
+        tomb = self.repo / "retention" / "destroyed" / f"{op.target}.toml"
+        from isp_tui.record import record_path
+
+        present = (self.repo / record_path(op.target)).is_file()
+        if present == tomb.is_file():
+            raise AssertionError(f"op {op.n}: record {op.target} present={present} with tombstone={tomb.is_file()}")
+        if op.returncode == -signal.SIGKILL:
+            told = recover(self.repo)
+            if any("destroy" in t for t in told):
+                self.figures.destroys_recovered += 1
+        if tomb.is_file():
+            self.destroyed.add(op.target)
+            self.figures.destroyed += 1
 
     def full_check(self) -> None:
         found = check_repository(self.repo, self.guidance)
@@ -259,13 +297,24 @@ class Harness:
                 present = len(ids) == 1
                 if len(ids) > 1:
                     faults.append(f"op {op.n}: {len(ids)} records for one save")
+                if op.printed_id in self.destroyed:
+                    ids = [op.printed_id]  # there, then destroyed (its commits kept, their content gone)
+                    present = True
                 if op.returncode == 0 and op.printed_id != "calibration" and ids != [op.printed_id]:
                     faults.append(f"op {op.n}: reported {op.printed_id}, repository has {ids}")
-                if present:
+                if present and ids[0] in self.destroyed:
+                    pass
+                elif present:
                     record = records[ids[0]]
                     if op.kind == "record" and record.status != "final":
                         faults.append(f"op {op.n}: a final record saved as {record.status}")
                     expected_commits[record.id] = expected_commits.get(record.id, 0) + 1
+            elif op.kind == "destroy":
+                present = op.target in found["destroyed"] and op.target not in records
+                if op.returncode == 0 and not present:
+                    faults.append(f"op {op.n}: destroy of {op.target} reported success but the record is still there")
+            elif op.target in self.destroyed:
+                present = op.returncode == 0  # only records whose every operation finished are destroyed
             elif op.kind == "finalise":
                 record = records.get(op.target)
                 present = bool(record and record.status == "final" and marker(op.n) in record.get("decision.reasons", "")
@@ -293,6 +342,8 @@ class Harness:
             faults.append(f"records no operation made: {sorted(set(records) - known)}")
         store = Store(self.repo, create=False)
         for record_id, count in expected_commits.items():
+            if record_id in self.destroyed:
+                continue
             history = store.history(record_id)
             if len(history) != count:
                 faults.append(f"record {record_id}: {len(history)} commits for {count} changes")

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any, Callable
 
 SHORT = {"legitimate_purpose": "Legitimate purpose?", "consent": "Consent?", "identifiable": "Identifiable?",
-         "lawful_basis": "Lawful reason?"}
+         "lawful_basis": "Lawful reason?", "confidential": "Confidential?"}
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "unsure": "Unsure: seek advice (golden rule 3)",
                  "given": "Consent given", "refused": "Consent refused", "not-sought": "Consent not sought",
                  "withdrawn": "Consent withdrawn"}
@@ -29,7 +29,23 @@ FIELD_STEPS = {"decided": "subject", "subject": "subject", "request": "request",
                "advice": "advice", "sharing.information": "how:how-much", "sharing.data_categories": "how:how-much",
                "sharing.purpose": "how:how-much", "sharing.fact_and_opinion": "how:fact-and-opinion",
                "sharing.onward_sharing": "how:right-person", "sharing.method": "how:securely",
-               "sharing.shared_on": "how:securely", "transparency": "how:transparent", "retention": "retention"}
+               "sharing.shared_on": "how:securely", "transparency": "how:transparent", "retention": "retention",
+               "context.subject": "subject", "context.subject_is_child": "subject", "context.capacity": "subject",
+               "context.over_16": "subject", "context.early_help": "subject", "context.child_capacity": "when:consent",
+               "when.consent_by": "when:consent", "when.consent_informed": "when:consent",
+               "when.consent_how": "when:consent", "consent.on": "when:consent", "consent.child_view": "when:consent",
+               "context.criminal_offence": "when:lawful_basis", "context.sharer_public_authority": "when:lawful_basis",
+               "context.law_enforcement": "when:lawful_basis", "context.more_detrimental": "when:lawful_basis"}
+# Where a field is asked when the first step named for it is not on the way (under the 2018 wording
+# "Is the information confidential?" is asked beside the lawful basis, not as a flowchart question).
+FIELD_STEPS_ELSE = {"when.confidential": "when:lawful_basis"}
+SUBJECTS = (("child", "A child"), ("adult", "An adult"), ("adult-at-risk", "An adult at risk (Care Act 2014 s42)"),
+            ("deceased", "A person who has died"))
+YES_NO_UNSURE = (("yes", "Yes"), ("no", "No"), ("unsure", "Unsure"))
+CONSENT_BY = (("subject", "The person themselves (a child with the capacity to consent)"),
+              ("parent", "A person with parental responsibility"), ("other", "Someone else"))
+CONSENT_HOW = (("verbal", "Verbally"), ("written", "In writing"), ("signed", "Signed (Early Help needs signed consent)"),
+               ("explicit", "Explicitly (for special category data)"))
 
 
 @dataclass(frozen=True)
@@ -75,12 +91,17 @@ def put(data: dict[str, Any], key: str, value: Any, *, keep_empty: bool = False)
         cur[parts[-1]] = value
 
 
-def step_of(missing: str) -> str:
-    """The step that asks for a field the record still misses (an item of `Record.missing_for_final`)."""
+def step_of(missing: str, steps: list[str] | tuple[str, ...] = ()) -> str:
+    """The step that asks for a field the record still misses (an item of `Record.missing_for_final`);
+    given the steps on the way, one of them when the field is asked elsewhere under this wording."""
     key = missing.split()[0]
     if key.startswith("when.") and key not in FIELD_STEPS:
-        return f"when:{key.partition('.')[2]}"
-    return FIELD_STEPS.get(key) or FIELD_STEPS.get(key.partition(".")[0], "review")
+        step = f"when:{key.partition('.')[2]}"
+    else:
+        step = FIELD_STEPS.get(key) or FIELD_STEPS.get(key.partition(".")[0], "review")
+    if steps and step not in steps and key in FIELD_STEPS_ELSE:
+        return FIELD_STEPS_ELSE[key]
+    return step
 
 
 class Invalid:

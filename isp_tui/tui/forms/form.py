@@ -6,6 +6,7 @@ here, testable without Textual. The engine, the record and the store make the de
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from isp_tui.errors import InputError
@@ -13,25 +14,36 @@ from isp_tui.record.normalise import normalise
 from isp_tui.record.schema import SHARING_DECISIONS
 from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get, next_in_cycle,
                                       parse_typed, put)
+from isp_tui.tui.forms.law import cited, sensitivity
+from isp_tui.tui.forms.prefill import follow
+from isp_tui.tui.forms.progress import in_words, plain, position
+from isp_tui.tui.forms.review import value_words
 from isp_tui.tui.forms.steps import Spec, how_fields, spec
 
+UNSURE_BASIS = "lawful_basis.unsure"  # not a record key: "unsure" at the lawful-basis question
+
 if TYPE_CHECKING:
-    from isp_tui.guidance import Guidance
+    from isp_tui.guidance import Guidance, LegalBasis
 
 
 class DecisionForm:
     def __init__(self, guidance: Guidance, data: dict[str, Any] | None = None, *, ruleset_id: str,
-                 role: str = "", organisation: str = ""):
+                 role: str = "", organisation: str = "", today: date | None = None):
         """`ruleset_id`: the one new decisions use (a resumed draft keeps its own); `role` and `organisation`:
         the practitioner's, from the config, for a decision that names none."""
         self.guidance = guidance
+        self.today = today or date.today()
         self.data: dict[str, Any] = copy.deepcopy(data) if data else {}
         if not self.data.get("ruleset", {}).get("id"):
             self.data["ruleset"] = {"id": ruleset_id}
         if not self.data.get("decided"):
             self.data["decided"] = {k: v for k, v in (("role", role), ("organisation", organisation)) if v}
-        self.data.setdefault("context", {}).setdefault("subject_is_child", True)
+        context = self.data.setdefault("context", {})
+        if "subject" not in context:  # a draft written before `subject`: its subject_is_child says which
+            context["subject"] = "adult" if context.get("subject_is_child") is False else "child"
+        context.pop("subject_is_child", None)
         self.ruleset = guidance.rulesets.get(self.data["ruleset"]["id"]) or guidance.rulesets[ruleset_id]
+        self.recipient_follows = not get(self.data, "recipient.agency")  # the recipient is the requester until set
         self.decision = None
         self.error = ""
         self.evaluate()
@@ -42,11 +54,17 @@ class DecisionForm:
         from isp_tui.engine import decide, read_answers
 
         try:
-            answers = read_answers(self.data.get("when"), self.data.get("context"), self.guidance)
+            answers = read_answers(self.data.get("when"), self.data.get("context"), self.guidance,
+                                   categories=get(self.data, "sharing.data_categories") or [])
             self.decision = decide(answers, self.ruleset, self.guidance)
             self.error = ""
         except InputError as exc:
             self.decision, self.error = None, str(exc)
+
+    @property
+    def day(self) -> date:
+        """The day the decision is made: the law in force on it is the law it may cite (the engine's too)."""
+        return self.today
 
     @property
     def outcome(self) -> str:
@@ -61,11 +79,30 @@ class DecisionForm:
 
     # -- answering -----------------------------------------------------------------------------------------
 
+    def value(self, key: str) -> Any:
+        """A field's answer as the form shows it ("lawful_basis.unsure": whether the basis is "unsure")."""
+        if key == UNSURE_BASIS:
+            return "yes" if get(self.data, "when.lawful_basis") == "unsure" else "no"
+        return get(self.data, key)
+
     def set(self, key: str, value: Any, *, keep_empty: bool = False, force: bool = False) -> bool:
-        """Take an answer; whether it changed anything (the engine then looks again)."""
+        """Take an answer; whether it changed anything (the engine then looks again). What follows from it is
+        filled in: consent given is dated today, the data categories shared set the data's kind."""
+        if key == UNSURE_BASIS:
+            if value == self.value(key):
+                return False
+            key, value, keep_empty = "when.lawful_basis", ("unsure" if value == "yes" else None), False
         if get(self.data, key) == value and not force:
             return False
         put(self.data, key, value, keep_empty=keep_empty)
+        if key == "when.consent" and value == "given" and get(self.data, "consent.on") is None:
+            put(self.data, "consent.on", self.today)
+        if key == "sharing.data_categories":
+            for flag, raised in sensitivity(self.guidance, list(value or [])).items():
+                put(self.data, flag, raised)
+        if key == "context.subject":
+            put(self.data, "context.subject_is_child", None)
+        follow(self, key, value)
         self.evaluate()
         return True
 
@@ -93,11 +130,38 @@ class DecisionForm:
         changed = any(get(self.data, key) != value for key, value in answers.items())
         for key, value in answers.items():
             put(self.data, key, value)
+        self.recipient_follows = False
         self.evaluate()
         return agency, changed
 
+    def type_agency(self, text: str) -> bool:
+        """Text typed into the partner register's filter is the recipient until an entry is chosen: an agency
+        not in the register is kept as typed. Whether the recipient changed."""
+        if not text.strip() or text == get(self.data, "recipient.agency"):
+            return False
+        put(self.data, "recipient.agency_id", None)
+        self.recipient_follows = False
+        return self.set("recipient.agency", text)
+
+    def citable_bases(self, only: str, query: str = "") -> list[tuple[LegalBasis, str]]:
+        """The bases a practitioner may cite ("general" or "condition") matching `query`: those in force on the
+        decision's day in this wording's era, each with when it came into force ("" for one not tied to a date);
+        one already cited is kept so it can be unticked."""
+        chosen = set(cited(self.data))
+        words = query.casefold().split()
+        out = []
+        for basis in self.guidance.bases.values():
+            if basis.special_category != (only == "condition"):
+                continue
+            if basis.id not in chosen and not (basis.fits_era(self.ruleset.era) and basis.in_force_on(self.day)):
+                continue
+            if all(w in f"{basis.id} {basis.title} {basis.kind}".casefold() for w in words):
+                dated = basis.in_force is not None or basis.in_force_source
+                out.append((basis, basis.force_text().split(" (")[0] if dated else ""))
+        return out
+
     def bases_after(self, visible: set[str], selected: list[str]) -> list[str]:
-        return chosen_bases(get(self.data, "when.lawful_basis") or [], visible, selected)
+        return chosen_bases(cited(self.data), visible, selected)
 
     # -- the steps -------------------------------------------------------------------------------------------
 
@@ -120,7 +184,7 @@ class DecisionForm:
         return spec(self, step)
 
     def how_fields(self, how_id: str) -> list[Field]:
-        return how_fields(self.guidance, how_id)
+        return how_fields(self.guidance, how_id, self.ruleset.era)
 
     def title(self, step: str) -> str:
         """A step's short title, for the list of steps and the missing list."""
@@ -135,14 +199,14 @@ class DecisionForm:
         return f"How: {how.step}" if how else step
 
     def position(self, step: str) -> str:
-        steps = self.steps()
-        return f"Step {steps.index(step) + 1} of {len(steps)}. " if step in steps else ""
+        """The step's stage ("" for a step no longer on the way)."""
+        return position(step) if step in self.steps() else ""
 
     def blocked(self, step: str) -> str:
         """Why the person cannot move on from `step` (the flowchart is waiting for its answer), or ""."""
         steps = self.steps()
         if step.startswith("when:") and step == steps[-2] and self.outcome == "incomplete":
-            missing = ", ".join(self.decision.missing) if self.decision else self.error
+            missing = "; ".join(w for w, _ in in_words(self, list(self.decision.missing))) if self.decision else self.error
             return f"Answer this question to go on ({missing}); ctrl+r shows the review."
         return ""
 
@@ -167,7 +231,14 @@ class DecisionForm:
         data = copy.deepcopy(self.data)
         if decided_by is not None:
             data.setdefault("decided", {}).setdefault("by", decided_by)
-        return normalise(data, self.guidance)
+        built = normalise(data, self.guidance)
+        if get(built, "when.consent") != "given":  # who consented, how and when: only for consent given
+            for key in ("when.consent_by", "when.consent_how", "when.consent_informed", "consent.on",
+                        "consent.child_view"):
+                put(built, key, None)
+            if built.get("consent") == {}:
+                built.pop("consent")
+        return built
 
     def missing(self, decided_by: str | None = None) -> list[str]:
         """What the record still needs before it can be final, in the record's words."""
@@ -184,8 +255,10 @@ class DecisionForm:
         data = self.data
         if target in SHORT:
             answer = get(data, f"when.{target}")
-            if target == "lawful_basis" and answer is not None:
-                answer = "; ".join(self.guidance.bases[b].title for b in answer) or "none identified"
+            if target == "lawful_basis" and answer == "unsure":
+                answer = "unsure: seek advice"
+            elif target == "lawful_basis" and answer is not None:
+                answer = f"{len(answer)} cited (named under The record)" if answer else "none identified"
             on_path = self.decision and target in self.decision.path
             return f"{SHORT[target]} {answer if answer is not None else ('not answered' if on_path else 'not reached')}"
         how = {s.id: s for s in self.ruleset.how}.get(target)
@@ -195,8 +268,7 @@ class DecisionForm:
         for f in self.how_fields(target):
             value = get(data, f.key)
             if value not in (None, "", []):
-                if isinstance(value, bool):
-                    value = "yes" if value else "no"
-                values.append(f"{f.label}: {str(value)[:60]}")
-        return f"{how.step[:50]}: {'; '.join(values) if values else 'not recorded'}"
+                words = value_words(self, f.key, value, {f.key: dict(f.options)})
+                values.append(f"{plain(f.label)}: {words if len(words) <= 60 else words[:59] + '…'}")
+        return f"{how.step}: {'; '.join(values) if values else 'not recorded'}"
 

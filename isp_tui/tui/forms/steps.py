@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from isp_tui.record.schema import SHARING_DECISIONS
-from isp_tui.tui.forms.fields import (ANSWER_LABELS, OUTCOME_LABELS, SHORT, STEP_TITLES, YES_NO, Field, get,
-                                      response_due_hint)
+from isp_tui.tui.forms.fields import (ANSWER_LABELS, CONSENT_BY, CONSENT_HOW, OUTCOME_LABELS, SHORT, STEP_TITLES,
+                                      SUBJECTS, YES_NO, YES_NO_UNSURE, Field, get, response_due_hint)
+from isp_tui.tui.forms.law import asked_by_law, cites
 
 if TYPE_CHECKING:
     from isp_tui.guidance import Guidance
@@ -33,7 +34,11 @@ def spec(form: DecisionForm, step: str) -> Spec:
                     Field("subject.name", "Name of the child or person"),
                     Field("subject.reference", "Case reference"),
                     Field("subject.date_of_birth", "Date of birth (YYYY-MM-DD)", "date"),
-                    Field("context.subject_is_child", "Is the person a child?", "bool", YES_NO),
+                    Field("context.subject", "Who is the information about?", "choice", SUBJECTS),
+                    Field("context.over_16", "Is the child 16 or over? (capacity to consent is then presumed; "
+                          "optional)", "bool", YES_NO, show=lambda d: get(d, "context.subject") == "child"),
+                    Field("context.capacity", "Can the adult at risk consent (Mental Capacity Act 2005)?", "choice",
+                          YES_NO_UNSURE, show=lambda d: get(d, "context.subject") == "adult-at-risk"),
                     Field("context.early_help", "Is this an Early Help referral?", "bool", YES_NO),
                     Field("decided.role", "Your role"),
                     Field("decided.organisation", "Your organisation"),
@@ -68,19 +73,16 @@ def spec(form: DecisionForm, step: str) -> Spec:
         guidance = question.guidance
         fields: list[Field]
         if node == "lawful_basis":
-            fields = [
-                Field("context.special_category", "Is special category data involved (health, ethnicity, "
-                      "religion, sex life...)?", "bool", YES_NO),
-                Field("when.lawful_basis", "Lawful bases (select any that apply; select none if no lawful "
-                      "reason is identified)", "bases", only="general"),
-            ]
-            fields.append(Field("when.lawful_basis", "Special-category condition (UK GDPR Art 9 / DPA "
-                                "Schedule 3): needed as well as a general basis", "bases", only="condition",
-                                show=lambda d: get(d, "context.special_category") is True))
+            fields = lawful_basis_fields(form)
         else:
             options = tuple((answer, ANSWER_LABELS.get(answer, answer)) for answer in question.next)
             fields = [Field(f"when.{node}", "Your answer", "choice", options)]
         if node == "consent":
+            fields += consent_given_fields()
+            informed = g.checklists.get("informed-consent")
+            if informed and get(data, "when.consent") == "given":
+                guidance += f"\n\n{informed.title}\n\n{informed.intro}\n" + "\n".join(
+                    f"- {i.text}" for i in informed.items)
             checklist = g.checklists.get("consent-not-sought")
             if checklist:
                 fields.append(Field("when.consent_not_sought_reason", "Why was consent not sought?", "choice",
@@ -88,7 +90,7 @@ def spec(form: DecisionForm, step: str) -> Spec:
                                     show=lambda d: get(d, "when.consent") == "not-sought"))
                 guidance += f"\n\n{checklist.title}\n\n{checklist.intro}"
             capacity = g.checklists.get("child-capacity")
-            if get(data, "context.subject_is_child") and capacity:
+            if get(data, "context.subject") == "child" and capacity:
                 fields.append(Field("checklists.child-capacity", f"{capacity.title} Can the child... "
                                     "(Enter cycles yes / no / not applicable)", "checklist",
                                     tuple((i.id, i.text) for i in capacity.items)))
@@ -119,13 +121,18 @@ def spec(form: DecisionForm, step: str) -> Spec:
         fields.append(Field("consent.explanation", "Why you share without consent", "long",
                             show=lambda d: get(d, "when.consent") in ("refused", "withdrawn", "not-sought")
                             and get(d, "decision.recorded") in SHARING_DECISIONS))
+        fields.append(Field("decision.necessity", "Why sharing is necessary (ICO Annex B)", "long",
+                            show=lambda d: get(d, "decision.recorded") in SHARING_DECISIONS))
+        fields.append(Field("decision.public_interest", "The public-interest reasoning for sharing confidential "
+                            "information without consent (000 13.3.4)", "long",
+                            show=lambda d: asked_by_law(d, g, "decision.public_interest")))
         return Spec(STEP_TITLES[step], f"The flowchart's outcome: {OUTCOME_LABELS[form.outcome]}. Record your own "
                 "decision and your reasons: your judgement stands beside the flowchart's.",
                 f"Why the flowchart says so:\n{reasons}\n\nGolden rule 7: {r7.title}\n\n{r7.text}" if r7 else reasons,
                 fields)
     if step.startswith("how:"):
         how = {s.id: s for s in rs.how}[step.partition(":")[2]]
-        return Spec(f"How: {how.step}", "", how.guidance, how_fields(g, how.id))
+        return Spec(f"How: {how.step}", "", how.guidance, how_fields(g, how.id, rs.era))
     if step == "retention":
         record = principle.get("record")
         return Spec(STEP_TITLES[step], "When should this decision be reviewed, or until when must the record be kept? "
@@ -138,14 +145,57 @@ def spec(form: DecisionForm, step: str) -> Spec:
         return Spec("Final check: the 16 questions", "A final check before you save (optional): Enter on a question cycles "
                 "its answer through yes, no and not applicable.",
                 f"{checklist.title}\n\n{checklist.intro}\n\n" + "\n\n".join(
-                    f"{n}. {i.text}\n{i.guidance}" for n, i in enumerate(checklist.items, 1)), [
+                    f"{n}. {i.text}\n{checklist.guidance_for(i, rs.era)}" for n, i in enumerate(checklist.items, 1)), [
                     Field("checklists.sixteen-questions", "The 16 questions", "checklist",
                           tuple((i.id, i.text) for i in checklist.items))])
     return Spec(STEP_TITLES["review"], "", "", [])
 
 
-def how_fields(g: Guidance, how_id: str) -> list[Field]:
-    """The fields of one of the How steps (the ruleset's "how" list)."""
+def consent_given_fields() -> list[Field]:
+    """Who consented, whether it was informed, how and when (003 App A; 004; 001 3.3): asked once consent is given."""
+    given = lambda d: get(d, "when.consent") == "given"  # noqa: E731
+    return [
+        Field("when.consent_by", "Who gave consent?", "choice", CONSENT_BY, show=given),
+        Field("when.consent_informed", "Was the consent informed (why, who, how much, the implications: see the "
+              "checklist beside)?", "bool", YES_NO, show=given),
+        Field("when.consent_how", "How was consent given?", "choice", CONSENT_HOW, show=given),
+        Field("consent.on", "Consent given on (YYYY-MM-DD)", "date", show=given),
+        Field("consent.child_view", "The child's own view (a competent child's view is recorded beside a "
+              "parent's consent)", "long", show=lambda d: get(d, "when.consent_by") == "parent"
+              and get(d, "context.child_capacity") == "yes"),
+    ]
+
+
+def lawful_basis_fields(form: DecisionForm) -> list[Field]:
+    """The lawful-basis step: the data's kind, the bases and conditions, and the facts a cited basis turns on."""
+    fields = []
+    if "confidential" not in {q.id for q in form.ruleset.when}:
+        fields.append(Field("when.confidential", "Is the information confidential (the common-law duty of "
+                            "confidence)?", "choice", YES_NO_UNSURE))
+    fields += [
+        Field("context.special_category", "Is special category data involved (health, ethnicity, religion, sex "
+              "life...)? Set for you from the data categories shared.", "bool", YES_NO),
+        Field("context.criminal_offence", "Is criminal offence data involved (UK GDPR Art 10)?", "bool", YES_NO),
+        Field("lawful_basis.unsure", "Not sure which lawful basis applies?", "choice",
+              (("no", "I can identify the basis (choose below)"), ("yes", "Unsure: seek advice (golden rule 3)"))),
+        Field("when.lawful_basis", "Lawful bases (select any that apply; select none if no lawful reason is "
+              "identified)", "bases", only="general"),
+        Field("when.lawful_basis", "Special-category condition (UK GDPR Art 9 / DPA Schedule 3): needed as well "
+              "as a general basis", "bases", only="condition",
+              show=lambda d: get(d, "context.special_category") is True or get(d, "context.criminal_offence") is True),
+        Field("context.sharer_public_authority", "Is your organisation a public authority? (Art 6(1)(f) and (ea) "
+              "are not for a public authority's own tasks)", "bool", YES_NO,
+              show=lambda d: cites(d, "ukgdpr-art6-1f", "ukgdpr-art6-1ea")),
+        Field("context.law_enforcement", "Are you a competent authority sharing for a law enforcement purpose "
+              "(DPA 2018 Part 3)?", "bool", YES_NO, show=lambda d: cites(d, "dpa2018-s35", "dpa2018-sch8-para4")),
+        Field("context.more_detrimental", "Would disclosure be more detrimental to the child than not disclosing "
+              "(the exception in CA 2004 s16LA)?", "bool", YES_NO, show=lambda d: cites(d, "ca2004-s16la")),
+    ]
+    return fields
+
+
+def how_fields(g: Guidance, how_id: str, era: str = "gdpr") -> list[Field]:
+    """The fields of one of the How steps (the ruleset's "how" list), as a ruleset of `era` shows them."""
     if how_id == "how-much":
         return [Field("sharing.information", "What information is shared", "long"),
                 Field("sharing.data_categories", "Data categories", "multi",
@@ -161,7 +211,7 @@ def how_fields(g: Guidance, how_id: str) -> list[Field]:
     if how_id == "securely":
         def requirements(d: dict[str, Any]) -> str:
             method = g.methods.get(get(d, "sharing.method") or "")
-            return ("Requirements:\n" + "\n".join(f"- {r}" for r in method.requirements)) if method else ""
+            return ("Requirements:\n" + "\n".join(f"- {r}" for r in method.requirements_for(era))) if method else ""
 
         return [Field("sharing.method", "Secure method of transfer", "choice",
                       tuple((m.id, m.title) for m in g.methods.values() if m.stage == "transfer"),

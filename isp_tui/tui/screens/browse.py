@@ -1,70 +1,92 @@
-"""Browse the records: a table with search; one record read-only with its history; amend it."""
+"""Browse the records: a table with search, each record found again by its subject's reference, its
+recipient, its dates and its state; one record opens as a document (screens/record.py)."""
 
 from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from isp_tui.errors import InputError, printable
+from isp_tui.tui.screens.record import AmendScreen, RecordScreen, history_text  # noqa: F401  (their old home)
 
 PAGE = 100  # rows added to the table at a time: the first page on open, the next as the cursor nears the end
 MORE_WITHIN = 20  # rows from the end of the table at which the next page is added
-# One table column holding each row as a line of fixed-width fields (a long recipient is cut: the record
-# shows it whole, and search finds it):
-# DataTable renders each cell on its own, and eight cells a row made each keystroke's redraw of ~40
-# visible rows take 140 ms; one cell a row takes a third of that, whatever the number of records.
-FIELDS = (("Date", 10), ("Id", 26), ("Status", 6), ("Outcome", 12), ("Decision", 12), ("Recipient", 24),
-          ("Response due", 12), ("Review", 10))
+# One table column holding each row as a line of fixed-width fields: DataTable renders each cell on its own,
+# and eight cells a row made each keystroke's redraw of ~40 visible rows take 140 ms; one cell a row takes a
+# third of that, whatever the number of records. The line below the table shows the highlighted record whole.
+# (title, width, which): the recipient takes the width left over; on a narrow terminal the lesser columns
+# are dropped first, in DROP's order, so 80 columns keep the reference, the recipient, the dates and the state.
+FIELDS = (("Created", 10, "created"), ("Reference", 12, "reference"), ("Recipient", 0, "recipient"),
+          ("Respond by", 10, "response_due"), ("Review", 10, "review_on"), ("State", 12, "state"),
+          ("Flowchart", 12, "outcome"), ("Id", 26, "id"))
+DROP = ("id", "outcome", "created")
+RECIPIENT_AT_LEAST = 20
+STATES = {"share": "share", "share-part": "share part", "do-not-share": "do not share"}  # a final record's
+OUTCOMES = {"share": "share", "do-not-share": "do not share", "seek-advice": "seek advice", "incomplete": "incomplete"}
 
 
-def _line(values: tuple[str, ...]) -> str:
-    return "  ".join(f"{v[:width]:<{width}}" for v, (_, width) in zip(values, FIELDS)).rstrip()
+def state(row) -> str:
+    """A row's state in words: a draft, or (final) the practitioner's decision."""
+    if row.status == "draft":
+        return "draft"
+    return STATES.get(row.decision, row.decision or row.status)
+
+
+def layout(width: int) -> list[tuple[str, int, str]]:
+    """The columns that fit in `width` (the recipient's the width left over), lesser ones dropped first."""
+    shown = list(FIELDS)
+    for which in DROP:
+        fixed = sum(w + 2 for _, w, k in shown if k != "recipient")
+        if width - fixed >= RECIPIENT_AT_LEAST + {"id": 30, "outcome": 10}.get(which, 0):
+            break
+        shown = [f for f in shown if f[2] != which]
+    fixed = sum(w + 2 for _, w, k in shown if k != "recipient")
+    return [(t, max(RECIPIENT_AT_LEAST, width - fixed) if k == "recipient" else w, k) for t, w, k in shown]
+
+
+def cut(value: str, width: int) -> str:
+    """`value` in `width` columns; a longer one ends in "…" (the line below the table shows it whole)."""
+    return value if len(value) <= width else value[:width - 1] + "…"
+
+
+def line(columns: list[tuple[str, int, str]], values: dict[str, str]) -> str:
+    return "  ".join(f"{cut(values[k], w):<{w}}" for _, w, k in columns).rstrip()
 
 
 def _day(value) -> str:
     return value.isoformat()[:10] if value else ""
 
 
-def history_text(found) -> Text:
-    """audit.history's revisions and amendments as text; every string from git or a record made printable."""
-    p = lambda value: printable(str(value))  # noqa: E731
-    text = Text()
-    text.append("History (newest first)\n", style="bold underline")
-    for rev in found.revisions:
-        text.append(f"{rev['date']:%Y-%m-%d %H:%M}  {p(rev['author'])} <{p(rev['email'])}>  {p(rev['subject'])}\n",
-                    style="bold")
-        text.append(f"  revision {rev['n']}, commit {p(rev['commit'])}\n", style="dim")
-        if rev["reason"]:
-            text.append(f"  reason: {p(rev['reason'])}\n")
-        fields = [p(c["field"]) for c in rev["changes"] if not c["field"].startswith("outcome.")]
-        if fields:
-            text.append(f"  changed: {', '.join(fields)}\n")
-    if found.amendments:
-        text.append("\nAmendments\n", style="bold underline")
-        for a in found.amendments:
-            text.append(f"{a['at']:%Y-%m-%d %H:%M}  {p(a['by'])}\n", style="bold")
-            text.append(f"  reason: {p(a['reason'])}\n")
-            for c in a["changes"]:
-                if c.get("personal"):
-                    text.append(f"  {p(c['field'])}: changed (personal data: shown in the record above)\n")
-                else:
-                    text.append(f"  {p(c['field'])}: {p(c.get('before', '(none)'))} -> {p(c.get('after', '(none)'))}\n")
-    return text
+def row_values(r, reference: str = "") -> dict[str, str]:
+    return {"created": _day(r.created), "reference": printable(reference), "recipient": printable(r.recipient),
+            "response_due": _day(r.response_due), "review_on": _day(r.review_on), "state": state(r),
+            "outcome": OUTCOMES.get(r.outcome, printable(r.outcome)), "id": r.id}
+
+
+class RecordTable(DataTable):
+    """The records table: Enter opens the highlighted record, and the footer says so."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open", id="browse.open")]
 
 
 class BrowseScreen(Screen):
     CSS_PATH = "browse.tcss"  # read when first shown, not before the first frame
-    HELP = """Every record in the records repository, newest first. ctrl+f goes to the search box: words
-match the id, agencies, subject reference and name, outcome, status and who decided; Enter goes
-back to the table, where Enter opens a record. ctrl+d shows drafts only, or all records again."""
+    HELP = """Every record in the records repository, newest first: its subject's reference, the
+recipient, the dates and its state (a draft, or final with your decision); the line below the
+table shows the highlighted record whole. ctrl+f goes to the search box: words match the id,
+agencies, subject reference and name, outcome, status and who decided; Enter goes back to the
+table. Enter opens the highlighted record; a amends it (a final record); e resumes it (a draft).
+ctrl+d shows drafts only, or all records again."""
 
     BINDINGS = [
+        Binding("a", "amend", "Amend", id="browse.amend"),
+        Binding("e", "resume", "Resume", id="browse.resume"),
         Binding("ctrl+f", "search", "Search", id="browse.search"),
-        Binding("ctrl+d", "drafts", "Drafts/all", id="browse.drafts"),
+        Binding("ctrl+d", "drafts", "Drafts/all", id="browse.drafts", show=False),  # in F1's list: room for F1
         Binding("escape", "app.pop_screen", "Back", id="browse.back"),
     ]
 
@@ -72,20 +94,22 @@ back to the table, where Enter opens a record. ctrl+d shows drafts only, or all 
         super().__init__()
         self.status = status
         self.total = 0  # records matching the search and the filter (the table holds the first pages of them)
+        self.rows: dict[str, object] = {}  # the index's row of each record in the table, by id
+        self.references: dict[str, str] = {}  # each one's subject reference (from its file: not in the index)
+        self.columns = layout(80)
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="browse"):
             yield Input(placeholder="Search records (id, agency, reference, outcome...)", id="search", compact=True)
-            yield DataTable(id="table", cursor_type="row", zebra_stripes=True)
+            yield RecordTable(id="table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="detail")
             yield Static(id="problems")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#table", DataTable)
-        table.add_column(Text(_line(tuple(title for title, _ in FIELDS))))
         self.fill()
-        table.focus()
+        self.query_one("#table").focus()
         # the search columns into memory once the table is on screen (a thread beside the first draw would
         # hold the interpreter while it is drawn), so the first keystroke is fast
         self.call_after_refresh(self.run_worker, self.app.services.index.prepare, thread=True, name="prepare",
@@ -94,14 +118,27 @@ back to the table, where Enter opens a record. ctrl+d shows drafts only, or all 
     def on_screen_resume(self) -> None:
         self.fill()
 
+    def on_resize(self) -> None:
+        if layout(self.table_width()) != self.columns:
+            self.fill()
+
+    def table_width(self) -> int:
+        return max(40, (self.size.width or 80) - 4)  # the cursor's padding and the scrollbar
+
     def fill(self) -> None:
         """The count and the first page of matching records; more pages as the cursor nears the end."""
         services = self.app.services
         query = self.query_one("#search", Input).value
         self.total = services.index.count(query, status=self.status)
         table = self.query_one("#table", DataTable)
-        table.clear()
+        was = self.highlighted()  # kept highlighted when it is still listed (back from a record, a resize)
+        self.columns = layout(self.table_width())
+        table.clear(columns=True)
+        table.add_column(Text(line(self.columns, {k: t for t, _, k in self.columns}), style="bold"))
+        self.rows = {}
         self._more(query)
+        if was is not None and was.id in self.rows:
+            table.move_cursor(row=table.get_row_index(was.id), animate=False)
         self.sub_title = f"{'drafts' if self.status == 'draft' else 'records'}: {self.total}"
         problems = services.index.problems
         text = Text()
@@ -111,21 +148,50 @@ back to the table, where Enter opens a record. ctrl+d shows drafts only, or all 
         for p in problems:
             text.append(f"\n{p.message}", style="red")
         self.query_one("#problems", Static).update(text)
+        self.show_detail()
 
     def _more(self, query: str | None = None) -> None:
         """Add the next page of matching records (newest first) to the table."""
         table = self.query_one("#table", DataTable)
         if query is None:
             query = self.query_one("#search", Input).value
-        rows = self.app.services.index.page(query, offset=table.row_count, limit=PAGE, status=self.status)
+        index = self.app.services.index
+        rows = index.page(query, offset=table.row_count, limit=PAGE, status=self.status)
+        self.references.update(index.references(r.id for r in rows))
         for r in rows:
-            table.add_row(Text(_line((_day(r.created), r.id, r.status, r.outcome, r.decision, r.recipient,
-                                      _day(r.response_due), _day(r.review_on)))), key=r.id)
+            self.rows[r.id] = r
+            table.add_row(Text(line(self.columns, row_values(r, self.references.get(r.id, "")))), key=r.id)
+
+    def highlighted(self):
+        """The index row of the highlighted record, or None."""
+        table = self.query_one("#table", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.rows.get(key)
+
+    def show_detail(self) -> None:
+        """The highlighted record whole: what the columns cut or leave out at this width."""
+        r = self.highlighted()
+        text = Text()
+        if r is not None:
+            values = row_values(r, self.references.get(r.id, ""))
+            text.append(f"{values['reference'] or 'no reference'}", style="bold")
+            text.append(f"  {values['recipient'] or 'no recipient yet'}  {values['state']}"
+                        f"{'' if r.status == 'draft' else ' (final)'}  created {values['created']}")
+            if r.response_due:
+                text.append(f"  response due {values['response_due']}")
+            if r.review_on:
+                text.append(f"  review {values['review_on']}")
+            text.append(f"  flowchart: {values['outcome']}  id {r.id}", style="dim")
+        self.query_one("#detail", Static).update(text)
+        self.refresh_bindings()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
         if table.row_count < self.total and event.cursor_row >= table.row_count - MORE_WITHIN:
             self._more()
+        self.show_detail()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.fill()
@@ -140,143 +206,35 @@ back to the table, where Enter opens a record. ctrl+d shows drafts only, or all 
         self.status = None if self.status == "draft" else "draft"
         self.fill()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(RecordScreen(event.row_key.value))
-
-
-class RecordScreen(Screen):
-    CSS_PATH = "browse.tcss"  # read when first shown, not before the first frame
-    HELP = """One record, read-only, exactly as stored, with its history: every commit (who, when, what
-changed between revisions) and every amendment with its reason. a amends a final record (a
-reason is required); e resumes a draft decision. Escape goes back."""
-
-    BINDINGS = [
-        Binding("a", "amend", "Amend", id="record.amend"),
-        Binding("e", "resume", "Resume draft", id="record.resume"),
-        Binding("escape", "app.pop_screen", "Back", id="record.back"),
-    ]
-
-    def __init__(self, record_id: str):
-        super().__init__()
-        self.record_id = record_id
-        self.record = None
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with VerticalScroll(id="record-pane"):
-            yield Static(id="record")
-            yield Static(Text("History: loading...", style="italic"), id="history")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.sub_title = self.record_id
-        self.load()
-        self.query_one("#record-pane").focus()
-
-    def on_screen_resume(self) -> None:
-        self.load()
-
-    def load(self) -> None:
-        services = self.app.services
-        try:
-            self.record = services.store.get(self.record_id, services.guidance)
-        except InputError as exc:
-            self.query_one("#record", Static).update(Text(str(exc), style="red"))
-            return
-        text = Text()
-        text.append(f"{self.record.status.upper()} record {self.record.id}\n\n", style="bold")
-        text.append(self.record.to_toml())
-        self.query_one("#record", Static).update(text)
-        self.refresh_bindings()
-        self.run_worker(self._history, thread=True, exclusive=True, name="history", exit_on_error=False)
-
-    def _history(self) -> None:
-        """The record's history as the audit layer gives it (as `isp log ID` shows it): personal values hidden."""
-        from isp_tui.audit import history
-
-        try:
-            text = history_text(history(self.app.services.store, self.record_id))
-        except InputError as exc:
-            text = Text(printable(str(exc)), style="red")
-        self.app.call_from_thread(self.query_one("#history", Static).update, text)
-
     def check_action(self, action: str, parameters: tuple) -> bool | None:
+        """a and e show in the footer always, dimmed when the highlighted record is not one they act on."""
+        r = self.highlighted() if self.is_mounted else None
         if action == "amend":
-            return bool(self.record and self.record.is_final)
+            return True if r is not None and r.status == "final" else None
         if action == "resume":
-            return bool(self.record and not self.record.is_final)
+            return True if r is not None and r.status == "draft" else None
         return True
 
     def action_amend(self) -> None:
-        if self.record and self.record.is_final:
-            self.app.push_screen(AmendScreen(self.record))
+        """Amend the highlighted final record: its form, as from the record itself."""
+        r = self.highlighted()
+        if r is None or r.status != "final":
+            return
+        services = self.app.services
+        try:
+            record = services.store.get(r.id, services.guidance)
+        except InputError as exc:  # a file changed under the table: say so, keep browsing
+            self.app.notify(printable(str(exc)), severity="error", markup=False)
+            return
+        self.app.push_screen(AmendScreen(record))
 
     async def action_resume(self) -> None:
-        if self.record and not self.record.is_final:
-            self.app.pop_screen()
-            await self.app.action_new_decision(dict(self.record.data))
-
-
-class AmendScreen(Screen):
-    CSS_PATH = "browse.tcss"  # read when first shown, not before the first frame
-    HELP = """Amend a final record: edit its tables below (TOML, as in the record file; the record's
-identity, its outcome and its earlier amendments are kept by isp), give the reason, and save with
-ctrl+s. The amendment records who, when, why and exactly which fields changed, in the record and in
-its own commit. Escape cancels."""
-
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save amendment", id="amend.save", priority=True),
-        Binding("escape", "app.pop_screen", "Cancel", id="amend.cancel"),
-    ]
-
-    def __init__(self, record):
-        super().__init__()
-        self.record = record
-
-    def compose(self) -> ComposeResult:
-        import tomli_w
-
-        from isp_tui.record.model import IDENTITY_TABLES, KEPT_BY_STORE
-
-        # what an amendment may change: not the record's identity, nor what the store works out or keeps
-        editable = {k: v for k, v in self.record.data.items() if k not in IDENTITY_TABLES + KEPT_BY_STORE}
-        yield Header()
-        with Vertical(id="amend"):
-            yield TextArea(tomli_w.dumps(editable, multiline_strings=True), language=None, id="amend-text")
-            yield Label("Reason for the amendment (required)")
-            yield Input(id="amend-reason", placeholder="Why the record is changed", compact=True)
-            yield Static(id="amend-msg")
-            yield Button("Save amendment", id="amend-save", variant="primary", compact=True)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.sub_title = f"amend {self.record.id}"
-        self.query_one("#amend-text").focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_save()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_save()
-
-    def action_save(self) -> None:
-        from isp_tui.tomlfile import parse_toml
-
+        r = self.highlighted()
+        if r is None or r.status != "draft":
+            return
         services = self.app.services
-        msg = self.query_one("#amend-msg", Static)
-        reason = self.query_one("#amend-reason", Input).value
-        if not reason.strip():
-            msg.update(Text("A reason is required.", style="bold red"))
-            return
-        if services.identity is None:
-            msg.update(Text(services.identity_error, style="bold red"))
-            return
-        try:
-            data = parse_toml(self.query_one("#amend-text", TextArea).text.encode("utf-8"), "the amendment")
-            saved = services.store.amend(self.record.id, data, reason, services.guidance, services.identity)
-        except InputError as exc:
-            msg.update(Text(str(exc), style="bold red"))
-            return
-        services.refresh()
-        self.app.notify(f"Amended {saved.id}: commit {saved.commit[:12]}", markup=False)
-        self.app.pop_screen()
+        record = services.store.get(r.id, services.guidance)
+        await self.app.action_new_decision(dict(record.data))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.push_screen(RecordScreen(event.row_key.value))

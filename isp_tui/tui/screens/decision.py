@@ -18,15 +18,16 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, OptionList, SelectionList, Static, TextArea
 
-from isp_tui.errors import InputError, printable
-from isp_tui.store.autosave import discard_autosave, new_autosave_path, write_autosave
+from isp_tui.store.autosave import new_autosave_path
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get
-from isp_tui.tui.screens.decision_view import (ANSWERING, SavedScreen, checklist_options, field_box, flowchart_map,
+from isp_tui.tui.forms.progress import in_words, required_here, resume_step
+from isp_tui.tui.screens.decision_view import (ANSWERING, basis_detail, checklist_options, field_box, flowchart_map,
                                                outcome_text, refilter, review_widgets, steps_text, widget_named)
+from isp_tui.tui.screens.decision_save import Saving
 from isp_tui.tui.widgets.choice import ChoiceList
 
 
-class DecisionScreen(Screen):
+class DecisionScreen(Saving, Screen):
     CSS_PATH = "decision.tcss"  # read when first shown, not before the first frame
     HELP = """The decision, one step at a time. Answer with the arrow keys and Enter (or space); Tab moves
 between the fields of a step. ctrl+n goes to the next step and ctrl+b back; ctrl+r shows the review
@@ -42,6 +43,8 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         Binding("ctrl+b", "back", "Back", id="decision.back", priority=True),
         Binding("ctrl+r", "review", "Review", id="decision.review", priority=True),
         Binding("ctrl+s", "save_draft", "Draft", id="decision.save_draft", priority=True),
+        Binding("ctrl+f", "save_final", "Save final", id="decision.save_final", priority=True),
+        Binding("f2", "sources", "Sources", id="decision.sources"),
         Binding("escape", "leave", "Leave", id="decision.leave"),
     ]
 
@@ -52,9 +55,11 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         self.guidance = services.guidance
         config = self.app.config
         self.form = DecisionForm(services.guidance, data, ruleset_id=self.app.ruleset_id, role=config.role,
-                                 organisation=config.organisation)
+                                 organisation=config.organisation, today=self.app.today())
         self.autosave_path = Path(autosave) if autosave else new_autosave_path(services.store)
         self.step_id = "subject"
+        self.resumed = bool(data)
+        self.show_sources = False  # the reasons' sources: one key (F2) away, not in every line
         self.dirty = bool(data) and autosave is not None  # a resumed draft is committed already; unsaved work is not
         self.saved = None
         self.fields: dict[str, Field] = {}
@@ -84,12 +89,12 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="decision"):
-            with VerticalScroll(id="side"):
+            with VerticalScroll(id="side", can_focus=False):
                 yield Static(id="map")
                 yield Static(id="outcome")
                 yield Static(id="steps")
             with Vertical(id="main"):
-                with VerticalScroll(id="form"):
+                with VerticalScroll(id="form", can_focus=False):
                     pass
                 with VerticalScroll(id="guidance-pane"):
                     yield Static(id="guidance")
@@ -98,6 +103,8 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
 
     async def on_mount(self) -> None:
         self.on_resize()
+        if self.resumed:  # a resumed draft opens where something is still needed
+            self.step_id = resume_step(self.form, self.missing())
         await self.show_step(self.step_id)
 
     def on_resize(self, event: object = None) -> None:
@@ -114,13 +121,14 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         form = self.query_one("#form", VerticalScroll)
         await form.remove_children()
         self.fields = {f.key: f for f in fields if f.answers}
+        required = set(required_here(self.form, step, self.missing()))
         # the title and question are written last, once the step has focus: what shows is ready for keys
         heading, asking = Static(classes="step-title"), Static(classes="question")
         asking.display = bool(question)
         widgets: list[Any] = [heading, asking]
-        widgets += [field_box(self.form, f) for f in fields]
+        widgets += [field_box(self.form, f, f.key in required) for f in fields]
         if step == "review":
-            widgets += review_widgets(self.form, self.decided_by)
+            widgets += review_widgets(self.form, self.decided_by, self.show_sources)
         await form.mount_all(widgets)
         self.refresh_fields()
         self.query_one("#guidance", Static).update(Text(guidance))
@@ -148,6 +156,17 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
     def message(self, text: str, error: bool = False) -> None:
         self.query_one("#msg", Static).update(Text(text, style="bold red" if error else "bold"))
 
+    def show_filled(self) -> None:
+        """Show what the form filled in (today's date, the recipient as the requester) in the fields not being typed in."""
+        for w in self.query_one("#form").query(Input):
+            f = self.fields.get(w.name or "")
+            if f is None or w.has_focus or f.kind not in ("text", "date"):
+                continue
+            value = get(self.data, f.key)
+            shown = value.isoformat() if hasattr(value, "isoformat") else str(value or "")
+            if shown and w.value != shown:
+                w.value = shown
+
     def refresh_fields(self) -> None:
         """Show the fields the answers call for, and hints that follow the answers."""
         for box in self.query_one("#form").query(".field"):
@@ -169,6 +188,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         self.dirty = True
         self.update_side()
         self.refresh_fields()
+        self.show_filled()
         self.schedule_autosave()
 
     async def on_input_changed(self, event: Input.Changed) -> None:
@@ -176,6 +196,11 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         event.stop()
         if name.startswith("filter:"):
             refilter(self, name.partition(":")[2], event.value)
+            if name == "filter:agency" and self.form.type_agency(event.value):  # a typed agency is kept
+                typed = widget_named(self, "recipient.agency")
+                if typed is not None:
+                    typed.value = event.value
+                self.answered()
             return
         f = self.fields.get(name)
         if f is not None:
@@ -193,11 +218,17 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
 
     def parse_typed(self, f: Field, raw: str) -> Any:
         value = self.form.parse(f, raw)
-        if isinstance(value, Invalid):
-            self.message(value.message, error=True)
-        elif f.kind == "date" and value is not None:
+        if f.kind == "date" and not isinstance(value, Invalid) and value is not None:
             self.message("")
         return value
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        """A date is checked when the field is left, not while it is typed."""
+        f = self.fields.get(event.input.name or "")
+        if f is not None and f.kind == "date":
+            value = self.form.parse(f, event.value)
+            if isinstance(value, Invalid):
+                self.message(value.message, error=True)
 
     def collect(self) -> None:
         """Take what is in the step's text fields now, so keys typed just before leaving it are never lost
@@ -234,13 +265,21 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         elif key in self.fields:
             await self.changed(key, list(selection.selected))
 
+    def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
+        listing = event.selection_list
+        if (listing.id or "").startswith("bases-"):
+            detail = self.query(f"#detail-{listing.id.partition('-')[2]}")
+            if detail:
+                detail.first(Static).update(basis_detail(self.form, str(event.selection.value)))
+
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if isinstance(event.option_list, ChoiceList):
             return
         if event.option_list.id == "missing":
             event.stop()
-            if event.option.id:
-                await self.show_step(event.option.id.split(":", 2)[2])
+            if event.option.id:  # "goto:n:step|key": the step, focused on the field that is missing
+                step, _, key = event.option.id.split(":", 2)[2].partition("|")
+                await self.show_step(step, focus_key=key)
             return
         f = self.fields.get(event.option_list.name or "")
         if f is not None and f.kind == "checklist":
@@ -281,11 +320,15 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         if blocked:
             self.message(blocked, error=True)
             return
+        left = self.words(required_here(self.form, self.step_id, self.missing()))
         after = self.form.after(self.step_id)
         if after is not None:
             if self.step_id in self.form.steps():
-                self.message("")
+                self.message(f"Still needed on the step you left: {left}" if left else "", error=bool(left))
             await self.show_step(after)
+
+    def words(self, missing: list[str]) -> str:
+        return "; ".join(words for words, _ in in_words(self.form, missing))
 
     async def action_back(self) -> None:
         self.collect()
@@ -302,96 +345,3 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             self.save(draft=False)
         elif event.button.id == "save-draft":
             self.save(draft=True)
-
-    # -- saving ----------------------------------------------------------------------------------------------
-
-    def action_save_draft(self) -> None:
-        self.save(draft=True)
-
-    def save(self, draft: bool) -> None:
-        self.collect()
-        services = self.services
-        if services.identity is None:
-            self.message(services.identity_error or "who is deciding? pass --as \"Name <email>\"", error=True)
-            return
-        if not draft:
-            missing = self.missing()
-            if missing:
-                self.message(f"Cannot be final yet; still missing: {', '.join(missing)}", error=True)
-                return
-        self.message("Saving...")
-        self.run_worker(lambda: self._save(draft), thread=True, name="save", exit_on_error=False)
-
-    def commit(self, draft: bool):
-        """Save the record (a commit in the records repository); the committed record then holds it all."""
-        services = self.services
-        saved = services.store.save(self.form.build(self.decided_by), self.guidance, services.identity, draft=draft)
-        self.data["id"] = saved.id
-        self.dirty = False
-        self.services.refresh()
-        return saved
-
-    def _save(self, draft: bool) -> None:
-        try:
-            saved = self.commit(draft)
-        except InputError as exc:
-            self.app.call_from_thread(self.message, printable(str(exc)), True)
-            return
-        except Exception as exc:  # the store's own errors: shown, never a traceback
-            self.app.call_from_thread(self.message, printable(f"could not save: {exc}"), True)
-            return
-        self.app.call_from_thread(self._saved, saved, draft)
-
-    def _saved(self, saved, draft: bool) -> None:
-        self.saved = saved
-        self.discard_autosave()
-        if draft:
-            self.message(f"Draft {saved.id} saved: commit {saved.commit[:12]}")
-        else:
-            self.app.push_screen(SavedScreen(saved), self._after_final)
-
-    def _after_final(self, _: object = None) -> None:
-        self.app.pop_screen()
-
-    def keep_draft(self, notify: bool = True) -> None:
-        """Leaving mid-way: commit a draft (synchronously: the app may be about to exit)."""
-        self.collect()
-        if not self.dirty:
-            self.discard_autosave()  # nothing since the last commit (or nothing typed at all)
-            return
-        if self.services.identity is None:
-            self.write_autosave()
-            return
-        try:
-            saved = self.commit(draft=True)
-        except Exception as exc:
-            self.write_autosave()
-            if notify:
-                self.app.notify(f"Kept as unsaved work (resume it from Home): {printable(str(exc))}",
-                                severity="warning", markup=False)
-            return
-        self.discard_autosave()
-        if notify:
-            self.app.notify(f"Kept as draft {saved.id}", markup=False)
-
-    def action_leave(self) -> None:
-        self.keep_draft()
-        self.app.pop_screen()
-
-    # -- autosave: uncommitted, under .git/isp/, so a crash loses nothing ---------------------------------------
-
-    def schedule_autosave(self) -> None:
-        if self._autosave_timer is not None:
-            self._autosave_timer.stop()
-        self._autosave_timer = self.set_timer(0.5, self.write_autosave)
-
-    def write_autosave(self) -> None:
-        if self.is_mounted:
-            self.collect()
-        if self.dirty:
-            write_autosave(self.services.store, self.autosave_path, self.data)
-
-    def discard_autosave(self) -> None:
-        if self._autosave_timer is not None:
-            self._autosave_timer.stop()
-        discard_autosave(self.autosave_path)

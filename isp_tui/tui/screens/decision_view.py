@@ -14,13 +14,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from isp_tui.errors import InputError
 from isp_tui.tui.forms import DecisionForm, Field, get, step_of
 from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT
+from isp_tui.tui.forms.law import cited
+from isp_tui.tui.forms.progress import in_words, labels, readable
+from isp_tui.tui.forms.review import checklist_words, review_lines
 from isp_tui.tui.widgets.choice import ChoiceList, TickList
 
 OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow",
                   "incomplete": "italic"}
+DECISION_LABELS = {"share": "Share", "share-part": "Share part", "do-not-share": "Do not share"}
 CHECK_MARKS = {"yes": "yes", "no": "no ", "not-applicable": "n/a"}
 ANSWERING = "Input, TextArea, SelectionList, OptionList"  # the widgets that take an answer
 
@@ -30,12 +33,16 @@ def widget_named(screen, name: str):
     return next((w for w in screen.query(ANSWERING) if w.name == name), None)
 
 
-def field_box(form: DecisionForm, f: Field) -> Vertical | Static:
-    """One field: its label, its widget (named by the record key it fills) and its hint."""
-    value = get(form.data, f.key)
+def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical | Static:
+    """One field: its label (marked when the record still needs it), its widget (named by the record key it
+    fills) and its hint."""
+    value = form.value(f.key)
     if f.kind == "note":
         return Static(Text(f.label, style="italic"), classes="note field")
-    out: list[Any] = [Label(Text(f.label), classes="field-label")]
+    label = Text(f.label)
+    if required:
+        label.append("  * required", style="bold")
+    out: list[Any] = [Label(label, classes="field-label")]
     if f.kind == "text":
         out.append(Input(value=str(value or ""), name=f.key, compact=True))
     elif f.kind == "date":
@@ -56,6 +63,7 @@ def field_box(form: DecisionForm, f: Field) -> Vertical | Static:
     elif f.kind == "bases":
         out.append(Input(placeholder="Type to filter the legal bases", name=f"filter:{f.only}", compact=True))
         out.append(TickList(*basis_options(form, f.only, ""), name=f.key, id=f"bases-{f.only}", compact=True))
+        out.append(Static(id=f"detail-{f.only}", classes="basis-detail"))  # the highlighted basis in full
     elif f.kind == "agency":
         out.append(Input(placeholder="Type to filter the partner register", name="filter:agency", compact=True))
         out.append(OptionList(*agency_options(form, ""), name="agency", id="agencies", compact=True))
@@ -66,6 +74,17 @@ def field_box(form: DecisionForm, f: Field) -> Vertical | Static:
     return box
 
 
+def basis_detail(form: DecisionForm, basis_id: str) -> Text:
+    """The highlighted basis's full title, when it came into force and its summary (a row may be cut short)."""
+    basis = form.guidance.bases.get(basis_id)
+    if basis is None:
+        return Text()
+    text = Text(basis.title, style="bold")
+    text.append(f"\n{basis.force_text()}\n", style="italic")
+    text.append(basis.summary.strip())
+    return text
+
+
 def checklist_options(form: DecisionForm, f: Field) -> list[Option]:
     answers = get(form.data, f.key) or {}
     return [Option(Text(f"[{CHECK_MARKS.get(answers.get(ident), '   ')}] {n}. {label}"), id=ident)
@@ -73,15 +92,14 @@ def checklist_options(form: DecisionForm, f: Field) -> list[Option]:
 
 
 def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text, str, bool]]:
-    chosen = set(get(form.data, "when.lawful_basis") or [])
-    words = query.casefold().split()
+    """The bases the form lets the practitioner cite, each with when it came into force."""
+    chosen = set(cited(form.data))
     out = []
-    for basis in form.guidance.bases.values():
-        if not basis.fits_era(form.ruleset.era) or basis.special_category != (only == "condition"):
-            continue
-        hay = f"{basis.id} {basis.title} {basis.kind}".casefold()
-        if all(w in hay for w in words):
-            out.append((Text(basis.title), basis.id, basis.id in chosen))
+    for basis, force in form.citable_bases(only, query):
+        label = Text(basis.title)
+        if force:
+            label.append(f" ({force})", style="dim")
+        out.append((label, basis.id, basis.id in chosen))
     return out
 
 
@@ -120,7 +138,7 @@ def flowchart_map(form: DecisionForm, step_id: str) -> Text:
     for q in rs.when:
         answer = get(data, f"when.{q.id}")
         if q.id == "lawful_basis" and answer is not None:
-            answer = f"{len(answer)} cited" if answer else "none"
+            answer = "unsure" if answer == "unsure" else (f"{len(answer)} cited" if answer else "none")
         label = SHORT.get(q.id, q.question[:28])
         if q.id == current:
             text.append(f"> {label}\n", style="bold reverse")
@@ -144,7 +162,7 @@ def outcome_text(form: DecisionForm) -> Text:
     if form.error:
         out.append(f"{form.error}\n", style="bold red")
     for warning in (form.decision.warnings if form.decision else ()):
-        out.append(f"! {warning.text}\n", style="yellow")
+        out.append(f"! {readable(form, warning.text)}\n", style="yellow")
     return out
 
 
@@ -160,22 +178,26 @@ def steps_text(form: DecisionForm, step_id: str) -> Text:
 # -- the review ------------------------------------------------------------------------------------------
 
 
-def review_widgets(form: DecisionForm, decided_by: str | None) -> list[Any]:
-    from isp_tui.record import Record
-
-    g, rs, data = form.guidance, form.ruleset, form.data
+def review_widgets(form: DecisionForm, decided_by: str | None, sources: bool = False) -> list[Any]:
+    """The review: the outcome and why, the golden rules, the record in words, and what is still missing.
+    The reasons' sources show with `sources` (F2), not in every line."""
+    rs, data = form.ruleset, form.data
     text = Text()
     recorded = get(data, "decision.recorded")
     text.append("The flowchart's outcome: ", style="bold")
     text.append(f"{OUTCOME_LABELS[form.outcome]}\n", style=OUTCOME_STYLES[form.outcome])
     text.append("Your decision: ", style="bold")
-    text.append(f"{recorded or 'not recorded yet'}\n\n")
+    text.append(f"{DECISION_LABELS.get(recorded, 'not recorded yet')}\n\n")
     if form.decision:
         text.append("Why\n", style="bold underline")
+        known = labels(form)
         for r in form.decision.reasons:
-            text.append(f"- {r.text}\n  ({r.source})\n")
+            text.append(f"- {readable(form, r.text, known)}\n" + (f"  ({r.source})\n" if sources else ""))
         for w in form.decision.warnings:
-            text.append(f"! {w.text}\n  ({w.source})\n", style="yellow")
+            text.append(f"! {readable(form, w.text, known)}\n" + (f"  ({w.source})\n" if sources else ""),
+                        style="yellow")
+        if not sources:
+            text.append("(F2 shows the sources)\n", style="dim")
     text.append("\nThe golden rules and this decision\n", style="bold underline")
     for rule in rs.rules:
         text.append(f"{rule.number}. {rule.title}\n", style="bold")
@@ -183,10 +205,10 @@ def review_widgets(form: DecisionForm, decided_by: str | None) -> list[Any]:
         for target in rule.bears_on:
             text.append(f"   - {form.describe(target)}\n")
     text.append("\nThe record\n", style="bold underline")
-    try:
-        text.append(Record.from_dict(form.build(decided_by), guidance=g, new=True).to_toml())
-    except InputError as exc:
-        text.append(str(exc), style="red")
+    built = form.build(decided_by)
+    for label, value in review_lines(form, built) + checklist_words(form, built):
+        text.append(f"{label}: ", style="bold")
+        text.append(f"{value}\n")
     missing = form.missing(decided_by)
     head = Text()
     head.append("Still missing before it can be final", style="bold underline")
@@ -200,10 +222,10 @@ def review_widgets(form: DecisionForm, decided_by: str | None) -> list[Any]:
     if missing:
         steps = form.steps()
         options = []
-        for n, item in enumerate(missing):
-            target = step_of(item)
-            options.append(Option(Text(f"- {item}  ({form.title(target)})", style="red"),
-                                  id=f"goto:{n}:{target}" if target in steps else None))
+        for n, (item, (words, key)) in enumerate(zip(missing, in_words(form, missing))):
+            target = step_of(item, steps)
+            options.append(Option(Text(f"- {words}  ({form.title(target)})", style="red"),
+                                  id=f"goto:{n}:{target}|{key}" if target in steps else None))
         widgets.append(OptionList(*options, id="missing", compact=True))
     return widgets + [Static(text, id="review")]
 

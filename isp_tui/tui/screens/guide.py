@@ -28,31 +28,59 @@ class GuideScreen(Screen):
 
 class RulesScreen(GuideScreen):
     HELP = """The seven golden rules, one at a time, with what each asks of you and the questions of the
-decision it bears on; then the principles and the myth-busting guide. Up and down choose; s shows
-the other ruleset (the 1998 or the 2018 wording; new decisions use the one shown); Escape goes back."""
+decision it bears on; then the principles and the myth-busting guide. Up and down choose.
+
+s shows the other wording (the 1998 or the 2018 one) to read: it changes nothing. u chooses the
+wording shown for new decisions: you are asked first, and told what changes. The 1998 wording is
+marked historical: the Act it cites is repealed. Escape goes back."""
 
     BINDINGS = [
-        Binding("s", "app.switch_ruleset", "Other ruleset", id="rules.switch"),
+        Binding("s", "view_other", "Other wording", id="rules.switch"),
+        Binding("u", "use", "Use it", id="rules.use"),
         Binding("escape", "app.pop_screen", "Back", id="rules.back"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.viewing: str | None = None  # the ruleset shown (at first: the one new decisions use)
+
     def on_mount(self) -> None:
+        self.viewing = self.app.ruleset_id
         self.fill()
         self.query_one("#guide-list").focus()
 
     def on_ruleset_changed(self, _: RulesetChanged) -> None:
+        self.viewing = self.app.ruleset_id
         self.fill()
 
     @property
     def ruleset(self):
-        return self.app.services.guidance.rulesets[self.app.ruleset_id]
+        return self.app.services.guidance.rulesets[self.viewing or self.app.ruleset_id]
+
+    def action_view_other(self) -> None:
+        """Show the other wording, to read: the ruleset of new decisions is unchanged."""
+        self.viewing = self.app.other_ruleset(self.ruleset.id)
+        self.fill()
+
+    async def action_use(self) -> None:
+        await self.app.action_switch_ruleset(self.ruleset.id)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        if action == "use":  # shown dimmed while the wording shown is already the one in use
+            return None if self.viewing in (None, self.app.ruleset_id) else True
+        return True
 
     def fill(self) -> None:
         rs = self.ruleset
-        self.sub_title = rs.title
+        in_use = rs.id == self.app.ruleset_id
+        # the title without "Seven golden rules: ", so the header has room at 80 columns for what it is for
+        self.sub_title = f"{rs.title.removeprefix('Seven golden rules: ')}, " + \
+            ("in use" if in_use else "reading only")
+        self.refresh_bindings()
         listing = self.query_one("#guide-list", OptionList)
         listing.clear_options()
-        listing.add_option(Option(Text(rs.id, style="bold"), disabled=True))
+        listing.add_option(Option(Text(f"{rs.id}{' (historical)' if rs.historical else ''}", style="bold"),
+                                  disabled=True))
         listing.add_options(Option(Text(f"{r.number}. {r.title}"), id=f"rule:{r.id}") for r in rs.rules)
         listing.add_option(Option(Text("Principles", style="bold"), disabled=True))
         listing.add_options(Option(Text(p.title), id=f"principle:{p.id}") for p in rs.principles)
@@ -70,6 +98,15 @@ the other ruleset (the 1998 or the 2018 wording; new decisions use the one shown
         rs = self.ruleset
         kind, _, key = ident.partition(":")
         text = Text()
+        if rs.historical:
+            text.append("Historical wording. ", style="bold red")
+            text.append(rs.historical.strip() + "\n\n", style="italic")
+        if rs.id != self.app.ruleset_id:
+            from isp_tui.tui.keys import key_for
+
+            use = key_for(self, "rules.use")
+            text.append("Reading only: new decisions use another wording"
+                        + (f" ({use} chooses this one).\n\n" if use else ".\n\n"), style="bold")
         if kind == "rule":
             rule = next(r for r in rs.rules if r.id == key)
             text.append(f"Golden rule {rule.number}: {rule.title}\n\n", style="bold")

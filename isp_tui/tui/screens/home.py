@@ -17,17 +17,53 @@ from isp_tui.tui.messages import IndexProgress, RecordsChanged, RulesetChanged, 
 # how Home marks an item by its state (isp_tui.index.due.due_state); "due soon" is shown plainly
 DUE_LABELS = {"overdue": ("bold red", " OVERDUE"), "due": ("bold", " DUE TODAY")}
 
+# the menu: option id, label, the binding whose key the label shows (as it is now, after the keymap)
 MENU = [
-    ("new", "New decision", "n"),
-    ("drafts", "Resume a draft", "r"),
-    ("browse", "Browse records", "b"),
-    ("rules", "Golden rules, myths", "g"),
-    ("checklists", "Checklists", "c"),
-    ("ruleset", "Switch ruleset", "s"),
-    ("timeline", "Timeline of changes", "t"),
-    ("verify", "Verify records", "v"),
-    ("reports", "Reports", "p"),
+    ("new", "New decision", "home.new"),
+    ("drafts", "Resume a draft", "home.drafts"),
+    ("browse", "Browse records", "home.browse"),
+    ("rules", "Golden rules, myths", "home.rules"),
+    ("checklists", "Checklists", "home.checklists"),
+    ("ruleset", "Choose ruleset", "home.ruleset"),
+    ("timeline", "Timeline of changes", "home.timeline"),
+    ("verify", "Verify records", "home.verify"),
+    ("reports", "Reports", "home.reports"),
 ]
+
+
+KIND_WORDS = {"response": "response due", "review": "review", "retention": "retain until", "draft": "draft"}
+
+
+def due_line(item, row, reference: str = "") -> Text:
+    """One thing due, found again by its date and the subject's reference: "2026-11-21 draft TEST-0001 Police"."""
+    from isp_tui.errors import printable
+
+    when = item.on or (item.created.date() if item.created else None)
+    label = DUE_LABELS.get(item.state, ("", ""))[1]
+    reference = printable(reference) if reference else "no reference"
+    recipient = printable(row.recipient) if row is not None and row.recipient else ""
+    kind = KIND_WORDS.get(item.kind, item.kind)
+    if item.kind == "draft" or row is not None and row.status == "draft":
+        kind = "draft, " + kind if item.kind != "draft" else kind
+    return Text(f"{when.isoformat() if when else '':<10} {kind} {reference}{'  ' + recipient if recipient else ''}"
+                f"  {item.id}{label}\n", style=DUE_LABELS.get(item.state, ("", ""))[0])
+
+
+def autosave_label(path: Path) -> Text:
+    """Work the app kept when it stopped before a save, in words: when, and whose decision."""
+    from datetime import datetime
+
+    from isp_tui.errors import printable
+    from isp_tui.store.autosave import read_autosave
+
+    data = read_autosave(path)
+    subject = data.get("subject") if isinstance(data.get("subject"), dict) else {}
+    reference = subject.get("reference") if isinstance(subject.get("reference"), str) else ""
+    try:
+        at = f"{datetime.fromtimestamp(path.stat().st_mtime):%Y-%m-%d %H:%M}"
+    except OSError:
+        at = "earlier"
+    return Text(f"Recover unsaved work: {printable(reference) or 'no reference'}, {at}")
 
 
 class HomeScreen(Screen):
@@ -36,12 +72,13 @@ A new decision walks you through the golden rules and the flowchart, question by
 ends with a record committed to the records repository. Drafts are kept when you leave mid-way.
 ctrl+p opens the command palette; F1 shows this help on every screen."""
 
+    # the menu shows each key beside its item; the footer keeps to a few, so F1 fits at 80 columns
     BINDINGS = [
         Binding("n", "app.new_decision", "New decision", id="home.new"),
-        Binding("r", "app.browse('draft')", "Drafts", id="home.drafts"),
+        Binding("r", "app.browse('draft')", "Drafts", id="home.drafts", show=False),
         Binding("b", "app.browse", "Browse", id="home.browse"),
-        Binding("g", "app.rules", "Rules", id="home.rules"),
-        Binding("c", "app.checklists", "Checklists", id="home.checklists"),
+        Binding("g", "app.rules", "Rules", id="home.rules", show=False),
+        Binding("c", "app.checklists", "Checklists", id="home.checklists", show=False),
         Binding("s", "app.switch_ruleset", "Ruleset", id="home.ruleset", show=False),
         Binding("t", "app.timeline", "Timeline", id="home.timeline", show=False),
         Binding("v", "app.verify", "Verify", id="home.verify", show=False),
@@ -51,8 +88,7 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="home"):
-            yield OptionList(*[Option(Text(f"{label} ({key})"), id=ident) for ident, label, key in MENU],
-                             id="home-menu")
+            yield OptionList(*[Option(Text(label), id=ident) for ident, label, _ in MENU], id="home-menu")
             with VerticalScroll(id="home-side"):
                 yield Static(self._where(), id="where")
                 yield Static(Text("What is due: loading the records...", style="italic"), id="due")
@@ -60,17 +96,32 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
 
     def on_mount(self) -> None:
         self.query_one("#home-menu").focus()
+        self.label_menu()
+        self.call_after_refresh(self.label_menu)  # the config's keymap is in place once the app is mounted
+
+    def label_menu(self) -> None:
+        """Each item with the key that runs it now (drawn from the bindings, so a [keymap] shows)."""
+        from isp_tui.tui.keys import key_for
+
+        menu = self.query_one("#home-menu", OptionList)
+        for ident, label, binding_id in MENU:
+            key = key_for(self, binding_id)
+            menu.replace_option_prompt(ident, Text(f"{label} ({key})" if key else label))
 
     def _where(self) -> Text:
         app = self.app
         text = Text()
         text.append("Records repository  ", style="bold")
-        text.append(str(app.records_given or app.records_path) + "\n")
+        text.append(str(app.records_path))
+        text.append("" if app.config.records_chosen(app.records_given) else " (your default)", style="dim")
+        text.append("\n")
         text.append("Ruleset             ", style="bold")
         services = app.services
         if services and app.ruleset_id in services.guidance.rulesets:
             ruleset = services.guidance.rulesets[app.ruleset_id]
-            text.append(f"{ruleset.title} ({ruleset.id} {ruleset.version})\n")
+            text.append(f"{ruleset.title} ({ruleset.id} {ruleset.version})")
+            text.append(" historical: the Act it cites is repealed\n" if ruleset.historical else "\n",
+                        style="bold red")
         else:
             text.append(f"{app.ruleset_id}\n")
         text.append("Deciding as         ", style="bold")
@@ -85,6 +136,9 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
 
             text.append("\nLast verified       ", style="bold")
             text.append(last_verified_text(services.store))
+        for problem in app.config_problems:  # a theme or keymap id the config names that the app has not
+            text.append("\nConfig file         ", style="bold")
+            text.append(problem, style="bold red")
         return text
 
     def on_services_ready(self, _: ServicesReady) -> None:
@@ -115,7 +169,9 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
     def _count_due(self) -> None:
         index = self.app.services.index
         total, items, problems = index.count(), index.due(self.app.today()), len(index.problems)
-        self.app.call_from_thread(self._show_due, total, items, problems)
+        rows = {item.id: index.get(item.id) for item in items[:12]}  # each item's recipient and reference
+        references = index.references(rows)
+        self.app.call_from_thread(self._show_due, total, items, problems, rows, references)
 
     def on_index_progress(self, event: IndexProgress) -> None:
         """A first build of the derived index reads every record file: say how far it is."""
@@ -123,7 +179,8 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             f"What is due: reading the record files into the index ({event.done:,} of {event.total:,})...",
             style="italic"))
 
-    def _show_due(self, total: int, items: list, problems: int) -> None:
+    def _show_due(self, total: int, items: list, problems: int, rows: dict | None = None,
+                  references: dict | None = None) -> None:
         text = Text()
         text.append(f"{total} record(s)", style="bold")
         if problems:
@@ -134,14 +191,14 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
         else:
             text.append("responses (15 working days), reviews, retention, drafts\n", style="dim")
         for item in items[:12]:  # the index's answer (isp_tui.index.due): due means today, overdue means before
-            when = item.on.isoformat() if item.on else "(no date)"
-            style, label = DUE_LABELS.get(item.state, ("", ""))
-            text.append(f"{when:<10} {item.kind:<9} {item.id}{label}\n", style=style)
+            text.append_text(due_line(item, (rows or {}).get(item.id), (references or {}).get(item.id, "")))
         if len(items) > 12:
             text.append(f"... and {len(items) - 12} more: see Browse\n")
         self.query_one("#due", Static).update(text)
 
     def _offer_autosaves(self) -> None:
+        from textual.widgets.option_list import OptionDoesNotExist
+
         from isp_tui.store.autosave import autosaves
 
         menu = self.query_one("#home-menu", OptionList)
@@ -149,8 +206,8 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
             ident = f"autosave:{path}"
             try:
                 menu.get_option(ident)
-            except Exception:
-                menu.add_option(Option(Text(f"Unsaved work ({path.stem[-6:]})"), id=ident))
+            except OptionDoesNotExist:
+                menu.add_option(Option(autosave_label(path), id=ident))
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         ident = event.option.id or ""

@@ -151,10 +151,7 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         try:
             # (no status call between the steps: call_from_thread waits for the screen, which is still drawing)
             index.refresh(progress=lambda done, total: call(self._progress, done, total))
-            reports = audit.reports(services.store, services.guidance, as_of, CHARTED, index=index)
-            from isp_tui.overrides import overrides_report  # merge: use audit.reports' "overrides"
-
-            reports.append(overrides_report(index))
+            reports = audit.reports(services.store, services.guidance, as_of, tuple(TABS), index=index)
         except Exception as exc:  # an unreadable index or repository: on the screen, never a traceback
             call(self._status, f"The reports could not be made: {printable(str(exc))}", "bold red")
             call(setattr, self.query_one("#reports-progress"), "display", False)

@@ -114,23 +114,39 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
             value = self.query_one(f"#{name}", Select).value
             filters[name] = None if value is Select.NULL else value
         self.query_one("#timeline-status", Static).update(Text("Reading the history...", style="italic"))
+        self.filters, self.following = filters, None  # a next page of the old filters is dropped when it comes
         self.run_worker(lambda: self._read(filters), thread=True, exclusive=True, group="timeline", name="timeline",
                         exit_on_error=False)
 
-    def _read(self, filters: dict) -> None:
-        from isp_tui import audit  # merge: use audit.timeline (the audit/ package re-exports it)
+    def _read(self, filters: dict, resume=None) -> None:
+        """One page of the timeline, newest first, read from where the last page ended (audit.timeline_page
+        reads the log only as far as the page needs: the first page does not wait for the whole history)."""
+        from isp_tui import audit
 
-        rows = audit.timeline(self.app.services.store, **filters)
-        self.app.call_from_thread(self._show, rows)
+        rows, following = audit.timeline_page(self.app.services.store, **filters, limit=PAGE, resume=resume)
+        self.app.call_from_thread(self._show, rows, following, filters, resume is not None)
 
-    def _show(self, rows: list[dict]) -> None:
-        self.rows = rows
+    def _show(self, rows: list[dict], following, filters: dict, more: bool = False) -> None:
+        if more and filters is not getattr(self, "filters", None):
+            return  # a page of filters since changed
+        self.rows = self.rows + rows if more else rows
+        self.following, self.filters, self.reading = following, filters, False
         table = self.query_one("#changes", DataTable)
-        table.clear()
+        if not more:
+            table.clear()
         self._more()
-        self.sub_title = f"changes: {len(rows):,}"
-        if not rows:
+        self.sub_title = f"changes: {len(self.rows):,}" + (" and more" if following else "")
+        if not self.rows:
             self.query_one("#timeline-status", Static).update(Text("No change matches."))
+
+    def _next_page(self) -> None:
+        """The next page of changes from the log, when the table nears the end of those read."""
+        if getattr(self, "following", None) is None or getattr(self, "reading", False):
+            return
+        self.reading = True
+        filters, resume = self.filters, self.following
+        self.run_worker(lambda: self._read(filters, resume), thread=True, group="timeline-more",
+                        name="timeline-more", exit_on_error=False)
 
     def _more(self) -> None:
         table = self.query_one("#changes", DataTable)
@@ -149,8 +165,11 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
             detail.append(printable(f"{r['author']} <{r['email']}>"), style="bold")
             detail.append(printable(f"  commit {r['commit'][:12]}  {r['subject']}"))
             self.query_one("#timeline-status", Static).update(detail)
-        if table.row_count < len(self.rows) and event.cursor_row >= table.row_count - MORE_WITHIN:
-            self._more()
+        if event.cursor_row >= table.row_count - MORE_WITHIN:
+            if table.row_count < len(self.rows):
+                self._more()
+            else:
+                self._next_page()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         row = self.rows[int(event.row_key.value)]
@@ -163,7 +182,8 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
 class RevisionScreen(Screen):
     CSS_PATH = "auditor.tcss"
     HELP = """One record as it was at one change, read-only (the record's own screen, from Browse, shows
-it as it stands and its whole history). x exports it as it was then. Escape goes back."""
+it as it stands and its whole history). x exports it as it was then; h opens the record's history (a
+diff between any two revisions). Escape goes back."""
 
     BINDINGS = [
         Binding("x", "export", "Export", id="revision.export"),
