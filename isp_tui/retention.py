@@ -225,6 +225,7 @@ def prune(store: Store) -> None:
     for attempt in range(3):
         done = run_git(store.root, *args, check=False)
         if done.returncode == 0:
+            forget_commit_graph(store)
             return
         held = [lock for lock in (store.gitdir / "packed-refs.lock", store.gitdir / "gc.pid") if lock.exists()]
         if attempt == 2 or not held:
@@ -233,6 +234,23 @@ def prune(store: Store) -> None:
             store.clear_stale_lock(lock)
     raise StoreError(f"pruning the destroyed content failed: {git_message(done.stderr)}; the destroy is completed "
                      "by the next isp")
+
+
+def forget_commit_graph(store: Store) -> None:
+    """The commit-graph lists commits the rewrite dropped and gc pruned (git fsck then fails on them): it is
+    only git's cache of the history, so it is removed and written again from what is there now."""
+    import shutil
+
+    from isp_tui.store.repo import wait_for_background
+
+    wait_for_background()
+    info = store.gitdir / "objects" / "info"
+    graph, chain = info / "commit-graph", info / "commit-graphs"
+    if graph.is_file() and not graph.is_symlink():
+        graph.unlink()
+    if chain.is_dir() and not chain.is_symlink():
+        shutil.rmtree(chain)
+    store.update_commit_graph(wait=True, replace=True)
 
 
 def resume_destroy(store: Store) -> str | None:

@@ -90,14 +90,12 @@ def newest_first(store: Store, *, start: str | None = None, skip: int = 0) -> It
     start = start or store.head()
     if start is None:
         return
-    fmt = "%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%aI%x1f%B%x1d"
+    fmt = LogFormat("%H", "%P", "%an", "%ae", "%aI", "%B")  # separators no commit can hold
     page = FIRST_PAGE
     while True:
-        out = store.git("-c", "core.quotePath=false", "log", f"-n{page}", f"--skip={skip}", f"--format={fmt}", start)
-        chunks = out.split("\x1e")[1:]
-        for chunk in chunks:
-            head, _, _ = chunk.partition("\x1d")
-            sha, parents, author, email, when, message = head.split("\x1f", 5)
+        out = store.git("-c", "core.quotePath=false", "log", f"-n{page}", f"--skip={skip}", fmt.format, start)
+        chunks = list(fmt.parse(out))
+        for (sha, parents, author, email, when, message), _ in chunks:
             yield skip, Commit(sha, parents.split(), author, email, datetime.fromisoformat(when), message, "")
             skip += 1
         if len(chunks) < page:

@@ -56,10 +56,12 @@ def tombstone(store: Store, record_id: str) -> dict[str, Any] | None:
 def trail(store: Store, record_id: str) -> list[Any]:
     """The commits that name a record in their trailers, newest first: a destroyed record's audit trail
     (its file is gone from every commit, the commits that made, amended and destroyed it remain)."""
-    from isp_tui.store.repo import HISTORY_FORMAT, parse_revision  # merge: the store's history format
+    from isp_tui.gitlayer.messages import LogFormat
+    from isp_tui.store.repo import HISTORY_FIELDS, parse_revision
 
-    out = store.git("log", "--fixed-strings", f"--grep=Record-Id: {record_id}", f"--format={HISTORY_FORMAT}", "main")
-    return [r for chunk in out.split("\x1e") if (r := parse_revision(chunk)) and r.trailers.record_id == record_id]
+    fmt = LogFormat(*HISTORY_FIELDS)  # separators no commit can hold
+    out = store.git("log", "--fixed-strings", f"--grep=Record-Id: {record_id}", fmt.format, "main")
+    return [r for fields, _ in fmt.parse(out) if (r := parse_revision(fields)).trailers.record_id == record_id]
 
 
 def hide_personal(changes: list[dict[str, Any]], *, reveal: bool = False) -> list[dict[str, Any]]:
