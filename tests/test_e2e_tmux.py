@@ -99,10 +99,10 @@ def test_a_decision_made_in_the_real_app_is_committed(terminal, records, tmp_pat
     terminal.tab()
     terminal.type("Fictional test: no legitimate purpose.")
     terminal.keys("C-n")
-    terminal.wait_for("of 8. Review and retention")
+    terminal.wait_for("Keeping the record: Review")
     terminal.type("2027-11-03")
     terminal.keys("C-n")
-    terminal.wait_for("of 8. Final check")
+    terminal.wait_for("Final check")
     terminal.keys("C-n")
     terminal.wait_for("Nothing: it can be saved as final")
     terminal.keys("Enter")  # the focused "Save final record" button

@@ -239,6 +239,14 @@ changed, in the record and in its own commit. Escape cancels."""
 
     def proposed(self) -> dict[str, Any]:
         data = copy.deepcopy(self.form.data)
+        # the form asks who the record is about as `subject` (child, adult...); a record written before that
+        # holds `subject_is_child`: unless the answer was changed, it keeps the words it was saved in
+        old = self.record.data.get("context", {})
+        new = data.get("context", {})
+        if "subject" not in old and "subject_is_child" in old and isinstance(new, dict):
+            if new.get("subject") == ("child" if old["subject_is_child"] else "adult"):
+                new.pop("subject", None)
+                new["subject_is_child"] = old["subject_is_child"]
         return {k: v for k, v in data.items() if k not in KEPT}
 
     def problems(self) -> list[str]:
