@@ -267,6 +267,12 @@ def resume_destroy(store: Store) -> str | None:
     except (InputError, KeyError, TypeError, ValueError):
         journal.unlink()  # the journal itself was cut short: nothing after it had started
         return None
+    # the destroy was killed, and with it any git it was running: a git lock left now (the index, the branch,
+    # packed-refs, a reflog) is that git's, so it goes now rather than once it is STALE_GIT_LOCK old
+    for lock in [store.gitdir / name for name in ("index.lock", "packed-refs.lock", *REF_LOCKS)] + \
+            list((store.gitdir / "logs").rglob("*.lock")) + list((store.gitdir / "refs").rglob("*.lock")):
+        if lock.is_file() and not lock.is_symlink():
+            store.clear_stale_lock(lock, force=True)
     tomb_path = tombstone_path(record_id)
     head = store.head()
     if not has_path(store, head, tomb_path):  # the tombstone commit never landed: put both files back
