@@ -83,3 +83,23 @@ def test_unsure_text_quotes_the_rulesets_own_rule_3(guidance):
     assert "information governance lead" not in d.reasons[-1].text  # 2018 wording only
     d = case(guidance, "gdpr-2018", legitimate_purpose="unsure")
     assert "information governance lead" in d.reasons[-1].text
+
+
+@pytest.mark.parametrize("basis,in_force,repealed,page", [
+    # SI 2002/2439 art 3: s155 (so far as it relates to the Sch 14 paragraphs listed) from 1 October 2002, not Wales
+    ("ea2002-s155", date(2002, 10, 1), None, "legislation.gov.uk/uksi/2002/2439/article/3"),
+    # SI 1999/3190 (Commencement No. 1) art 2 and Schedule: s20 from 1 January 2000
+    ("iaa1999-s20", date(2000, 1, 1), None, "legislation.gov.uk/uksi/1999/3190"),
+    # SI 2000/2836 art 2(a) (England); Localism Act 2011 s1(7) and Sch 1 in force 4 April 2012 (SI 2012/1008 art 2)
+    ("lga2000-pt1", date(2000, 10, 18), date(2012, 4, 4), "legislation.gov.uk/uksi/2012/1008/article/2"),
+])
+def test_commencement_and_repeal_dates_checked_on_legislation_gov_uk(guidance, basis, in_force, repealed, page):
+    b = guidance.bases[basis]
+    assert (b.in_force, b.repealed) == (in_force, repealed)
+    assert page in b.in_force_source
+
+
+def test_the_wellbeing_power_was_law_in_early_2012_and_not_after_its_repeal(guidance):
+    """LGA 2000 Pt 1 stopped applying in England when Localism Act 2011 Sch 1 came into force (4 April 2012)."""
+    basis = guidance.bases["lga2000-pt1"]
+    assert basis.in_force_on(date(2012, 4, 3)) and not basis.in_force_on(date(2012, 4, 4))
