@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from isp_tui.cli import EXIT_FAIL, EXIT_INPUT, EXIT_OK, main
+from isp_tui.record import SCHEMA_VERSION
 
 from conftest import git, write_toml
 from factory import final_record
@@ -70,7 +71,7 @@ def test_record_list_show_log_amend(isp, tmp_path, guidance):
     assert (row["id"], row["status"], row["outcome"], row["decision"]) == (record_id, "final", "share", "share")
     shown = isp.json("show", record_id)
     assert shown["subject"]["reference"] == "TEST-0001"
-    assert isp("show", record_id).stdout.startswith("schema = 1\n")
+    assert isp("show", record_id).stdout.startswith(f"schema = {SCHEMA_VERSION}\n")
     change = write_toml(tmp_path / "change.toml", {"sharing": {"time_limits": "Fictional: 12 months"}})
     isp("amend", record_id, str(change), "--reason", "Fictional: time limit agreed")
     log = isp.json("log", record_id)

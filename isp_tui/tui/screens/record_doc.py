@@ -24,6 +24,7 @@ DECISION_WORDS = {"share": "share", "share-part": "share part", "do-not-share": 
 OTHER_LABELS = {
     "request.response_due": "Response due by", "request.responded": "Responded on",
     "recipient.agency_id": None, "decided.by": "Decided by", "decided.at": "Decided at",
+    "decided.schema": None,  # the record schema it was decided under: for the store's rules, not the reader
     "context.child_capacity": "Can the child give informed consent?",
 }
 INSTRUCTIONS = re.compile(r"\s*\((?:YYYY-MM-DD|select [^)]*|Enter [^)]*|some gateways[^)]*|always required[^)]*|"
