@@ -18,6 +18,7 @@ from isp_tui.record import (FIXED, SCHEMA_VERSION, Record, check_text, diff, mer
                             record_path)
 from isp_tui.record.ids import tombstone_path
 from isp_tui.record.law import in_words
+from isp_tui.record.normalise import normalise_amendment
 from isp_tui.record.model import FIXED_TABLES, KEPT_BY_STORE, outcome_table
 from isp_tui.store.files import atomic_write, make_dirs
 from isp_tui.identity import Identity
@@ -113,7 +114,7 @@ class Saving:
             if proposed.get("id", record_id) != record_id:
                 raise InputError(f"the file is for record {proposed['id']}, not {record_id}", file=file, field="id")
             Record.from_dict(proposed, file, guidance=guidance)  # named errors for what the file holds, first
-            candidate = Record.from_dict(normalise(proposed, guidance), file, guidance=guidance)
+            candidate = Record.from_dict(normalise_amendment(proposed, current.data, guidance), file, guidance=guidance)
             candidate.data["outcome"] = outcome_table(candidate, guidance)
             changes = diff(current, candidate)
             fixed = [c["field"] for c in changes if c["field"] in FIXED]
