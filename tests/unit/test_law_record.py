@@ -16,6 +16,7 @@ from isp_tui.record import Record  # noqa: E402
 
 
 def test_health_data_shared_while_saying_no_special_category_is_refused_naming_both_fields(guidance):
+    """UK GDPR Art 9(1) (health is special category data); templates/data_categories.toml decides the checks."""
     data = final_record(guidance, context={"special_category": False},
                         sharing={"data_categories": ["health-information"]})
     with pytest.raises(InputError) as caught:
@@ -25,6 +26,7 @@ def test_health_data_shared_while_saying_no_special_category_is_refused_naming_b
 
 
 def test_convictions_shared_while_saying_no_criminal_offence_data_is_refused(guidance):
+    """UK GDPR Art 10; DPA 2018 s11(2): previous convictions are criminal offence data."""
     data = final_record(guidance, context={"criminal_offence": False},
                         sharing={"data_categories": ["previous-convictions"]})
     with pytest.raises(InputError) as caught:
@@ -51,6 +53,7 @@ def test_public_interest_reasoning_is_required_for_confidential_information_with
 
 
 def test_a_competent_childs_view_beside_a_parents_consent(guidance):
+    """004 Obtaining consent: "The child's view should be sought as far as possible"; 003 Appendix A."""
     data = final_record(guidance, when={"consent": "given", "consent_by": "parent", "consent_not_sought_reason": ""},
                         context={"child_capacity": "yes"})
     data["when"].pop("consent_not_sought_reason")
