@@ -187,6 +187,48 @@ async def test_export_of_a_record_from_the_palette_command(repo, records, tmp_pa
     assert "REDACTED COPY" in text and "Test Child" not in text and "TEST-0001" not in text
 
 
+async def test_export_of_the_ico_decision_form_from_the_app_is_the_clis(repo, records, isp, tmp_path, monkeypatch):
+    """The export screen offers the ICO's decision form (Markdown and HTML) and writes what `isp export
+    --format ico-decision-form` prints (one render for both faces), the organisation's part from the config."""
+    from isp_tui.export_file import FORMATS
+
+    config = tmp_path / "config.toml"
+    config.write_text('[organisation]\nname = "Test Borough"\ncontroller_relationship = "separate"\n')
+    monkeypatch.setenv("ISP_CONFIG", str(config))
+    record_id = repo["ids"][0]
+    app = make_app(records)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await app.push_screen(RecordScreen(record_id))
+        await settle(pilot)
+        await app.action_export(record_id)
+        await pilot.pause()
+        screen = app.screen
+        labels = [str(b.label) for b in screen.query("#export-format RadioButton")]
+        assert labels == list(FORMATS.values())
+        assert "ICO decision form (Markdown)" in labels and "ICO decision form (HTML)" in labels
+        for _ in range(list(FORMATS).index("ico-decision-form-html")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        path = screen.query_one("#export-path", Input)
+        assert path.value == f"{record_id}.html"  # the suffix follows the format
+        path.value = str(tmp_path / "ico.html")
+        screen.query_one("#export-go").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Written to" in str(screen.query_one("#export-msg").render())
+    page = (tmp_path / "ico.html").read_text()
+    assert stat.S_IMODE((tmp_path / "ico.html").stat().st_mode) == 0o600
+    cli = isp("export", record_id, "--format", "ico-decision-form-html").stdout
+
+    def body(html: str) -> str:  # all but the footer's time of export
+        return html.split("<footer>")[0]
+
+    assert body(page) == body(cli) and "Data sharing decision form" in page
+    assert "<td>Separate</td><td>organisation (config)</td>" in page and "not recorded" in page
+
+
 async def test_verification_passes_then_shows_a_failure_and_opens_its_record(repo, records):
     app = make_app(records)
     async with app.run_test(size=SIZE) as pilot:

@@ -263,9 +263,12 @@ diff between any two revisions). Escape goes back."""
 
 class ExportScreen(Screen):
     CSS_PATH = "auditor.tcss"
-    HELP = """Export one record to a file: Markdown, HTML, or a redacted copy (what identifies the person is
-left out, to seek advice). The file is readable by you only and ends with a signed-and-dated footer:
-who decided, who exported it and when, the commit and the record file's SHA-256. Escape cancels."""
+    HELP = """Export one record to a file: Markdown, HTML, a redacted copy (what identifies the person is
+left out, to seek advice), or the ICO's data sharing decision form (Data Sharing Code, Annex B) filled in
+from the record, the partner register and the config's [organisation] table, "not recorded" where none
+answers (as `isp export ID --format ico-decision-form`). The file is readable by you only and ends with a
+signed-and-dated footer: who decided, who exported it and when, the commit and the record file's SHA-256.
+Escape cancels."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Cancel", id="export.cancel")]
 
@@ -320,7 +323,7 @@ who decided, who exported it and when, the commit and the record file's SHA-256.
         by = str(services.identity) if services.identity else "(unknown: set --as)"
         try:
             text = render(services.store, services.guidance, self.export_id, self._format(), exported_by=by,
-                          exported_at=now(), commit=self.commit)
+                          exported_at=now(), commit=self.commit, arrangements=self.app.config.arrangements)
             path = write_export(self.query_one("#export-path", Input).value, text)
         except InputError as exc:
             msg.update(Text(printable(str(exc)), style="bold red"))
