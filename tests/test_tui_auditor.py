@@ -462,18 +462,23 @@ async def test_record_history_diffs_any_two_revisions_with_personal_values_hidde
             return str(screen.query_one(widget, Static).render())
 
         newest = shown("#diff")  # revision 3 against 2: the personal change, named only
-        assert "Revision 2 -> revision 3" in newest and "subject.name" in newest
+        assert "Revision 2 -> revision 3" in newest and "Name of the child or person" in newest
+        assert "subject.name" not in newest  # the form's label, never the TOML key
         assert "personal data" in newest and "Test Child Renamed" not in newest and "Test Child Alpha" not in newest
         amendments = shown("#amendments")
         assert "Fictional: review sooner (test)." in amendments and "Fictional: name corrected (test)." in amendments
         assert "Test Child Renamed" not in amendments
+        assert "  Review on: " in amendments and " -> 2026-11-10\n" in amendments  # the label, the value in words
+        assert "retention.review_on" not in amendments and "subject.name" not in amendments
         await pilot.press("down", "down")  # revision 1, pinned; then back to the newest: 1 against 3
         await settle(pilot)
         await pilot.press("space")
         await pilot.press("up", "up")
         await settle(pilot)
         wide = shown("#diff")
-        assert "Revision 1 -> revision 3" in wide and "retention.review_on" in wide and "2026-11-10" in wide
+        assert "Revision 1 -> revision 3" in wide and "Review on\n" in wide and "2026-11-10" in wide
+        assert "retention.review_on" not in wide and "Amendments (how many)" in wide
+        assert "before: 0\n" in wide and "after:  2\n" in wide  # counts in words, not a list's repr
         assert "Test Child Renamed" not in wide
         await pilot.press("escape", "escape")
         await settle(pilot)
