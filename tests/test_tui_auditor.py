@@ -115,6 +115,34 @@ async def test_timeline_lists_every_change_newest_first_and_filters(repo, record
         assert isinstance(app.screen, HomeScreen)
 
 
+@pytest.mark.parametrize("size, titles", [((80, 24), ["Date", "Change", "By"]),
+                                           ((100, 30), ["Date", "Change", "Decision", "By"]),
+                                           ((160, 48), ["When", "Change", "Decision", "Record", "By"])])
+async def test_the_timelines_by_column_is_whole_at_80_columns(repo, records, size, titles):
+    """Who made each change keeps the width: the lesser columns give way first (the record, the time of day,
+    the decision, the change in one word), so at 80 columns "By" holds a name and an address of 53 characters
+    whole (a longer one ends in "…"), and the line below the table shows the highlighted change whole."""
+    app = make_app(records)
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.press("t")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#changes", DataTable)
+        header = next(iter(table.columns.values())).label.plain
+        assert header.split() == titles
+        by_width = next(w for _, w, k in screen.columns if k == "by")
+        assert by_width >= 53
+        for n, row in enumerate(screen.rows):
+            by, line = f"{row['author']} <{row['email']}>", str(table.get_row_at(n)[0])
+            assert by in line if len(by) <= by_width else line.endswith(by[:by_width - 1] + "…")
+        assert "Test Auditor <test.auditor@example.invalid>" in str(table.get_row_at(1)[0])  # the amendment's
+        assert table.size.width <= size[0] and max(len(str(table.get_row_at(n)[0])) for n in range(table.row_count)) \
+            <= table.size.width
+        status = str(screen.query_one("#timeline-status").render())
+        assert screen.rows[0]["record"] in status and "commit" in status
+
+
 async def test_export_from_a_revision_is_owner_only_with_the_footer(repo, records, tmp_path):
     app = make_app(records)
     target = tmp_path / "out" / "exported.html"
