@@ -362,6 +362,34 @@ def test_the_charts_numbers_are_the_reports_json(repo, isp):
     assert charts.chart_for(out["reviews"]).series == [("Review past", [1]), ("Retention past", [0])]
 
 
+async def test_the_apps_charts_draw_the_reports_json(repo, records, isp):
+    """Each chart on the reports screen (p) is the chart of `isp report --json`'s report, and what it gives
+    plotext (the first or latest bars of it) is those numbers; each tab is drawn when it is shown."""
+    from isp_tui.tui.widgets.chart import SHOWN, ChartPlot
+
+    out = json.loads(isp("report", "--json", "--as-of", TODAY.isoformat()).stdout)["reports"]
+    app = make_app(records)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.pending == set(TABS) - {"months"}  # the first tab drawn, the others when shown
+        for name in TABS:
+            screen.query_one("#report-tabs").active = f"tab-{name}"
+            await pilot.pause()
+            plot = screen.query_one(f"#plot-{name}", ChartPlot)
+            expected = charts.chart_for(out[name])
+            assert plot.chart == expected, name
+            shown = slice(-SHOWN, None) if expected.tail else slice(0, SHOWN)
+            labels, values = plot.drawn
+            assert values == ([v[shown] for _, v in expected.series] if expected.labels else []), name
+            assert len(labels) == len(expected.labels[shown])
+            assert screen.query_one(f"#table-{name}", DataTable).row_count == min(len(out[name]["rows"]), 100)
+        assert not screen.pending
+    assert charts.chart_for(out["outcomes"]).total("Recorded decision") == 2
+
+
 def test_chart_text_and_svg_draw_the_same_numbers(repo, isp):
     out = json.loads(isp("report", "--json", "--as-of", TODAY.isoformat()).stdout)["reports"]
     chart = charts.chart_for(out["outcomes"])

@@ -42,6 +42,8 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         super().__init__()
         self.showing = "chart"
         self.reports: dict = {}
+        self.charts: dict = {}  # each report's chart (isp_tui.charts.chart_for), worked out beside the report
+        self.pending: set[str] = set()  # reports not drawn yet: a tab's chart and table are drawn when it is shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -88,6 +90,7 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
             self.query_one("#report-tabs Tabs").focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._draw(event.pane.id.removeprefix("tab-"))
         self._detail()
         if self.showing == "table" and not isinstance(self.focused, Input):
             self.query_one(f"#table-{event.pane.id.removeprefix('tab-')}").focus()
@@ -122,6 +125,20 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
                 detail.append(cell(column, row.get(column)) or "-")
         self.query_one("#row-detail", Static).update(detail)
 
+    def _draw(self, name: str) -> None:
+        """A report's chart and the first page of its table, once it is shown (seven at once held the screen)."""
+        if name not in self.pending:
+            return
+        self.pending.discard(name)
+        report, chart = self.reports[name], self.charts[name]
+        if chart is not None:
+            self.query_one(f"#plot-{name}", ChartPlot).show_chart(chart)
+            self.query_one(f"#legend-{name}", Static).update(legend(chart))
+        table = self.query_one(f"#table-{name}", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*(column_label(c) for c in report.columns))
+        self._more(name)
+
     def _status(self, text: str, style: str = "italic") -> None:
         self.query_one("#reports-status", Static).update(Text(text, style=style))
 
@@ -152,22 +169,17 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
             # (no status call between the steps: call_from_thread waits for the screen, which is still drawing)
             index.refresh(progress=lambda done, total: call(self._progress, done, total))
             reports = audit.reports(services.store, services.guidance, as_of, tuple(TABS), index=index)
+            charts = {r.name: chart_for(r) for r in reports}  # here, not on the screen's thread: it keeps drawing
         except Exception as exc:  # an unreadable index or repository: on the screen, never a traceback
             call(self._status, f"The reports could not be made: {printable(str(exc))}", "bold red")
             call(setattr, self.query_one("#reports-progress"), "display", False)
             return
-        call(self._show, as_of, reports)
+        call(self._show, as_of, reports, charts)
 
-    def _show(self, as_of: date, reports: list) -> None:
-        self.reports = {r.name: r for r in reports}
-        for report in reports:
-            chart = chart_for(report)
-            self.query_one(f"#plot-{report.name}", ChartPlot).show_chart(chart)
-            self.query_one(f"#legend-{report.name}", Static).update(legend(chart))
-            table = self.query_one(f"#table-{report.name}", DataTable)
-            table.clear(columns=True)
-            table.add_columns(*(column_label(c) for c in report.columns))
-            self._more(report.name)
+    def _show(self, as_of: date, reports: list, charts: dict) -> None:
+        self.reports, self.charts = {r.name: r for r in reports}, charts
+        self.pending = set(self.reports)
+        self._draw(self._active())
         self.query_one("#reports-progress").display = False
         self._detail()
         self.sub_title = f"as of {as_of.isoformat()}"
