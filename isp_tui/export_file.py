@@ -2,8 +2,9 @@
 form, owner-only.
 
 Pure file logic for the app's export screen and for `isp export` (both call `render`): the text comes from
-isp_tui.export, or isp_tui.export_ico for the ICO's form (each with its signed-and-dated footer); the file is written through a temporary file made safely (tempfile.mkstemp) in
-the target's own directory, then renamed over the target, so a crash leaves the old file or the new one.
+isp_tui.export, or isp_tui.export_ico for the ICO's form (each with its signed-and-dated footer); the file
+is written through a temporary file made safely (tempfile.mkstemp) in the target's own directory, then
+renamed over the target, so a crash leaves the old file or the new one.
 """
 
 from __future__ import annotations

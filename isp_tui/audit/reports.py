@@ -57,12 +57,14 @@ OUTCOME_ROWS = tuple(dict.fromkeys(RECORDED + ENGINE_OUTCOMES))
 
 
 def reports(store: Store, guidance: Guidance, today: date, names: Iterable[str] | None = None,
-            records: list[Record] | None = None, index: Any = None) -> list[Report]:
+            records: list[Record] | None = None, index: Any = None,
+            progress: Callable[[int, int], None] | None = None) -> list[Report]:
     """The reports asked for (all by default), as of `today`.
 
     Each is a query on the REPORTED table (isp_tui.index): the derived index's copy, brought up to date
     first, so a report at 100,000 records parses no record file (only the few records the `incomplete`
-    report lists are read whole); or, given `records`, the same table built in memory from them."""
+    report lists are read whole); or, given `records`, the same table built in memory from them.
+    `progress(done, total)` is told as each report is made."""
     if records is not None:
         return reports_of(records, guidance, today, names)
     wanted = _wanted(names)
@@ -71,7 +73,7 @@ def reports(store: Store, guidance: Guidance, today: date, names: Iterable[str] 
 
         index = Index(store)
     index.refresh()
-    return _build(Reported(index.reported(), index.records, guidance, today), wanted)
+    return _build(Reported(index.reported(), index.records, guidance, today), wanted, progress)
 
 
 def reports_of(records: Iterable[Record], guidance: Guidance, today: date,
@@ -92,14 +94,19 @@ def _wanted(names: Iterable[str] | None) -> list[str]:
     return wanted
 
 
-def _build(q: Reported, wanted: list[str]) -> list[Report]:
+def _build(q: Reported, wanted: list[str], progress: Callable[[int, int], None] | None = None) -> list[Report]:
     from isp_tui.audit.overrides import overrides_of
 
     builders = {"outcomes": _by_outcome, "months": _by_month, "agencies": _by_agency, "bases": _by_basis,
                 "without-consent": _without_consent, "incomplete": _incomplete, "responses": _late_responses,
                 "corrections": _late_corrections, "reviews": _due_review,
                 "overrides": overrides_of}
-    return [builders[name](q) for name in wanted]
+    out = []
+    for name in wanted:
+        out.append(builders[name](q))
+        if progress is not None:
+            progress(len(out), len(wanted))
+    return out
 
 
 @dataclass

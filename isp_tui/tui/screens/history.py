@@ -52,7 +52,8 @@ def amendments_text(amendments: list[dict], described: list[Described]) -> Text:
         text.append(f"{a['at']:%Y-%m-%d %H:%M}  {_p(a['by'])}\n", style="bold")
         text.append(f"  reason: {_p(a['reason'])}\n")
         for label, before, after in changes:
-            text.append(f"  {label}: changed (personal data)\n" if before is None else f"  {label}: {before} -> {after}\n")
+            text.append(f"  {label}: changed (personal data)\n" if before is None else
+                        f"  {label}: {before} -> {after}\n")
     return text
 
 

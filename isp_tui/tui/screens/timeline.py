@@ -197,8 +197,9 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
         table = self.query_one("#changes", DataTable)
         start = table.row_count
         for n, r in enumerate(self.rows[start:start + max(count, PAGE)], start):
-            values = {"when": f"{r['date']:%Y-%m-%d %H:%M}", "day": f"{r['date']:%Y-%m-%d}", "action": action_label(r["action"]),
-                      "short_action": SHORT_ACTIONS.get(r["action"], action_label(r["action"])), "decision": decision(r),
+            action = action_label(r["action"])
+            values = {"when": f"{r['date']:%Y-%m-%d %H:%M}", "day": f"{r['date']:%Y-%m-%d}", "action": action,
+                      "short_action": SHORT_ACTIONS.get(r["action"], action), "decision": decision(r),
                       "record": printable(r["record"]), "by": printable(f"{r['author']} <{r['email']}>")}
             table.add_row(Text(_line(self.columns, values)), key=str(n))
 
