@@ -205,3 +205,30 @@ def test_the_signature_cache_is_never_read_or_written_through_a_link(isp, tmp_pa
     cache.symlink_to(forged)
     assert not checks(isp)["signatures"]["ok"]
     assert forged.read_text().endswith(f"{head} G test.two@example.invalid\n")  # not written through
+
+
+def test_the_policy_commit_is_not_scanned_for_personal_data(isp, tmp_path, guidance, ssh_key, monkeypatch):
+    """`isp signing publish` writes a message of isp's own words and a file of a fixed name: a clone's first
+    verify does not read every record's identifying details to scan them (at 10,000 records, seconds); a
+    commit to signing.toml with words of its own still is scanned."""
+    import importlib
+
+    verifying = importlib.import_module("isp_tui.audit.verify")
+    public = ssh_key.with_suffix(".pub").read_text().split()
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(f'test.practitioner@example.invalid namespaces="git" {public[0]} {public[1]}\n')
+    isp("init", "--sign", "--key", str(ssh_key))
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid")
+    scanned = []
+    real = verifying.sensitive_values
+    monkeypatch.setattr(verifying, "sensitive_values", lambda *a, **k: scanned.append(a) or real(*a, **k))
+    found = checks(isp, "--full")
+    assert all(c["ok"] for c in found.values()), found
+    assert scanned == []
+    (isp.records / "signing.toml").write_text((isp.records / "signing.toml").read_text() + "\n")
+    git(isp.records, "add", "signing.toml")
+    git(isp.records, "-c", "user.name=Test Practitioner", "-c", "user.email=test.practitioner@example.invalid",
+        "commit", "-q", "-m", "signing: policy for Test Child Alpha\n\nAction: signing-policy")
+    checks(isp)
+    assert scanned
