@@ -16,6 +16,7 @@ index are moved file by file, so `git status` stays clean and uncommitted work i
 from __future__ import annotations
 
 import functools
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from isp_tui.config import Config
 from isp_tui.errors import InputError, StoreError, printable
 from isp_tui.gitlayer.env import git_env, run_git
 from isp_tui.gitlayer.messages import merge_message, resolved_value
-from isp_tui.gitlayer.plumbing import BRANCH, ZERO, blob_id
+from isp_tui.gitlayer.plumbing import BRANCH, ZERO, blob_id, blobs
 from isp_tui.guidance import Guidance
 from isp_tui.identity import Identity, resolve_identity
 from isp_tui.record.changes import apply_changes
@@ -135,13 +136,21 @@ def refuse_not_files(store: Store, old: str | None, new: str) -> None:
 
 
 def write_files(store: Store, changed: dict[str, tuple[str | None, str | None]]) -> None:
-    """Write (or remove) the working-tree files to their new blobs, and tell git's index."""
+    """Write (or remove) the working-tree files to their new blobs, and tell git's index. The blobs come from
+    one `git cat-file --batch`, and the files are flushed to disk together (one os.sync, not two fsyncs a
+    file): a clone of 1,000 records spent 24 s here, one git process and two fsyncs per file. Each file is
+    still whole or absent; a move cut short is written again by the next sync (finish_move)."""
+    writes = [(path, becomes) for path, (_was, becomes) in changed.items() if becomes is not None]
     for path, (_was, becomes) in changed.items():
-        full = store.root / path
         if becomes is None:
-            full.unlink(missing_ok=True)
-        else:
-            atomic_write(full, read_blob(store, becomes), store.work / "tmp")
+            (store.root / path).unlink(missing_ok=True)
+    for (path, blob), data in zip(writes, blobs(store.root, [blob for _, blob in writes])):
+        if data is None:
+            raise StoreError(f"the records repository lacks the object {blob[:12]} of {printable(path)}; run "
+                             "`isp verify --full`")
+        atomic_write(store.root / path, data, store.work / "tmp", flush=not hasattr(os, "sync"))
+    if hasattr(os, "sync"):
+        os.sync()
     store.sync_index(list(changed))
 
 
