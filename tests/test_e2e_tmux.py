@@ -51,7 +51,7 @@ class Terminal:
         deadline = time.monotonic() + limit
         while True:
             screen = self.screen()
-            if text in screen:
+            if text in screen or text in flowed(screen):
                 return screen
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} never appeared; the screen shows:\n{screen}")
@@ -75,6 +75,13 @@ class Terminal:
                 self.type(value)
             elif what == STEP:
                 self.wait_for(value[1])
+
+
+def flowed(screen: str) -> str:
+    """The screen's right-hand pane as one line of words: a heading is found however it wraps (a scrollbar
+    appearing takes a column, and the words move to the next line)."""
+    bars = str.maketrans("", "", "▁▂▃▄▅▆▇█▔▏▕")  # a scrollbar's glyphs at a line's end
+    return " ".join(" ".join(line.split("│", 1)[-1].translate(bars).split()) for line in screen.splitlines())
 
 
 @pytest.fixture
