@@ -20,8 +20,8 @@ from factory import final_record
 
 ME = Identity.parse(PRACTITIONER)
 AS_OF = date(2027, 4, 7)  # the day after the Easter-spanning draft falls due
-CONSENT_GIVEN = {"legitimate_purpose": "yes", "consent": "given", "identifiable": "yes",
-                 "lawful_basis": ["ukgdpr-art6-1a", "ukgdpr-art9-2a"]}
+CONSENT_GIVEN = {"legitimate_purpose": "yes", "consent": "given", "consent_by": "parent", "consent_informed": True,
+                 "identifiable": "yes", "lawful_basis": ["ukgdpr-art6-1a", "ukgdpr-art9-2a"]}
 DEFAULT_BASES = ["ca1989-s47", "ukgdpr-art6-1e", "ukgdpr-art9-2g", "dpa2018-sch1-pt2-para18"]
 
 
