@@ -16,6 +16,7 @@ index are moved file by file, so `git status` stays clean and uncommitted work i
 from __future__ import annotations
 
 import functools
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from isp_tui.config import Config
 from isp_tui.errors import InputError, StoreError, printable
 from isp_tui.gitlayer.env import git_env, run_git
 from isp_tui.gitlayer.messages import merge_message, resolved_value
-from isp_tui.gitlayer.plumbing import BRANCH, ZERO, blob_id
+from isp_tui.gitlayer.plumbing import BRANCH, ZERO, blob_id, blobs
 from isp_tui.guidance import Guidance
 from isp_tui.identity import Identity, resolve_identity
 from isp_tui.record.changes import apply_changes
@@ -134,14 +135,30 @@ def refuse_not_files(store: Store, old: str | None, new: str) -> None:
                     "the organisation's repository, then sync again")
 
 
+MANY_FILES = 64  # files a move writes one by one (each made durable); beyond, in one batch made durable once
+
+
 def write_files(store: Store, changed: dict[str, tuple[str | None, str | None]]) -> None:
-    """Write (or remove) the working-tree files to their new blobs, and tell git's index."""
+    """Write (or remove) the working-tree files to their new blobs, and tell git's index.
+
+    Many files (a new machine's first sync brings every record: 100,000 of them) are read through one
+    `git cat-file --batch` and made durable by one os.sync() before git's index and the branch are told,
+    instead of a git process and two fsyncs each (about 40 files a second). A crash before then leaves
+    `.git/isp/moving`, and the next sync writes them all again (finish_move)."""
+    written = [(path, becomes) for path, (_was, becomes) in changed.items() if becomes is not None]
     for path, (_was, becomes) in changed.items():
-        full = store.root / path
         if becomes is None:
-            full.unlink(missing_ok=True)
-        else:
-            atomic_write(full, read_blob(store, becomes), store.work / "tmp")
+            (store.root / path).unlink(missing_ok=True)
+    if len(written) <= MANY_FILES:
+        for path, becomes in written:
+            atomic_write(store.root / path, read_blob(store, becomes), store.work / "tmp")
+    else:
+        for (path, becomes), data in zip(written, blobs(store.root, [becomes for _, becomes in written])):
+            if data is None:
+                raise SyncError(f"the file {printable(path)} (blob {becomes[:12]}) is missing from this repository; "
+                                "nothing was lost: sync again")
+            atomic_write(store.root / path, data, store.work / "tmp", durable=False)
+        os.sync()
     store.sync_index(list(changed))
 
 
