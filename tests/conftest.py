@@ -24,6 +24,27 @@ PRACTITIONER = "Test Practitioner <test.practitioner@example.invalid>"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# The slowest tests (each 15-60 s on 2 cores), started first: on every core (pytest-xdist, `--dist worksteal`)
+# none of them is left to start last while the other workers sit idle.
+SLOW_FIRST = (
+    "tests/e2e/",
+    "test_every_path_of_the_flowchart",
+    "tests/test_crash.py",
+    "test_a_half_finished_decision_survives",
+    "test_rules_checklists_help_palette",
+    "test_focus_shows_and_only_where_it_acts",
+    "tests/test_scale.py",
+    "tests/test_concurrency.py",
+    "tests/test_e2e_tmux.py",
+    "test_browse_search_open_history_and_amend",
+    "test_browse_more_records_than_a_page",
+)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not any(part in item.nodeid for part in SLOW_FIRST))
+
+
 @pytest.fixture(scope="session")
 def guidance():
     return load_guidance()
