@@ -16,7 +16,6 @@ index are moved file by file, so `git status` stays clean and uncommitted work i
 from __future__ import annotations
 
 import functools
-import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +31,7 @@ from isp_tui.identity import Identity, resolve_identity
 from isp_tui.record.changes import apply_changes
 from isp_tui.record.ids import id_from_path
 from isp_tui.record.model import Record, outcome_table
-from isp_tui.store.files import atomic_write
+from isp_tui.store.files import atomic_write, sync_filesystem
 from isp_tui.store.repo import Store
 from isp_tui.sync.objects import (KINDS, changes, has_path, is_ancestor, last_change, last_commit, merge_base,
                                   not_files, read_blob, records_between, tree_diff, write_blob)
@@ -142,8 +141,8 @@ def write_files(store: Store, changed: dict[str, tuple[str | None, str | None]])
     """Write (or remove) the working-tree files to their new blobs, and tell git's index.
 
     Many files (a new machine's first sync brings every record: 100,000 of them) are read through one
-    `git cat-file --batch` and made durable by one os.sync() before git's index and the branch are told,
-    instead of a git process and two fsyncs each (about 40 files a second). A crash before then leaves
+    `git cat-file --batch` and made durable by one sync of the filesystem (syncfs) before git's index and
+    the branch are told, instead of a git process and two fsyncs each (about 40 files a second). A crash before then leaves
     `.git/isp/moving`, and the next sync writes them all again (finish_move)."""
     written = [(path, becomes) for path, (_was, becomes) in changed.items() if becomes is not None]
     for path, (_was, becomes) in changed.items():
@@ -158,7 +157,7 @@ def write_files(store: Store, changed: dict[str, tuple[str | None, str | None]])
                 raise SyncError(f"the file {printable(path)} (blob {becomes[:12]}) is missing from this repository; "
                                 "nothing was lost: sync again")
             atomic_write(store.root / path, data, store.work / "tmp", durable=False)
-        os.sync()
+        sync_filesystem(store.root)
     store.sync_index(list(changed))
 
 
