@@ -56,7 +56,7 @@ def make_dirs(path: Path) -> None:
 def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *, durable: bool = True) -> None:
     """Write a file so that a crash leaves the old content or the new, never a half file; a write that fails
     leaves the old content and no temporary file. `durable=False` leaves out the two fsyncs: for a caller
-    writing many files that makes them durable together (os.sync()) and can write them again after a crash."""
+    writing many files that makes them durable together (sync_filesystem) and can write them again after a crash."""
     make_dirs(target.parent)
     make_dirs(tmp_dir)
     tmp = tmp_dir / f"{target.name}.{os.getpid()}.tmp"
