@@ -6,13 +6,16 @@ screen (p: every charted report and the overrides from the derived index, alread
 timeline (t: every commit, newest first, the first page in the table), with Pilot's own round trip for
 a key nothing acts on as the baseline.
 
+Each figure is printed with the CPU time the app's process spent on it (every thread): on this shared
+2-core machine the wall time moves 2-4x with the load, the CPU time much less.
+
 Measured 2026-12-01 on the shared 2-core machine under load (load average 7), medians:
   10,000 records (12,487 commits):   reports screen 2.7 s, timeline 2.5 s, baseline 72 ms
   100,000 records (124,985 commits): reports screen 3.6 s, timeline 12.8 s, baseline 87 ms
-The reports' queries are ~0.1 s of it at 10k; the rest is the screen's first composition (seven tabs,
-plotext's import) and the worker sharing the interpreter with the drawing. The timeline was
-audit.timeline reading the whole log (`git log --reverse --raw`) before the first row; it now reads
-newest first a page at a time (audit.timeline_page): at 10,000 records 3.4 s -> 1.3 s (bench/README.md).
+Later the same day at 100,000 records (load average 6-8; before = the code before the changes, run
+alternately on the same copy; bench/README.md has the table): reports screen 9.1-10.8 s wall (3.2-3.8 s
+CPU) before, 6.8-7.9 s wall (2.7-2.8 s CPU) after; timeline 1.1-2.1 s wall (0.6-0.8 s CPU), as on an empty
+repository (1.6 s, 0.6 s CPU): the newest-first reader's page does not grow with the history.
 The screens are opened by their app actions (the Home menu has the focus, and takes letters itself)."""
 import asyncio, os, statistics, sys, time
 
@@ -30,23 +33,24 @@ async def once():
         await app.loaded.wait()
         await pilot.pause()
         await app.workers.wait_for_complete()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         await pilot.press("z"); await pilot.pause()  # a key Home ignores: Pilot's own cost, the baseline
-        idle = time.perf_counter() - t
-        t = time.perf_counter()
+        idle, idle_cpu = time.perf_counter() - t, time.process_time() - c
+        t, c = time.perf_counter(), time.process_time()
         await app.action_reports(); await pilot.pause(); await app.workers.wait_for_complete(); await pilot.pause()
-        reports = time.perf_counter() - t
+        reports, reports_cpu = time.perf_counter() - t, time.process_time() - c
         filled = len(app.screen.reports)
         await pilot.press("escape"); await pilot.pause()
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         await app.action_timeline(); await pilot.pause(); await app.workers.wait_for_complete(); await pilot.pause()
-        timeline = time.perf_counter() - t
+        timeline, timeline_cpu = time.perf_counter() - t, time.process_time() - c
         changes = len(app.screen.rows)
-        return idle, reports, timeline, filled, changes
+        return idle, reports, timeline, filled, changes, idle_cpu, reports_cpu, timeline_cpu
 
 
 res = [asyncio.run(once()) for _ in range(n)]
 for label, i in (("baseline: a key Home ignores", 0), ("reports screen (p -> filled)", 1),
                  ("timeline (t -> first page)", 2)):
-    print(f"{label}: median {statistics.median(r[i] for r in res)*1000:.0f} ms  {[round(r[i]*1000) for r in res]}")
+    print(f"{label}: median {statistics.median(r[i] for r in res)*1000:.0f} ms  {[round(r[i]*1000) for r in res]}"
+          f"  (CPU, every thread: median {statistics.median(r[i + 5] for r in res)*1000:.0f} ms)")
 print("reports", res[-1][3], "changes", res[-1][4])

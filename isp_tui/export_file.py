@@ -1,8 +1,10 @@
-"""One record exported to a file a person chose: Markdown, HTML or a redacted copy, owner-only.
+"""One record exported to a file a person chose: Markdown, HTML, a redacted copy or the ICO's decision
+form, owner-only.
 
-Pure file logic for the app and for `isp export --output`: the text comes from isp_tui.export (with its
-signed-and-dated footer); the file is written through a temporary file made safely (tempfile.mkstemp) in
-the target's own directory, then renamed over the target, so a crash leaves the old file or the new one.
+Pure file logic for the app's export screen and for `isp export` (both call `render`): the text comes from
+isp_tui.export, or isp_tui.export_ico for the ICO's form (each with its signed-and-dated footer); the file
+is written through a temporary file made safely (tempfile.mkstemp) in the target's own directory, then
+renamed over the target, so a crash leaves the old file or the new one.
 """
 
 from __future__ import annotations
@@ -18,14 +20,20 @@ from typing import Any
 from isp_tui.errors import InputError
 
 FORMATS = {"md": "Markdown", "html": "HTML", "redacted-md": "Redacted copy (Markdown)",
-           "redacted-html": "Redacted copy (HTML)"}
-SUFFIX = {"md": ".md", "html": ".html", "redacted-md": ".md", "redacted-html": ".html"}
+           "redacted-html": "Redacted copy (HTML)", "ico-decision-form": "ICO decision form (Markdown)",
+           "ico-decision-form-html": "ICO decision form (HTML)"}
+SUFFIX = {fmt: ".html" if fmt.endswith("html") else ".md" for fmt in FORMATS}
 
 
 def render(store: Any, guidance: Any, record_id: str, fmt: str, *, exported_by: str, exported_at: datetime,
-           commit: str | None = None) -> str:
-    """The export of one record, at `commit` (default: as it stands), in one of FORMATS."""
+           commit: str | None = None, redacted: bool = False, arrangements: dict[str, str] | None = None) -> str:
+    """The export of one record, at `commit` (default: as it stands), in one of FORMATS; `redacted` leaves
+    out what identifies the person in any format (the `redacted-*` formats are Markdown and HTML with it).
+    `arrangements`: the config's [organisation] table, the ICO form's answers the organisation holds."""
+    from functools import partial
+
     from isp_tui.export import record_html, record_markdown
+    from isp_tui.export_ico import ico_html, ico_markdown
 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}", field="format")
@@ -39,9 +47,12 @@ def render(store: Any, guidance: Any, record_id: str, fmt: str, *, exported_by: 
 
         record = store.record_at(record_id, commit, guidance)
         raw = store.git("show", f"{commit}:{record_path(record_id)}").encode("utf-8")  # the file as committed
-    draw = record_html if fmt.endswith("html") else record_markdown
+    if fmt.startswith("ico-decision-form"):  # the ICO's Annex B form; the organisation's part from the config
+        draw = partial(ico_html if fmt.endswith("html") else ico_markdown, guidance=guidance, arrangements=arrangements)
+    else:
+        draw = record_html if fmt.endswith("html") else record_markdown
     return draw(record, exported_by=exported_by, exported_at=exported_at, commit=commit,
-                redacted=fmt.startswith("redacted"), sha256=hashlib.sha256(raw).hexdigest())
+                redacted=redacted or fmt.startswith("redacted"), sha256=hashlib.sha256(raw).hexdigest())
 
 
 def check_target(target: str | Path, *, field: str = "path") -> Path:

@@ -21,7 +21,8 @@ FINAL = {
                 "received": date(2026, 11, 2), "in_writing": True},
     "when": ANSWERS_SHARE_WITHOUT_CONSENT,
     "context": {"special_category": True, "recipient_statutory": True, "subject_is_child": True},
-    "decision": {"recorded": "share", "reasons": "Fictional test: risk of significant harm; sharing is necessary and proportionate."},
+    "decision": {"recorded": "share", "reasons": "Fictional test: risk of significant harm; sharing is necessary and proportionate.",
+                 "necessity": "Fictional test: the police cannot assess the risk to the test child without it."},
     "recipient": {"agency": "Test Police Force", "person": "Test Detective Constable"},
     "sharing": {"information": "Fictional attendance summary.", "data_categories": [], "purpose": "Section 47 enquiry (test)",
                 "shared_on": date(2026, 11, 3), "method": "", "onward_sharing": "Not to be shared further without consent of the originator.",
@@ -32,8 +33,13 @@ FINAL = {
 }
 
 
+# who gave consent and whether it was informed: what a final record relying on consent must say (record/law.py)
+CONSENT_GIVEN = {"consent": "given", "consent_by": "parent", "consent_informed": True}
+
+
 def final_record(guidance, **overrides) -> dict:
-    """A complete final record using the first method and category the templates offer."""
+    """A complete final record using the first method and category the templates offer. Where `when` says
+    consent was given and names no one, the test parent gave it, informed (CONSENT_GIVEN)."""
     data = copy.deepcopy(FINAL)
     data["sharing"]["method"] = next(m.id for m in guidance.methods.values() if m.stage == "transfer")
     data["sharing"]["data_categories"] = [next(iter(guidance.categories))]
@@ -44,4 +50,8 @@ def final_record(guidance, **overrides) -> dict:
             data[key] = {**data[key], **value}
         else:
             data[key] = value
+    when = data.get("when")
+    if isinstance(when, dict) and when.get("consent") == "given" and "consent_by" not in when:
+        when.setdefault("consent_by", CONSENT_GIVEN["consent_by"])
+        when.setdefault("consent_informed", CONSENT_GIVEN["consent_informed"])
     return data

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from isp_tui.cli import EXIT_FAIL, EXIT_INPUT, EXIT_OK, main
+from isp_tui.record import SCHEMA_VERSION
 
 from conftest import git, write_toml
 from factory import final_record
@@ -70,7 +71,7 @@ def test_record_list_show_log_amend(isp, tmp_path, guidance):
     assert (row["id"], row["status"], row["outcome"], row["decision"]) == (record_id, "final", "share", "share")
     shown = isp.json("show", record_id)
     assert shown["subject"]["reference"] == "TEST-0001"
-    assert isp("show", record_id).stdout.startswith("schema = 1\n")
+    assert isp("show", record_id).stdout.startswith(f"schema = {SCHEMA_VERSION}\n")
     change = write_toml(tmp_path / "change.toml", {"sharing": {"time_limits": "Fictional: 12 months"}})
     isp("amend", record_id, str(change), "--reason", "Fictional: time limit agreed")
     log = isp.json("log", record_id)
@@ -189,6 +190,26 @@ def test_bases_and_rules(isp):
     assert len(rules["rules"]) == 7
     assert "7." in isp("rules").stdout
     assert "unknown ruleset" in isp("rules", "--ruleset", "nope", check=2).stderr
+
+
+def test_bases_say_when_each_was_law_and_mark_those_not_in_force_on_the_day(isp):
+    """`isp bases` (and --on DATE, to check an old decision): the in-force and repeal dates with their source."""
+    today = {b["id"]: b for b in isp.json("bases")}
+    lga = today["lga2000-pt1"]
+    assert (lga["in_force"], lga["repealed"]) == ("2000-10-18", "2012-04-04")
+    assert "legislation.gov.uk/uksi/2012/1008" in lga["in_force_source"]
+    assert lga["in_force_on"] is False and lga["state_on"] == "repealed"
+    assert today["ca2004-s16la"]["state_on"] == "not yet in force" and today["ca2004-s16la"]["in_force"] is None
+    assert today["ca1989-s47"]["in_force_on"] is True
+    assert today["common-law-public-interest"]["state_on"] == "not tied to a date"
+    in_2012 = {b["id"]: b for b in isp.json("bases", "--on", "2012-04-03")}
+    assert in_2012["lga2000-pt1"]["in_force_on"] is True and in_2012["lga2000-pt1"]["on"] == "2012-04-03"
+    assert in_2012["ca2004-s16h"]["state_on"] == "not yet in force"
+    text = isp("bases", "--on", "2012-04-03").stdout
+    assert "checked against 2012-04-03" in text and "NOT IN FORCE on 2012-04-03: not yet in force" in text
+    assert "from 2000-10-18, repealed 2012-04-04" in text and "SI 2000/2836" in text
+    assert "NOT IN FORCE on 2012-04-03: repealed" not in text.split("id lga2000-pt1")[1].split("\nid ")[0]
+    assert "is not a date" in isp("bases", "--on", "2012-13-01", check=2).stderr
 
 
 def test_usage_errors_exit_2(isp):

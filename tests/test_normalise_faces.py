@@ -17,7 +17,8 @@ from isp_tui.store import Store
 def off_path(guidance) -> dict:
     data = final_record(guidance)
     data["when"] = {"legitimate_purpose": "yes", "consent": "given", "consent_not_sought_reason": "increased-risk",
-                    "identifiable": "yes", "lawful_basis": ["ukgdpr-art6-1e"]}  # consent given: share after two questions
+                    "identifiable": "yes", "lawful_basis": ["ukgdpr-art6-1e"],  # consent given: share after two questions
+                    "consent_by": "subject", "consent_informed": True}  # who consented, informed: kept
     data["context"] = dict(data["context"], subject_is_child=False, child_capacity="no")
     data["consent"] = {"explanation": "Test: consent was given in writing."}
     return data
@@ -44,7 +45,8 @@ def test_isp_record_and_store_save_write_the_same_file(isp, records, tmp_path, g
     assert without_moment((third.root / record_path(record_id)).read_text()) == without_moment(by_store)
 
     saved = other.get(record_id, guidance).data
-    assert saved["when"] == {"legitimate_purpose": "yes", "consent": "given"}
+    assert saved["when"] == {"legitimate_purpose": "yes", "consent": "given", "consent_by": "subject",
+                             "consent_informed": True}
     assert "child_capacity" not in saved["context"]
     assert saved["outcome"]["path"] == ["legitimate_purpose", "consent"]
 

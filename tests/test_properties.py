@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from isp_tui.engine import OUTCOMES, Answers, decide
 from isp_tui.guidance import ANSWERS, load_guidance
-from isp_tui.record import (AMENDMENT, CHECKLIST_ANSWERS, RECORDED, SECTIONS, Record, apply_changes, diff,
+from isp_tui.record import (AMENDMENT, CHECKLIST_ANSWERS, RECORDED, SCHEMA_VERSION, SECTIONS, Record, apply_changes, diff,
                             new_id)
 from isp_tui.errors import UNPRINTABLE
 
@@ -33,7 +33,8 @@ TEXT = st.one_of(
 )
 DAY = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
 MOMENT = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(timezone.utc))
-VALUE = {str: TEXT, bool: st.booleans(), date: DAY, datetime: MOMENT, list: st.lists(TEXT, max_size=3)}
+VALUE = {str: TEXT, bool: st.booleans(), date: DAY, datetime: MOMENT, list: st.lists(TEXT, max_size=3),
+         int: st.integers(min_value=1, max_value=SCHEMA_VERSION)}  # int: decided.schema
 
 
 def table(spec: dict[str, type]) -> st.SearchStrategy[dict]:
@@ -79,7 +80,7 @@ AMENDMENTS = st.lists(st.fixed_dictionaries({
 @st.composite
 def records(draw, *, final: bool | None = None) -> Record:
     data = draw(sections())
-    data.update(schema=1, id=new_id(), status=draw(st.sampled_from(("draft", "final"))) if final is None else
+    data.update(schema=SCHEMA_VERSION, id=new_id(), status=draw(st.sampled_from(("draft", "final"))) if final is None else
                 ("final" if final else "draft"), created=draw(MOMENT))
     ruleset = GUIDANCE.rulesets[draw(st.sampled_from(sorted(GUIDANCE.rulesets)))]
     data["ruleset"] = ruleset.pin()

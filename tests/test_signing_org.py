@@ -58,10 +58,18 @@ def test_a_signature_by_another_persons_key_fails(isp, tmp_path, guidance, ssh_k
     assert "test.two@example.invalid" in failures[0]["message"]
 
 
-def test_each_commits_signature_is_checked_once(isp, tmp_path, guidance, ssh_key, monkeypatch):
+@pytest.mark.parametrize("checker", ["in-process", "ssh-keygen"])
+def test_each_commits_signature_is_checked_once(isp, tmp_path, guidance, ssh_key, monkeypatch, checker):
+    """Each signature is checked once, whoever checks it: in this process (audit.sshsig) for plain allowed
+    signers, or by the ssh-keygen git runs for lines sshsig leaves to git (here a valid-after option)."""
     import os
 
+    from isp_tui.audit import sshsig
+
     isp("init", "--sign", "--key", str(ssh_key))
+    if checker == "ssh-keygen":
+        signers = isp.records / ".git" / "isp" / "allowed_signers"
+        signers.write_text(signers.read_text().replace('namespaces="git"', 'namespaces="git",valid-after="20200101"'))
     log = tmp_path / "ssh-keygen.log"
     log.write_text("")
     shims = tmp_path / "shims"
@@ -70,15 +78,24 @@ def test_each_commits_signature_is_checked_once(isp, tmp_path, guidance, ssh_key
     wrapper.write_text(f"#!/bin/sh\necho \"$*\" >> {log}\nexec {shutil.which('ssh-keygen')} \"$@\"\n")
     wrapper.chmod(0o755)
     monkeypatch.setenv("PATH", f"{shims}{os.pathsep}{os.environ['PATH']}")
+    in_process = []
+    real = sshsig.good_signer
+    monkeypatch.setattr(sshsig, "good_signer", lambda *a: in_process.append(a) or real(*a))
+
+    def checked() -> tuple[int, int]:
+        found = len([line for line in log.read_text().splitlines() if "-Y verify" in line]), len(in_process)
+        log.write_text("")
+        in_process.clear()
+        return found
+
     for n in range(3):
         isp("record", str(write_toml(tmp_path / f"r{n}.toml", final_record(guidance))))
     (isp.records / "stray.txt").write_text("fictional stray file\n")  # verify fails: its baseline stays put
     assert checks(isp)["signatures"]["ok"]
-    checked = [line for line in log.read_text().splitlines() if "-Y verify" in line]
-    assert len(checked) >= 3
-    log.write_text("")
+    by_git, here = checked()
+    assert by_git + here >= 3 and (by_git == 0 if checker == "in-process" else by_git >= 3)
     assert not checks(isp)["worktree"]["ok"] and checks(isp)["signatures"]["ok"]
-    assert [line for line in log.read_text().splitlines() if "-Y verify" in line] == []  # remembered
+    assert checked() == (0, 0)  # remembered
     git(isp.records, "config", "gpg.ssh.allowedSignersFile", str(tmp_path / "empty_signers"))
     (tmp_path / "empty_signers").write_text("")
     assert not checks(isp)["signatures"]["ok"]  # the allowed signers changed: every answer is asked again
@@ -167,3 +184,51 @@ def checks_in(isp, root) -> dict:
 
     result = json.loads(isp("--records", str(root), "verify", "--json", check=None).stdout)
     return {c["name"]: c for c in result["checks"]}
+
+
+def test_the_signature_cache_is_never_read_or_written_through_a_link(isp, tmp_path, guidance, ssh_key):
+    """.git/isp/signature-cache as a symbolic link (to a forged list of answers, say) is not followed: the
+    signatures are checked afresh and the link's target is left as it was."""
+    from isp_tui.audit.signing import SIGNATURES, SignatureCache
+
+    isp("init", "--sign", "--key", str(ssh_key))
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))),
+        identity="Test Practitioner Two <test.two@example.invalid>")  # signed with another person's key
+    assert not checks(isp)["signatures"]["ok"]
+    store = Store(isp.records)
+    cache = store.work / SIGNATURES
+    head = store.head()
+    assert head in cache.read_text()
+    forged = tmp_path / "forged"
+    forged.write_text(SignatureCache(store, "").key + f"\n{head} G test.two@example.invalid\n")
+    cache.unlink()
+    cache.symlink_to(forged)
+    assert not checks(isp)["signatures"]["ok"]
+    assert forged.read_text().endswith(f"{head} G test.two@example.invalid\n")  # not written through
+
+
+def test_the_policy_commit_is_not_scanned_for_personal_data(isp, tmp_path, guidance, ssh_key, monkeypatch):
+    """`isp signing publish` writes a message of isp's own words and a file of a fixed name: a clone's first
+    verify does not read every record's identifying details to scan them (at 10,000 records, seconds); a
+    commit to signing.toml with words of its own still is scanned."""
+    import importlib
+
+    verifying = importlib.import_module("isp_tui.audit.verify")
+    public = ssh_key.with_suffix(".pub").read_text().split()
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(f'test.practitioner@example.invalid namespaces="git" {public[0]} {public[1]}\n')
+    isp("init", "--sign", "--key", str(ssh_key))
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid")
+    scanned = []
+    real = verifying.sensitive_values
+    monkeypatch.setattr(verifying, "sensitive_values", lambda *a, **k: scanned.append(a) or real(*a, **k))
+    found = checks(isp, "--full")
+    assert all(c["ok"] for c in found.values()), found
+    assert scanned == []
+    (isp.records / "signing.toml").write_text((isp.records / "signing.toml").read_text() + "\n")
+    git(isp.records, "add", "signing.toml")
+    git(isp.records, "-c", "user.name=Test Practitioner", "-c", "user.email=test.practitioner@example.invalid",
+        "commit", "-q", "-m", "signing: policy for Test Child Alpha\n\nAction: signing-policy")
+    checks(isp)
+    assert scanned

@@ -115,6 +115,34 @@ async def test_timeline_lists_every_change_newest_first_and_filters(repo, record
         assert isinstance(app.screen, HomeScreen)
 
 
+@pytest.mark.parametrize("size, titles", [((80, 24), ["Date", "Change", "By"]),
+                                           ((100, 30), ["Date", "Change", "Decision", "By"]),
+                                           ((160, 48), ["When", "Change", "Decision", "Record", "By"])])
+async def test_the_timelines_by_column_is_whole_at_80_columns(repo, records, size, titles):
+    """Who made each change keeps the width: the lesser columns give way first (the record, the time of day,
+    the decision, the change in one word), so at 80 columns "By" holds a name and an address of 53 characters
+    whole (a longer one ends in "…"), and the line below the table shows the highlighted change whole."""
+    app = make_app(records)
+    async with app.run_test(size=size) as pilot:
+        await app.loaded.wait()
+        await pilot.press("t")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one("#changes", DataTable)
+        header = next(iter(table.columns.values())).label.plain
+        assert header.split() == titles
+        by_width = next(w for _, w, k in screen.columns if k == "by")
+        assert by_width >= 53
+        for n, row in enumerate(screen.rows):
+            by, line = f"{row['author']} <{row['email']}>", str(table.get_row_at(n)[0])
+            assert by in line if len(by) <= by_width else line.endswith(by[:by_width - 1] + "…")
+        assert "Test Auditor <test.auditor@example.invalid>" in str(table.get_row_at(1)[0])  # the amendment's
+        assert table.size.width <= size[0] and max(len(str(table.get_row_at(n)[0])) for n in range(table.row_count)) \
+            <= table.size.width
+        status = str(screen.query_one("#timeline-status").render())
+        assert screen.rows[0]["record"] in status and "commit" in status
+
+
 async def test_export_from_a_revision_is_owner_only_with_the_footer(repo, records, tmp_path):
     app = make_app(records)
     target = tmp_path / "out" / "exported.html"
@@ -185,6 +213,48 @@ async def test_export_of_a_record_from_the_palette_command(repo, records, tmp_pa
         await pilot.pause()
     text = (tmp_path / "redacted.md").read_text()
     assert "REDACTED COPY" in text and "Test Child" not in text and "TEST-0001" not in text
+
+
+async def test_export_of_the_ico_decision_form_from_the_app_is_the_clis(repo, records, isp, tmp_path, monkeypatch):
+    """The export screen offers the ICO's decision form (Markdown and HTML) and writes what `isp export
+    --format ico-decision-form` prints (one render for both faces), the organisation's part from the config."""
+    from isp_tui.export_file import FORMATS
+
+    config = tmp_path / "config.toml"
+    config.write_text('[organisation]\nname = "Test Borough"\ncontroller_relationship = "separate"\n')
+    monkeypatch.setenv("ISP_CONFIG", str(config))
+    record_id = repo["ids"][0]
+    app = make_app(records)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        await app.push_screen(RecordScreen(record_id))
+        await settle(pilot)
+        await app.action_export(record_id)
+        await pilot.pause()
+        screen = app.screen
+        labels = [str(b.label) for b in screen.query("#export-format RadioButton")]
+        assert labels == list(FORMATS.values())
+        assert "ICO decision form (Markdown)" in labels and "ICO decision form (HTML)" in labels
+        for _ in range(list(FORMATS).index("ico-decision-form-html")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await pilot.pause()
+        path = screen.query_one("#export-path", Input)
+        assert path.value == f"{record_id}.html"  # the suffix follows the format
+        path.value = str(tmp_path / "ico.html")
+        screen.query_one("#export-go").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Written to" in str(screen.query_one("#export-msg").render())
+    page = (tmp_path / "ico.html").read_text()
+    assert stat.S_IMODE((tmp_path / "ico.html").stat().st_mode) == 0o600
+    cli = isp("export", record_id, "--format", "ico-decision-form-html").stdout
+
+    def body(html: str) -> str:  # all but the footer's time of export
+        return html.split("<footer>")[0]
+
+    assert body(page) == body(cli) and "Data sharing decision form" in page
+    assert "<td>Separate</td><td>organisation (config)</td>" in page and "not recorded" in page
 
 
 async def test_verification_passes_then_shows_a_failure_and_opens_its_record(repo, records):
@@ -290,6 +360,34 @@ def test_the_charts_numbers_are_the_reports_json(repo, isp):
     assert charts.chart_for(out["outcomes"]).total("Recorded decision") == 2
     assert charts.chart_for(out["without-consent"]).labels == ["Consent not sought: would increase the risk"]
     assert charts.chart_for(out["reviews"]).series == [("Review past", [1]), ("Retention past", [0])]
+
+
+async def test_the_apps_charts_draw_the_reports_json(repo, records, isp):
+    """Each chart on the reports screen (p) is the chart of `isp report --json`'s report, and what it gives
+    plotext (the first or latest bars of it) is those numbers; each tab is drawn when it is shown."""
+    from isp_tui.tui.widgets.chart import SHOWN, ChartPlot
+
+    out = json.loads(isp("report", "--json", "--as-of", TODAY.isoformat()).stdout)["reports"]
+    app = make_app(records)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.loaded.wait()
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert screen.pending == set(TABS) - {"months"}  # the first tab drawn, the others when shown
+        for name in TABS:
+            screen.query_one("#report-tabs").active = f"tab-{name}"
+            await pilot.pause()
+            plot = screen.query_one(f"#plot-{name}", ChartPlot)
+            expected = charts.chart_for(out[name])
+            assert plot.chart == expected, name
+            shown = slice(-SHOWN, None) if expected.tail else slice(0, SHOWN)
+            labels, values = plot.drawn
+            assert values == ([v[shown] for _, v in expected.series] if expected.labels else []), name
+            assert len(labels) == len(expected.labels[shown])
+            assert screen.query_one(f"#table-{name}", DataTable).row_count == min(len(out[name]["rows"]), 100)
+        assert not screen.pending
+    assert charts.chart_for(out["outcomes"]).total("Recorded decision") == 2
 
 
 def test_chart_text_and_svg_draw_the_same_numbers(repo, isp):
@@ -420,18 +518,23 @@ async def test_record_history_diffs_any_two_revisions_with_personal_values_hidde
             return str(screen.query_one(widget, Static).render())
 
         newest = shown("#diff")  # revision 3 against 2: the personal change, named only
-        assert "Revision 2 -> revision 3" in newest and "subject.name" in newest
+        assert "Revision 2 -> revision 3" in newest and "Name of the child or person" in newest
+        assert "subject.name" not in newest  # the form's label, never the TOML key
         assert "personal data" in newest and "Test Child Renamed" not in newest and "Test Child Alpha" not in newest
         amendments = shown("#amendments")
         assert "Fictional: review sooner (test)." in amendments and "Fictional: name corrected (test)." in amendments
         assert "Test Child Renamed" not in amendments
+        assert "  Review on: " in amendments and " -> 2026-11-10\n" in amendments  # the label, the value in words
+        assert "retention.review_on" not in amendments and "subject.name" not in amendments
         await pilot.press("down", "down")  # revision 1, pinned; then back to the newest: 1 against 3
         await settle(pilot)
         await pilot.press("space")
         await pilot.press("up", "up")
         await settle(pilot)
         wide = shown("#diff")
-        assert "Revision 1 -> revision 3" in wide and "retention.review_on" in wide and "2026-11-10" in wide
+        assert "Revision 1 -> revision 3" in wide and "Review on\n" in wide and "2026-11-10" in wide
+        assert "retention.review_on" not in wide and "Amendments (how many)" in wide
+        assert "before: 0\n" in wide and "after:  2\n" in wide  # counts in words, not a list's repr
         assert "Test Child Renamed" not in wide
         await pilot.press("escape", "escape")
         await settle(pilot)

@@ -42,8 +42,7 @@ def overrides(records: Iterable[Any]) -> Report:
 
 def overrides_of(q: Reported) -> Report:
     """The overrides report from a REPORTED table (the index's, or one built in memory)."""
-    pairs = [pair for pair in q("SELECT DISTINCT engine, recorded FROM reported WHERE status = 'final'")
-             if departs(*pair)]
+    pairs = [pair for pair in dict.fromkeys((t.engine, t.recorded) for t in q.tally if t.final) if departs(*pair)]
     ids: list[str] = []
     for engine, recorded in pairs:
         ids += [i for (i,) in q("SELECT id FROM reported WHERE status = 'final' AND engine = ? AND recorded = ?",

@@ -17,6 +17,7 @@ file named before it (the first one: an admin it names itself) and change nothin
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ from isp_tui.tomlfile import parse_toml
 POLICY = "signing.toml"
 POLICY_ACTION = "signing-policy"
 SIGNERS_FILE = "policy-allowed-signers"  # under .git/isp: the policy's signers, in git's allowed-signers form
+# publish's commit message: no free text, so verify need not read every record to scan it for personal data
+POLICY_MESSAGE = re.compile(r"signing: policy \(\d+ signer\(s\), \d+ admin\(s\)\)\n\nAction: signing-policy\n*")
 
 
 @dataclass

@@ -12,13 +12,14 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from isp_tui.dates import correction_due, day_of, response_due, working_days_between
 from isp_tui.engine import OUTCOMES as ENGINE_OUTCOMES
 from isp_tui.errors import InputError
 from isp_tui.guidance import Guidance
-from isp_tui.index.due import due_sql, is_due
+from isp_tui.index.due import due_sql
 from isp_tui.record.model import Record
 from isp_tui.record.schema import RECORDED, SHARING_DECISIONS
 from isp_tui.store.repo import Store
@@ -56,12 +57,14 @@ OUTCOME_ROWS = tuple(dict.fromkeys(RECORDED + ENGINE_OUTCOMES))
 
 
 def reports(store: Store, guidance: Guidance, today: date, names: Iterable[str] | None = None,
-            records: list[Record] | None = None, index: Any = None) -> list[Report]:
+            records: list[Record] | None = None, index: Any = None,
+            progress: Callable[[int, int], None] | None = None) -> list[Report]:
     """The reports asked for (all by default), as of `today`.
 
     Each is a query on the REPORTED table (isp_tui.index): the derived index's copy, brought up to date
     first, so a report at 100,000 records parses no record file (only the few records the `incomplete`
-    report lists are read whole); or, given `records`, the same table built in memory from them."""
+    report lists are read whole); or, given `records`, the same table built in memory from them.
+    `progress(done, total)` is told as each report is made."""
     if records is not None:
         return reports_of(records, guidance, today, names)
     wanted = _wanted(names)
@@ -70,7 +73,7 @@ def reports(store: Store, guidance: Guidance, today: date, names: Iterable[str] 
 
         index = Index(store)
     index.refresh()
-    return _build(Reported(index.reported(), index.records, guidance, today), wanted)
+    return _build(Reported(index.reported(), index.records, guidance, today), wanted, progress)
 
 
 def reports_of(records: Iterable[Record], guidance: Guidance, today: date,
@@ -91,14 +94,19 @@ def _wanted(names: Iterable[str] | None) -> list[str]:
     return wanted
 
 
-def _build(q: Reported, wanted: list[str]) -> list[Report]:
+def _build(q: Reported, wanted: list[str], progress: Callable[[int, int], None] | None = None) -> list[Report]:
     from isp_tui.audit.overrides import overrides_of
 
     builders = {"outcomes": _by_outcome, "months": _by_month, "agencies": _by_agency, "bases": _by_basis,
                 "without-consent": _without_consent, "incomplete": _incomplete, "responses": _late_responses,
                 "corrections": _late_corrections, "reviews": _due_review,
                 "overrides": overrides_of}
-    return [builders[name](q) for name in wanted]
+    out = []
+    for name in wanted:
+        out.append(builders[name](q))
+        if progress is not None:
+            progress(len(out), len(wanted))
+    return out
 
 
 @dataclass
@@ -113,15 +121,41 @@ class Reported:
     def __call__(self, sql: str, *params: Any) -> list[tuple]:
         return self.db.execute(sql, params).fetchall()
 
+    @cached_property
+    def tally(self) -> list[Tally]:
+        """Every record counted once, in one pass over the table, by what the counting reports group by:
+        the outcomes, the months and the agencies (and the overrides' pairs) are sums of these few rows."""
+        return [Tally(*row) for row in self(
+            f"SELECT substr(CASE WHEN {FINAL} THEN coalesce(decided, created) ELSE created END, 1, 7), {FINAL}, "
+            f"engine, recorded, agency, count(*), sum({SHARED_SQL}) FROM reported GROUP BY 1, 2, 3, 4, 5")]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many records share one month (decided, else made; a draft's: made), final or not, engine outcome,
+    recorded decision and recipient agency; and how many of them were shared."""
+
+    month: str
+    final: int
+    engine: str
+    recorded: str
+    agency: str
+    n: int
+    shared: int
+
 
 FINAL = "status = 'final'"
 SHARED_SQL = f"recorded IN ({', '.join(repr(o) for o in SHARING_DECISIONS)})"
 
 
 def _by_outcome(q: Reported) -> Report:
-    engine = dict(q(f"SELECT CASE engine WHEN '' THEN 'incomplete' ELSE engine END, count(*) FROM reported "
-                    f"WHERE {FINAL} GROUP BY 1"))
-    recorded = dict(q(f"SELECT recorded, count(*) FROM reported WHERE {FINAL} AND recorded != '' GROUP BY 1"))
+    engine: Counter = Counter()
+    recorded: Counter = Counter()
+    for t in q.tally:
+        if t.final:
+            engine[t.engine or "incomplete"] += t.n
+            if t.recorded:
+                recorded[t.recorded] += t.n
     rows = [{"outcome": o, "engine": engine.get(o, 0), "recorded": recorded.get(o, 0)} for o in OUTCOME_ROWS
             if engine.get(o) or recorded.get(o) or o in ("share", "do-not-share")]
     rows.append({"outcome": "total", "engine": sum(engine.values()), "recorded": sum(recorded.values())})
@@ -132,14 +166,12 @@ def _by_outcome(q: Reported) -> Report:
 def _by_month(q: Reported) -> Report:
     """Finals by the month decided (else made), with their recorded decisions; drafts by the month made."""
     months: dict[str, Counter] = defaultdict(Counter)
-    for month, final, recorded, n in q(
-            f"SELECT substr(CASE WHEN {FINAL} THEN coalesce(decided, created) ELSE created END, 1, 7), {FINAL}, "
-            "recorded, count(*) FROM reported GROUP BY 1, 2, 3"):
-        if final:
-            months[month][recorded or "none"] += n
-            months[month]["decisions"] += n
+    for t in q.tally:
+        if t.final:
+            months[t.month][t.recorded or "none"] += t.n
+            months[t.month]["decisions"] += t.n
         else:
-            months[month]["drafts"] += n
+            months[t.month]["drafts"] += t.n
     rows = [{"month": m, "decisions": c["decisions"], "share": c["share"], "share-part": c["share-part"],
              "do-not-share": c["do-not-share"], "drafts": c["drafts"]} for m, c in sorted(months.items())]
     return Report("months", REPORTS["months"], "000 13.3",
@@ -147,9 +179,14 @@ def _by_month(q: Reported) -> Report:
 
 
 def _by_agency(q: Reported) -> Report:
-    found = q(f"SELECT agency, count(*), sum({SHARED_SQL}) FROM reported WHERE {FINAL} AND agency != '' GROUP BY 1")
-    rows = [{"agency": a, "decisions": n, "shared": shared, "not_shared": n - shared}
-            for a, n, shared in sorted(found, key=lambda r: (-r[1], r[0]))]
+    counts: Counter = Counter()
+    shared: Counter = Counter()
+    for t in q.tally:
+        if t.final and t.agency:
+            counts[t.agency] += t.n
+            shared[t.agency] += t.shared
+    rows = [{"agency": a, "decisions": n, "shared": shared[a], "not_shared": n - shared[a]}
+            for a, n in sorted(counts.items(), key=lambda r: (-r[1], r[0]))]
     return Report("agencies", REPORTS["agencies"], "000 3.1; 003 s1", ["agency", "decisions", "shared", "not_shared"], rows)
 
 
@@ -194,9 +231,13 @@ def _incomplete(q: Reported) -> Report:
 
 def _late_responses(q: Reported) -> Report:
     rows = []
+    # SQL leaves out what cannot be late (answered by its due date, or not yet due): ISO dates compare as
+    # dates. A request without a due date has it worked out here (15 working days), so it is always read.
     for id_, agency, received, due, responded, status in q(
             "SELECT id, request_agency, received, response_due, responded, status FROM reported "
-            "WHERE received IS NOT NULL ORDER BY id"):
+            "WHERE received IS NOT NULL AND (coalesce(response_due, '') = '' OR "
+            "coalesce(responded, '') = '' AND response_due < ? OR coalesce(responded, '') <> '' AND responded > "
+            "response_due) ORDER BY id", q.today.isoformat()):
         received, responded = day_of(received), day_of(responded)
         due = day_of(due) or response_due(received)
         if responded and responded > due or not responded and q.today > due:
@@ -224,13 +265,14 @@ def _late_corrections(q: Reported) -> Report:
 
 def _due_review(q: Reported) -> Report:
     """Final records whose review or retention date is today or past: a date of today IS due, as in
-    `isp retention list` and Home."""
+    `isp retention list` and Home (index.due's rule, in its SQL form)."""
     rows = []
     today = q.today.isoformat()
-    for id_, review, retain in q(f"SELECT id, review_on, retain_until FROM reported WHERE {FINAL} AND "
-                                 f"({due_sql('review_on', '?')} OR {due_sql('retain_until', '?')}) ORDER BY id",
-                                 today, today):
-        past = [kind for kind, when in (("review", review), ("retention", retain)) if is_due(day_of(when), q.today)]
+    review_due, retain_due = due_sql("review_on", "?"), due_sql("retain_until", "?")
+    for id_, review, retain, review_past, retain_past in q(
+            f"SELECT id, review_on, retain_until, {review_due}, {retain_due} FROM reported WHERE {FINAL} AND "
+            f"({review_due} OR {retain_due}) ORDER BY id", today, today, today, today):
+        past = [kind for kind, due in (("review", review_past), ("retention", retain_past)) if due]
         rows.append({"id": id_, "review_on": day_of(review), "retain_until": day_of(retain), "past": ", ".join(past)})
     return Report("reviews", REPORTS["reviews"], "000 6.7.1; 002 Record",
                   ["id", "review_on", "retain_until", "past"], rows)

@@ -18,7 +18,8 @@ from isp_tui.audit.gitlog import head_files, read_log
 from isp_tui.audit.personal import sensitive_values
 from isp_tui.audit.policy import check_policy_changes, head_policy
 from isp_tui.audit.resolutions import check_resolutions
-from isp_tui.audit.signing import SignatureCache, resigned_commits, signer_email, signing_required
+from isp_tui.audit.signing import (SignatureCache, resigned_commits, signature_answers, signer_email,
+                                   signing_required)
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
 from isp_tui.errors import StoreError
 from isp_tui.guidance import Guidance
@@ -208,10 +209,10 @@ def _check_history(store: Store, reachable: set[str], verified: str, check: Chec
 def _check_signatures(store: Store, reachable: set[str], required: bool, since: str, check: Check,
                       full: bool, signers: str = "") -> dict[str, tuple[str, str]]:
     """Commits made since signing was set up must carry a good signature by a key the allowed signers give
-    to the commit's author (its email). Checking one costs a gpg or ssh-keygen process, so each commit's
-    answer is remembered (signature_cache, for the allowed signers as they are), and the default run looks
-    only at commits after the last passing verification (when that head is still in the history); --full
-    checks them all afresh."""
+    to the commit's author (its email). An SSH signature is checked in this process (signature_answers),
+    anything else by a gpg or ssh-keygen process; each commit's answer is remembered (signature_cache, for
+    the allowed signers as they are), and the default run looks only at commits after the last passing
+    verification (when that head is still in the history); --full checks them all afresh."""
     if not required:
         check.skipped = "signing is not required (set it up with `isp init --sign`)"
         return {}
@@ -228,18 +229,11 @@ def _check_signatures(store: Store, reachable: set[str], required: bool, since: 
             exclude.append(verified)
     authors = dict(line.split(" ", 1) for line in store.git(
         "log", "--format=%H %ae", BRANCH, *(f"^{sha}" for sha in exclude)).splitlines() if " " in line)
-    policy_config = ["-c", f"gpg.ssh.allowedSignersFile={signers}", "-c", "gpg.format=ssh"] if signers else []
     cache = SignatureCache(store, signers)
     answers = {} if full else cache.known(authors)
     todo = [sha for sha in authors if sha not in answers]
     if todo:
-        out = run_git(store.root, *policy_config, "log", "--no-walk=unsorted", "--stdin", "--format=%H %G? %GS",
-                      input=("\n".join(todo) + "\n").encode(), check=False).stdout.decode("utf-8", "replace")
-        fresh = {}
-        for line in out.splitlines():
-            sha, _, rest = line.partition(" ")
-            status, _, principal = rest.partition(" ")
-            fresh[sha] = (status, principal.strip())
+        fresh = signature_answers(store, todo, signers)
         cache.remember(fresh)
         answers.update(fresh)
     names = {"N": "is not signed", "B": "has a bad signature", "E": "has a signature that cannot be checked",

@@ -201,10 +201,18 @@ def cmd_retention(s: Session) -> int:
 
 
 def cmd_bases(s: Session) -> int:
+    """The catalogue, each basis with the dates it came into force and was repealed and their source, marked
+    where it was not law on the day asked (`--on DATE`, else today): the engine's own rule (in_force_on)."""
+    from isp_tui.cli.output import date_arg
+    from isp_tui.dates import today
+
     args = s.args
     guidance = s.guidance()
+    day = date_arg(args.on, "--on") or today()
     rows = [{"id": b.id, "title": b.title, "kind": b.kind, "special_category": b.special_category,
-             "statutory_bodies_only": b.statutory_bodies_only, "era": b.era, "source": b.source}
+             "statutory_bodies_only": b.statutory_bodies_only, "era": b.era, "source": b.source,
+             "in_force": b.in_force, "repealed": b.repealed, "in_force_source": b.in_force_source,
+             "on": day, "in_force_on": b.in_force_on(day), "state_on": b.force_state(day)}
             for b in guidance.bases.values()]
     if args.json:
         print_json(rows)
@@ -213,10 +221,21 @@ def cmd_bases(s: Session) -> int:
 
     cells = []
     for r in rows:
-        flags = ", ".join(f for f, on in (("special category", r["special_category"]),
-                                          ("statutory bodies only", r["statutory_bodies_only"])) if on)
-        cells.append([r["id"], r["title"], r["kind"], r["era"], flags])
-    print_table(console(), "", ["id", "title", "kind", "era", "flags"], cells, whole=("id",))  # ids unbroken
+        flags = [f for f, on in (("special category", r["special_category"]),
+                                 ("statutory bodies only", r["statutory_bodies_only"])) if on]
+        if not r["in_force_on"] and r["state_on"] != "not tied to a date":
+            flags.insert(0, f"NOT IN FORCE on {day}: {r['state_on']}")
+        dates = (f"from {r['in_force']}" if r["in_force"] else "not yet in force" if r["in_force_source"] else "no date")
+        if r["repealed"]:
+            dates += f", repealed {r['repealed']}"
+        cells.append([r["id"], r["title"], r["kind"], r["era"], dates, "; ".join(flags)])
+    out = console()
+    print_table(out, f"Legal bases, checked against {day}", ["id", "title", "kind", "era", "in force", "flags"], cells,
+                whole=("id",))  # ids unbroken
+    out.print("\nWhere each date comes from:", style="bold")
+    for r in rows:
+        if r["in_force_source"]:
+            out.print(f"{r['id']}: {r['in_force_source']}", soft_wrap=False)
     return EXIT_OK
 
 

@@ -163,26 +163,14 @@ def cmd_report(s: Session) -> int:
 
 def cmd_export(s: Session) -> int:
     from isp_tui.dates import now
-    from isp_tui.export import record_html, record_markdown
+    from isp_tui.export_file import render
 
     args = s.args
     store = s.store(create=False)
     args.id = s.record_id(store, args.id)
-    record = store.get(args.id, s.guidance())
-    revisions = store.history(args.id)
-    commit = revisions[0].commit if revisions else None
-    render = record_html if args.format == "html" else record_markdown
-    if args.format.startswith("ico-decision-form"):  # the ICO's Annex B form; the organisation's part from config
-        from functools import partial
-
-        from isp_tui.export_ico import ico_html, ico_markdown
-
-        render = partial(ico_html if args.format.endswith("-html") else ico_markdown, guidance=s.guidance(),
-                         arrangements=s.config.arrangements)
-    import hashlib
-
-    out = render(record, exported_by=s.identity_or_unknown(store), exported_at=now(), commit=commit,
-                 redacted=args.redact, sha256=hashlib.sha256(store.path_of(args.id).read_bytes()).hexdigest())
+    # the app's export screen calls the same render: one export, whichever face asks
+    out = render(store, s.guidance(), args.id, args.format, exported_by=s.identity_or_unknown(store), exported_at=now(),
+                 redacted=args.redact, arrangements=s.config.arrangements)
     if args.output:
         from isp_tui.export_file import write_export
 

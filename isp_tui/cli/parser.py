@@ -151,7 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a recipient to notify, and the date they were told if they have been (repeat for each)")
     p.add_argument("--correction", metavar="CID", help="an earlier correction: record when its recipients were told")
     p.add_argument("--json", action="store_true")
-    p = command("bases", "the legal-basis catalogue")
+    p = command("bases", "the legal-basis catalogue: each basis, when it was law and the source of that date")
+    p.add_argument("--on", metavar="DATE", help="mark the bases not in force on this date, e.g. the date of an old "
+                   "decision (YYYY-MM-DD; default: today)")
     p.add_argument("--json", action="store_true")
     p = command("rules", "the seven golden rules")
     p.add_argument("--ruleset", metavar="ID")

@@ -168,6 +168,17 @@ class LegalBasis:
             return not self.in_force_source  # a general basis (court order, common law) has no date
         return self.in_force <= day and (self.repealed is None or day < self.repealed)
 
+    def force_state(self, day: date) -> str:
+        """In words, whether this basis was law on `day`: "in force", "not yet in force", "repealed" or, for a
+        general basis with no commencement date (a court order, the common law), "not tied to a date"."""
+        if self.in_force is None:
+            return "not yet in force" if self.in_force_source else "not tied to a date"
+        if day < self.in_force:
+            return "not yet in force"
+        if self.repealed is not None and day >= self.repealed:
+            return "repealed"
+        return "in force"
+
     def force_text(self) -> str:
         """Plain words for when it was law, naming the source."""
         if self.in_force is None:

@@ -6,7 +6,10 @@ from typing import Any, Callable
 
 from isp_tui.errors import InputError
 
-SCHEMA_VERSION = 1
+# 1: the first. 2: a final record says the record schema it was decided under (decided.schema), because from 2 a
+# final record of sharing must say why sharing is necessary and, where consent is relied on, who gave it and
+# whether it was informed (record/law.py); a record decided under 1 was never asked them and is never refused for them.
+SCHEMA_VERSION = 2
 
 
 def migrate(data: dict[str, Any], file: object = None) -> dict[str, Any]:
@@ -28,7 +31,16 @@ def migrate(data: dict[str, Any], file: object = None) -> dict[str, Any]:
     return data
 
 
+def v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 to 2: a final record was decided under schema 1, and says so (decided.schema = 1), so the fields
+    schema 2 asks of a decision are not asked of it, now or when it is amended. A draft is decided when it is
+    finalised, under the schema of that day: nothing is added to it. Nothing is renamed or moved."""
+    if data.get("status") == "final" and isinstance(data.get("decided", {}), dict):
+        data["decided"] = {**data.get("decided", {}), "schema": 1}
+    return data
+
+
 # MIGRATIONS[n] turns the tables of a schema-n record into schema n+1 (a pure function of the data, never
-# touching the file: the record is rewritten only by its next save, in its own commit). When schema 2 comes,
-# add `1: _v1_to_v2` here and bump SCHEMA_VERSION; tests/test_upgrade.py keeps a schema-1 repository.
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+# touching the file: the record is rewritten only by its next save, in its own commit). Each step is kept for
+# ever; tests/test_upgrade.py keeps a schema-1 repository (tests/fixtures/records-v1.bundle).
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: v1_to_v2}

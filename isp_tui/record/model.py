@@ -28,7 +28,7 @@ __all__ = ["FIXED", "FIXED_TABLES", "IDENTITY_TABLES", "KEPT_BY_STORE", "RECORDE
 
 # fields that are the record's identity: never changed by an amendment (the one list; the store refuses them)
 FIXED = frozenset({"schema", "id", "status", "created", "ruleset.id", "ruleset.version", "ruleset.sha256",
-                   "decided.by", "decided.at"})
+                   "decided.by", "decided.at", "decided.schema"})
 # the tables that hold those fields: an amendment keeps them as they stand when it does not name them
 IDENTITY_TABLES = ("schema", "id", "status", "created", "ruleset")  # every field of these is fixed
 FIXED_TABLES = IDENTITY_TABLES + ("decided",)

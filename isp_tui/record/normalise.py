@@ -15,6 +15,8 @@ saved is what the decision rests on:
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from isp_tui.config import default_ruleset
@@ -29,15 +31,23 @@ SHARING_TABLES = ("sharing", "transparency")
 def normalise(data: dict[str, Any], guidance: Guidance, *, ruleset: Ruleset | None = None) -> dict[str, Any]:
     """The record's tables as they are saved (a new dict; `data` is left alone).
 
-    The flowchart's path is the engine's, for the ruleset the record names (or `ruleset`, or the
-    guidance's own default when it names none). Answers the engine cannot read raise InputError,
-    as saving them would."""
+    The flowchart's path is the engine's, for the ruleset version the record pins (an amended record keeps
+    the flowchart it was decided under, whose questions may come in another order than today's), else the
+    ruleset it names (or `ruleset`, or the guidance's own default when it names none), read as at the day it
+    was decided. Answers the engine cannot read raise InputError, as saving them would."""
     out = copy.deepcopy(data)
     when = out.get("when")
     answers = read_answers(when if isinstance(when, dict) else None, out.get("context"), guidance)
+    decided = out.get("decided") if isinstance(out.get("decided"), dict) else {}
+    day = decided.get("at") or out.get("created")
+    if answers.decision_date is None and isinstance(day, datetime):
+        answers = replace(answers, decision_date=day.date())
     if isinstance(when, dict):
+        pin = out.get("ruleset") if isinstance(out.get("ruleset"), dict) else {}
+        if ruleset is None and pin.get("sha256"):
+            ruleset = guidance.pinned(pin)
         if ruleset is None:
-            named = (out.get("ruleset") or {}).get("id") if isinstance(out.get("ruleset"), dict) else None
+            named = pin.get("id")
             ruleset = guidance.ruleset(named or default_ruleset(None, guidance), key="ruleset.id")
         path = decide(answers, ruleset, guidance).path
         for key in QUESTION_IDS:
@@ -59,6 +69,23 @@ def normalise(data: dict[str, Any], guidance: Guidance, *, ruleset: Ruleset | No
         for key in SHARING_TABLES:
             out.pop(key, None)
     return prune(out)
+
+
+def normalise_amendment(proposed: dict[str, Any], current: dict[str, Any], guidance: Guidance) -> dict[str, Any]:
+    """What an amended record holds: `proposed` normalised, except that an answer the record already held off the
+    flowchart's path, unchanged by this amendment, stays as it was decided (a record saved before the store
+    normalised every save keeps what the practitioner recorded; an amendment changes only what it says). What
+    falls off the path because of this amendment is left out, as on any save."""
+    out = normalise(proposed, guidance)
+    before = normalise(current, guidance)
+    for table, values in proposed.items():
+        held, kept = current.get(table), before.get(table, {})
+        if not (isinstance(values, dict) and isinstance(held, dict) and isinstance(kept, dict)):
+            continue
+        for key, value in values.items():
+            if key not in out.get(table, {}) and key not in kept and held.get(key) == value:
+                out.setdefault(table, {})[key] = copy.deepcopy(value)
+    return out
 
 
 def prune(value: Any) -> Any:

@@ -4,7 +4,7 @@ A record is one TOML file. Its tables, in the order they are written:
 
     schema, id, status, created      the file itself
     [ruleset]                        the guidance the decision was made under (id, version, sha256)
-    [decided]                        who decided, in which role and organisation, and when
+    [decided]                        who decided, in which role and organisation, when, under which record schema
     [subject]                        who the information is about (personal data: never in a path or commit)
     [request]                        who asked, from which agency, for what, when; the response due date
     [when] [context]                 the flowchart answers and the facts the engine needs
@@ -38,7 +38,8 @@ MAX_FILE = 1_000_000  # bytes in one record file
 Text, Flag, Day, Moment, Texts = str, bool, date, datetime, list
 SECTIONS: dict[str, dict[str, type]] = {
     "ruleset": {"id": Text, "version": Text, "sha256": Text},
-    "decided": {"by": Text, "role": Text, "organisation": Text, "at": Moment},
+    "decided": {"by": Text, "role": Text, "organisation": Text, "at": Moment,
+                "schema": int},  # schema: the record schema it was decided under (set on finalising; migrate.py)
     "subject": {"name": Text, "date_of_birth": Day, "reference": Text},
     "request": {"requester": Text, "agency": Text, "asked_for": Text, "received": Day, "response_due": Day,
                 "in_writing": Flag, "urgent": Flag, "responded": Day},

@@ -27,7 +27,7 @@ def fsync_dir(path: Path) -> None:
 
 def sync_filesystem(path: Path) -> None:
     """Make everything written to `path`'s filesystem durable at once: syncfs(2) where the C library has it
-    (Linux), else sync(2), every filesystem. For many files written with atomic_write(durable=False)."""
+    (Linux), else sync(2), every filesystem. For many files written with atomic_write(flush=False)."""
     try:
         import ctypes
 
@@ -53,10 +53,11 @@ def make_dirs(path: Path) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
 
 
-def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *, durable: bool = True) -> None:
+def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *, flush: bool = True) -> None:
     """Write a file so that a crash leaves the old content or the new, never a half file; a write that fails
-    leaves the old content and no temporary file. `durable=False` leaves out the two fsyncs: for a caller
-    writing many files that makes them durable together (sync_filesystem) and can write them again after a crash."""
+    leaves the old content and no temporary file. `flush=False`: no fsync of the file and its folder, for a
+    caller writing many files that flushes them all at once (sync_filesystem) and can write them again after
+    a crash."""
     make_dirs(target.parent)
     make_dirs(tmp_dir)
     tmp = tmp_dir / f"{target.name}.{os.getpid()}.tmp"
@@ -64,7 +65,7 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *,
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         try:
             write_all(fd, data)
-            if durable:
+            if flush:
                 os.fsync(fd)
         finally:
             os.close(fd)
@@ -72,5 +73,5 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *,
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if durable:
+    if flush:
         fsync_dir(target.parent)

@@ -17,6 +17,8 @@ from isp_tui.guidance import Guidance
 from isp_tui.record import (FIXED, SCHEMA_VERSION, Record, check_text, diff, merge_tables, new_id, normalise,
                             record_path)
 from isp_tui.record.ids import tombstone_path
+from isp_tui.record.law import in_words
+from isp_tui.record.normalise import normalise_amendment
 from isp_tui.record.model import FIXED_TABLES, KEPT_BY_STORE, outcome_table
 from isp_tui.store.files import atomic_write, make_dirs
 from isp_tui.identity import Identity
@@ -47,11 +49,13 @@ def complete(record: Record, guidance: Guidance, author: Identity, *, final: boo
     record = Record.from_dict(normalise(data, guidance), file, guidance=guidance, new=True)
     data = record.data
     data["outcome"] = outcome_table(record, guidance)
-    if final:
-        data.setdefault("decided", {})["at"] = now()
+    if final:  # decided now, under today's record schema (what a final record must say follows from it)
+        data.setdefault("decided", {}).update(at=now(), schema=SCHEMA_VERSION)
         missing = record.missing_for_final(guidance)
         if missing:
-            raise InputError(f"cannot be final; still missing: {', '.join(missing)}", file=file)
+            raise InputError(f"cannot be final; still missing: {', '.join(in_words(missing))}", file=file)
+    else:
+        data.get("decided", {}).pop("schema", None)  # a draft is not decided yet
     return Record.from_dict(data, guidance=guidance)
 
 
@@ -110,7 +114,7 @@ class Saving:
             if proposed.get("id", record_id) != record_id:
                 raise InputError(f"the file is for record {proposed['id']}, not {record_id}", file=file, field="id")
             Record.from_dict(proposed, file, guidance=guidance)  # named errors for what the file holds, first
-            candidate = Record.from_dict(normalise(proposed, guidance), file, guidance=guidance)
+            candidate = Record.from_dict(normalise_amendment(proposed, current.data, guidance), file, guidance=guidance)
             candidate.data["outcome"] = outcome_table(candidate, guidance)
             changes = diff(current, candidate)
             fixed = [c["field"] for c in changes if c["field"] in FIXED]
@@ -127,7 +131,8 @@ class Saving:
             record = Record.from_dict(merged, file, guidance=guidance)
             missing = record.missing_for_final(guidance)
             if missing:
-                raise InputError(f"after this amendment the record would be incomplete: {', '.join(missing)}", file=file)
+                raise InputError(f"after this amendment the record would be incomplete: {', '.join(in_words(missing))}",
+                                 file=file)
             return self._write(record, "amend", author, guidance)
 
     def correct(self: Store, record_id: str, corrections: list[dict[str, Any]], guidance: Guidance,
@@ -177,7 +182,8 @@ class Saving:
         if record.is_final:
             missing = record.missing_for_final(guidance)
             if missing:
-                raise InputError(f"a final record missing {', '.join(missing)} cannot be brought across", file=file)
+                raise InputError(f"a final record missing {', '.join(in_words(missing))} cannot be brought across",
+                                 file=file)
         with self.lock():
             if self.was_destroyed(record.id):
                 raise InputError(f"record {record.id} was destroyed here at the end of its retention (its tombstone is "

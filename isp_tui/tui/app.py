@@ -332,7 +332,7 @@ class IspApp(App):
         yield SystemCommand("Verify", "Check the records repository's integrity", self.action_verify)
         yield SystemCommand("Reports", "The reports an inspector asks for, with charts", self.action_reports)
         if getattr(screen, "record_id", None):  # a record is open (browse's record screen or a revision)
-            yield SystemCommand("Export this record", "Markdown, HTML or a redacted copy, to a file",
+            yield SystemCommand("Export this record", "Markdown, HTML, a redacted copy or the ICO decision form, to a file",
                                 lambda: self.action_export(screen.record_id, getattr(screen, "commit", None)))
         yield SystemCommand("Sync", "Sync the records repository with the organisation's server", self.action_sync)
         yield SystemCommand("Help", "Help for this screen", self.action_help)

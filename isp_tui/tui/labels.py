@@ -1,9 +1,17 @@
-"""Words for the ids the auditor's screens show: actions, outcomes, report columns (never a TOML key)."""
+"""Words for what the screens show: actions, outcomes, report columns (never a TOML key), and `words`,
+the one way a value becomes words on a screen (a report's cell, a record's answer, a history's change).
+
+The CLI prints a report's ids as they are (its tables match its `--json` and `--csv`), so these words
+are the app's, kept here rather than in the core."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from isp_tui.guidance import Guidance
+    from isp_tui.tui.forms import Field
 
 from isp_tui.charts import CONSENT_LABELS, NOT_SOUGHT_LABELS, outcome_label
 from isp_tui.errors import printable
@@ -33,10 +41,17 @@ def column_label(column: str) -> str:
     return COLUMN_LABELS.get(column, column.replace("_", " ").capitalize())
 
 
-def cell(column: str, value: Any) -> str:
-    """A report's value as a person reads it: dates as dates, yes/no, ids of outcomes in words, printable."""
-    if value is None or value == "":
-        return ""
+CHECK_WORDS = {"yes": "yes", "no": "no", "not-applicable": "not applicable"}
+
+
+def words(value: Any, *, column: str | None = None, field: Field | None = None, guidance: Guidance | None = None,
+          empty: str = "(none)", one_line: bool = False) -> str:
+    """A value as a person reads it, printable: yes / no, dates as dates, counts with separators, lists
+    joined with "; "; a report `column`'s ids in words (outcomes, consent); a form `field`'s options by
+    their labels, its checklist answers, its legal bases by their titles (from the `guidance`). Nothing
+    (None, "", an empty list) is `empty`; `one_line` runs of white space (newlines too) as one space."""
+    if value is None or value == "" or value == [] or value == {}:
+        return empty
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
@@ -45,7 +60,23 @@ def cell(column: str, value: Any) -> str:
         return value.isoformat()
     if isinstance(value, int):
         return f"{value:,}"
-    text = str(value)
+    if field is not None and field.kind == "bases" and guidance is not None and isinstance(value, list):
+        return "; ".join(guidance.bases[b].title if b in guidance.bases else printable(str(b)) for b in value)
+    names = dict(field.options) if field is not None and field.options else {}
+    if field is not None and field.kind == "checklist" and isinstance(value, dict):
+        return "; ".join(printable(f"{names.get(k, k)}: {CHECK_WORDS.get(v, v)}") for k, v in value.items())
+    if isinstance(value, list):
+        return "; ".join(words(v, column=column, field=field, guidance=guidance, empty="", one_line=one_line)
+                         for v in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{printable(str(k)).replace('_', ' ')}: {words(v, empty='', one_line=one_line)}"
+                         for k, v in value.items())
+    text = str(names.get(value, value))
     if column in VALUE_LABELS:
         text = VALUE_LABELS[column](text)
-    return printable(" ".join(text.split()))
+    return printable(" ".join(text.split()) if one_line else text)
+
+
+def cell(column: str, value: Any) -> str:
+    """A report's value in a table cell: its words (see `words`) on one line, nothing as blank."""
+    return words(value, column=column, empty="", one_line=True)

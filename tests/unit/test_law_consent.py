@@ -19,6 +19,7 @@ def test_a_child_without_capacity_cannot_consent(guidance):
 
 
 def test_who_consented_is_asked_when_the_child_may_lack_capacity(guidance):
+    """003 Appendix A ("whose consent should be sought"); 004 Obtaining consent: a child who may lack capacity."""
     d = case(guidance, **GIVEN, subject="child", child_capacity="unsure")
     assert d.outcome == "incomplete" and d.missing == ("when.consent_by",)
 
@@ -30,6 +31,7 @@ def test_over_16_capacity_is_presumed(guidance):
 
 
 def test_a_competent_childs_view_is_recorded_beside_a_parents(guidance):
+    """004 Obtaining consent: "The child's view should be sought as far as possible"."""
     d = case(guidance, **GIVEN, subject="child", child_capacity="yes", consent_by="parent")
     assert d.outcome == "share" and "competent-child-view" in codes(d)
 

@@ -17,6 +17,7 @@ class TestUkGdpr:
             assert "Article 6(1)" in missing.text and "6.2" in missing.source
 
     def test_article_6_with_a_power_shares_and_says_what_is_met(self, guidance):
+        """UK GDPR Art 6(1)(e) with CA 1989 s47 as the power (Art 6(3)); 000 Annex A 6.2."""
         d = case(guidance, lawful_basis=("ca1989-s47", "ukgdpr-art6-1e"))
         assert d.outcome == "share"
         met = finding(d, "met-art6")
@@ -43,6 +44,9 @@ class TestUkGdpr:
         d = case(guidance, lawful_basis=(basis,), special_category=basis.startswith("ukgdpr-art9"))
         assert d.outcome == "do-not-share"
         assert "basis-not-counted" in codes(d)
+        why = finding(d, "basis-not-counted")  # the reason says why, in words, with its source
+        assert "safeguard" in why.text and " not " in why.text, why.text
+        assert why.source.strip()
 
     def test_legitimate_interests_need_to_know_whether_the_sharer_is_a_public_authority(self, guidance):
         """UK GDPR Art 6(1) closing words: (f) (and (ea)) not for public authorities' tasks."""
@@ -123,6 +127,8 @@ class TestLawEnforcement:
         assert d.outcome == "share"
 
     def test_part_3_is_not_for_others(self, guidance):
+        """DPA 2018 s30 (competent authorities, Sch 7) and s31: Part 3 is only for a competent authority's law
+        enforcement purposes."""
         d = case(guidance, lawful_basis=("dpa2018-s35",), law_enforcement=False)
         assert d.outcome == "do-not-share" and "part3-not-competent-authority" in codes(d)
 
@@ -160,5 +166,6 @@ class TestConfidence:
         assert d.outcome == "share" and "record-public-interest" in codes(d)
 
     def test_the_2018_flowchart_reminds_when_confidentiality_is_not_answered(self, guidance):
+        """000 Annex A 3.1; 002 Myth-busting guide: the common-law duty of confidence applies beside the UK GDPR."""
         d = case(guidance, confidential=None, lawful_basis=("ca1989-s47", "ukgdpr-art6-1e"))
         assert d.outcome == "share" and "confidentiality-not-considered" in codes(d)

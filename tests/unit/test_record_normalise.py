@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import pytest
 
@@ -56,6 +57,8 @@ def test_sharing_left_out_when_not_sharing(guidance):
 def test_empty_tables_are_left_out_and_the_input_is_not_changed(guidance):
     data = final_record(guidance, request={}, when={"legitimate_purpose": "no", "consent": "given"})
     data["request"] = {}
+    for key in ("consent_by", "consent_informed"):  # (the factory names who consented; this record does not)
+        data["when"].pop(key)
     before = copy.deepcopy(data)
     out = normalise(data, guidance)
     assert "request" not in out and out["when"] == {"legitimate_purpose": "no"}
@@ -81,3 +84,21 @@ def test_the_ruleset_named_or_given_decides_the_path(guidance):
     # before consent (003 Appendix A): the identifiable answer is on its path, and consent is not reached yet
     ruleset = guidance.ruleset("dpa-1998")
     assert normalise(data, guidance, ruleset=ruleset)["when"] == {"legitimate_purpose": "yes", "identifiable": "yes"}
+
+
+def test_an_amendment_keeps_what_the_record_held_off_the_path_and_drops_what_it_moves_off(guidance):
+    """A record saved before every save was normalised keeps its off-path answers through an unrelated
+    amendment; an answer this amendment moves off the path is left out, as on any save."""
+    from isp_tui.record.normalise import normalise_amendment
+
+    current = final_record(guidance, when={"consent": "given"})  # consent given: lawful_basis is off the path
+    assert "lawful_basis" not in normalise(current, guidance)["when"]
+    proposed = copy.deepcopy(current)
+    proposed["retention"] = {"review_on": date(2028, 1, 31)}
+    out = normalise_amendment(proposed, current, guidance)
+    assert out["when"]["lawful_basis"] == current["when"]["lawful_basis"]
+    assert out["retention"] == {"review_on": date(2028, 1, 31)}
+    # an amendment to "no legitimate purpose" moves the other questions off the path: they go
+    proposed["when"] = dict(current["when"], legitimate_purpose="no")
+    out = normalise_amendment(proposed, normalise(current, guidance), guidance)
+    assert not {"consent", "identifiable", "lawful_basis"} & set(out["when"])

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from isp_tui.tui.forms.form import DecisionForm
 
 SKIP = ("schema", "id", "status", "created", "ruleset", "outcome", "checklists")
+HIDDEN = ("recipient.agency_id", "decided.schema")  # kept for the store's rules, not the person reading
 
 
 def value_words(form: DecisionForm, key: str, value: Any, options: dict[str, dict[str, str]]) -> str:
@@ -48,7 +49,7 @@ def review_lines(form: DecisionForm, data: dict[str, Any]) -> list[tuple[str, st
                 order.append(f.key)
     for table, values in data.items():  # what the record holds that no field asks (decided.by, ids)
         if table not in SKIP and isinstance(values, dict):
-            order += [f"{table}.{k}" for k in values if f"{table}.{k}" not in order and k != "agency_id"]
+            order += [f"{table}.{k}" for k in values if f"{table}.{k}" not in order and f"{table}.{k}" not in HIDDEN]
     out = []
     for key in order:
         value = get(data, key)

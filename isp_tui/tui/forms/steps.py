@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from isp_tui.record.schema import SHARING_DECISIONS
+from isp_tui.record.law import LAW_FIELDS
 from isp_tui.tui.forms.fields import (ANSWER_LABELS, CONSENT_BY, CONSENT_HOW, OUTCOME_LABELS, SHORT, STEP_TITLES,
                                       SUBJECTS, YES_NO, YES_NO_UNSURE, Field, get, response_due_hint)
 from isp_tui.tui.forms.law import asked_by_law, cites
@@ -121,7 +122,7 @@ def spec(form: DecisionForm, step: str) -> Spec:
         fields.append(Field("consent.explanation", "Why you share without consent", "long",
                             show=lambda d: get(d, "when.consent") in ("refused", "withdrawn", "not-sought")
                             and get(d, "decision.recorded") in SHARING_DECISIONS))
-        fields.append(Field("decision.necessity", "Why sharing is necessary (ICO Annex B)", "long",
+        fields.append(Field("decision.necessity", LAW_FIELDS["decision.necessity"][0], "long",
                             show=lambda d: get(d, "decision.recorded") in SHARING_DECISIONS))
         fields.append(Field("decision.public_interest", "The public-interest reasoning for sharing confidential "
                             "information without consent (000 13.3.4)", "long",
@@ -155,9 +156,8 @@ def consent_given_fields() -> list[Field]:
     """Who consented, whether it was informed, how and when (003 App A; 004; 001 3.3): asked once consent is given."""
     given = lambda d: get(d, "when.consent") == "given"  # noqa: E731
     return [
-        Field("when.consent_by", "Who gave consent?", "choice", CONSENT_BY, show=given),
-        Field("when.consent_informed", "Was the consent informed (why, who, how much, the implications: see the "
-              "checklist beside)?", "bool", YES_NO, show=given),
+        Field("when.consent_by", LAW_FIELDS["when.consent_by"][0], "choice", CONSENT_BY, show=given),
+        Field("when.consent_informed", LAW_FIELDS["when.consent_informed"][0], "bool", YES_NO, show=given),
         Field("when.consent_how", "How was consent given?", "choice", CONSENT_HOW, show=given),
         Field("consent.on", "Consent given on (YYYY-MM-DD)", "date", show=given),
         Field("consent.child_view", "The child's own view (a competent child's view is recorded beside a "

@@ -11,6 +11,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from isp_tui.charts import OUTCOME_LABELS
 from isp_tui.errors import InputError, printable
 from isp_tui.tui.labels import action_label
 
@@ -19,37 +20,54 @@ def _p(value: object) -> str:
     return printable(str(value))
 
 
-def diff_text(found: dict, numbers: dict[str, int]) -> Text:
-    """audit.revision_diff's changes as text: before and after for each field, personal values named only."""
+PERSONAL = "changed (personal data: shown in the record itself, not in its history)"
+Described = list[tuple[str, "str | None", "str | None"]]  # record_doc.change_words: (label, before, after)
+
+
+def diff_text(found: dict, numbers: dict[str, int], described: Described) -> Text:
+    """audit.revision_diff's changes as text, each field under its label with before and after in words
+    (`described`: record_doc.change_words of its changes); personal values named only."""
     text = Text()
     a, b = numbers.get(found["from"], "?"), numbers.get(found["to"], "?")
     text.append(f"Revision {a} -> revision {b}  ({found['from'][:12]} -> {found['to'][:12]})\n", style="bold")
-    if not found["changes"]:
+    if not described:
         text.append("  no field changed\n", style="italic")
-    for change in found["changes"]:
-        text.append(f"  {_p(change['field'])}\n", style="bold")
-        if change.get("personal"):
-            text.append("    changed (personal data: shown in the record itself, not in its history)\n")
+    for label, before, after in described:
+        text.append(f"  {label}\n", style="bold")
+        if before is None:
+            text.append(f"    {PERSONAL}\n")
             continue
-        text.append(f"    before: {_p(change.get('before', '(none)'))}\n")
-        text.append(f"    after:  {_p(change.get('after', '(none)'))}\n")
+        text.append(f"    before: {before}\n")
+        text.append(f"    after:  {after}\n")
     return text
 
 
-def amendments_text(amendments: list[dict]) -> Text:
+def amendments_text(amendments: list[dict], described: list[Described]) -> Text:
+    """The amendments with their reasons, and each one's changes in words (`described`, one per amendment)."""
     text = Text()
     text.append("Amendments (oldest first)\n", style="bold underline")
     if not amendments:
         text.append("  none\n", style="italic")
-    for a in amendments:
+    for a, changes in zip(amendments, described):
         text.append(f"{a['at']:%Y-%m-%d %H:%M}  {_p(a['by'])}\n", style="bold")
         text.append(f"  reason: {_p(a['reason'])}\n")
-        for c in a["changes"]:
-            if c.get("personal"):
-                text.append(f"  {_p(c['field'])}: changed (personal data)\n")
-            else:
-                text.append(f"  {_p(c['field'])}: {_p(c.get('before', '(none)'))} -> {_p(c.get('after', '(none)'))}\n")
+        for label, before, after in changes:
+            text.append(f"  {label}: changed (personal data)\n" if before is None else
+                        f"  {label}: {before} -> {after}\n")
     return text
+
+
+def describe(store, guidance, record_id: str, commit: str | None, changes: list[dict]) -> Described:
+    """Changes in words under the labels of the record's form, as at `commit` (None: as it stands)."""
+    import subprocess
+
+    from isp_tui.tui.screens.record_doc import change_words
+
+    try:
+        record = store.get(record_id, guidance) if commit is None else store.record_at(record_id, commit, guidance)
+    except (InputError, subprocess.CalledProcessError, OSError):
+        record = None  # destroyed or unreadable: the fields are named in words, without the form's labels
+    return change_words(changes, record, guidance)
 
 
 class HistoryScreen(Screen):
@@ -90,20 +108,24 @@ Escape goes back."""
     def _read(self) -> None:
         from isp_tui.audit import history
 
+        services = self.app.services
         try:
-            found = history(self.app.services.store, self.record_id)
+            found = history(services.store, self.record_id)
         except InputError as exc:
             self.app.call_from_thread(self.query_one("#diff", Static).update, Text(_p(exc), style="bold red"))
             return
-        self.app.call_from_thread(self._show, found)
+        described = [describe(services.store, services.guidance, self.record_id, None, a["changes"])
+                     for a in found.amendments]
+        self.app.call_from_thread(self._show, found, described)
 
-    def _show(self, found) -> None:
+    def _show(self, found, described: list[Described]) -> None:
         self.revisions = found.revisions
         table = self.query_one("#revisions", DataTable)
         for r in found.revisions:
-            table.add_row(str(r["n"]), f"{r['date']:%Y-%m-%d %H:%M}", action_label(r["action"]), _p(r["outcome"]),
+            table.add_row(str(r["n"]), f"{r['date']:%Y-%m-%d %H:%M}", action_label(r["action"]),
+                          OUTCOME_LABELS.get(r["outcome"], _p(r["outcome"])),
                           _p(f"{r['author']} <{r['email']}>"), _p(r["reason"]), key=r["commit"])
-        self.query_one("#amendments", Static).update(amendments_text(found.amendments))
+        self.query_one("#amendments", Static).update(amendments_text(found.amendments, described))
         if found.revisions:
             self._compare(found.revisions[0]["commit"])
 
@@ -134,8 +156,11 @@ Escape goes back."""
     def _diff(self, a: str, b: str) -> None:
         from isp_tui.audit import revision_diff
 
+        services = self.app.services
         try:
-            text = diff_text(revision_diff(self.app.services.store, self.record_id, a, b), self.numbers)
+            found = revision_diff(services.store, self.record_id, a, b)
+            text = diff_text(found, self.numbers, describe(services.store, services.guidance, self.record_id, b,
+                                                           found["changes"]))
         except InputError as exc:
             text = Text(_p(exc), style="bold red")
         if self.pinned:

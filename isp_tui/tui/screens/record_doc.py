@@ -5,7 +5,6 @@ record screen shows it, the amend screen lists its changes with the same words."
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -13,18 +12,24 @@ from rich.text import Text
 from isp_tui.errors import printable
 from isp_tui.tui.forms import DecisionForm, Field, get
 from isp_tui.tui.forms.fields import OUTCOME_LABELS
+from isp_tui.tui.labels import words
 
 if TYPE_CHECKING:
     from isp_tui.guidance import Guidance
     from isp_tui.record import Record
 
-CHECK_WORDS = {"yes": "yes", "no": "no", "not-applicable": "not applicable"}
 DECISION_WORDS = {"share": "share", "share-part": "share part", "do-not-share": "do not share"}
 # what the form does not ask but the record holds: its label in words
 OTHER_LABELS = {
     "request.response_due": "Response due by", "request.responded": "Responded on",
     "recipient.agency_id": None, "decided.by": "Decided by", "decided.at": "Decided at",
+    "decided.schema": None,  # the record schema it was decided under: for the store's rules, not the reader
     "context.child_capacity": "Can the child give informed consent?",
+    # what a history's diff may name that the document does not show
+    "status": "Status", "amendments": "Amendments (how many)", "corrections": "Corrections (how many)",
+    "outcome.engine": "The flowchart's outcome", "outcome.path": "The flowchart's questions answered",
+    "outcome.reasons": "Why the flowchart says so", "outcome.warnings": "The flowchart's warnings",
+    "ruleset.id": "Guidance", "ruleset.version": "Guidance version", "ruleset.sha256": "Guidance text's SHA-256",
 }
 INSTRUCTIONS = re.compile(r"\s*\((?:YYYY-MM-DD|select [^)]*|Enter [^)]*|some gateways[^)]*|always required[^)]*|"
                           r"if it does)\)")  # how to fill a field in, which a document does not need
@@ -65,30 +70,6 @@ def labels(form: DecisionForm) -> dict[str, str]:
     return {**{k: v for k, v in OTHER_LABELS.items() if v}, **out}
 
 
-def words(value: Any, f: Field | None, guidance: Guidance) -> str:
-    """A value as a person reads it: options by their labels, yes / no, dates, bases by their titles."""
-    if value is None or value == "" or value == []:
-        return "(none)"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
-    if isinstance(value, date):
-        return value.isoformat()
-    if f is not None and f.kind == "bases":
-        return "; ".join(guidance.bases[b].title if b in guidance.bases else printable(b) for b in value)
-    if f is not None and f.options:
-        names = dict(f.options)
-        if f.kind == "checklist" and isinstance(value, dict):
-            return "; ".join(f"{names.get(k, k)}: {CHECK_WORDS.get(v, v)}" for k, v in value.items())
-        if isinstance(value, list):
-            return "; ".join(printable(str(names.get(v, v))) for v in value)
-        return printable(str(names.get(value, value)))
-    if isinstance(value, list):
-        return "; ".join(printable(str(v)) for v in value)
-    return printable(str(value))
-
-
 def label_for(key: str, known: dict[str, str]) -> str:
     """A record key's label; one the form does not ask, in words ("request: response due")."""
     if key in known:
@@ -104,7 +85,7 @@ def document(record: Record, guidance: Guidance, *, toml_key: str = "t") -> Text
     ruleset = guidance.rulesets.get(record.get("ruleset.id") or "")
     state = "Final record" if record.is_final else "Draft decision"
     text.append(f"{state}: {record.get('subject.reference') or 'no reference'}\n", style="bold")
-    text.append(f"record {record.id}, created {words(record.get('created'), None, guidance)}; "
+    text.append(f"record {record.id}, created {words(record.get('created'))}; "
                 f"press {toml_key} to read it as stored (TOML)\n", style="dim")
     outcome = record.engine_outcome
     text.append("\nThe flowchart's outcome: ", style="bold")
@@ -129,7 +110,7 @@ def document(record: Record, guidance: Guidance, *, toml_key: str = "t") -> Text
         for f in answered:
             shown.add(f.key)
             text.append(f"{plain(f.label)}: ", style="bold")
-            text.append(words(get(record.data, f.key), f, guidance) + "\n")
+            text.append(words(get(record.data, f.key), field=f, guidance=guidance) + "\n")
     known = labels(form)
     rest = [(k, v) for k, v in record.flat().items()
             if k.partition(".")[0] not in NOT_SHOWN and k not in shown and OTHER_LABELS.get(k, "") is not None
@@ -138,27 +119,38 @@ def document(record: Record, guidance: Guidance, *, toml_key: str = "t") -> Text
         text.append("\nAlso recorded\n", style="bold underline")
         for key, value in rest:
             text.append(f"{label_for(key, known)}: ", style="bold")
-            text.append(words(value, None, guidance) + "\n")
+            text.append(words(value) + "\n")
     for n, amendment in enumerate(record.data.get("amendments", []), 1):
         if n == 1:
             text.append("\nAmendments (the history below says what each changed)\n", style="bold underline")
-        text.append(f"{words(amendment.get('at'), None, guidance)} by {printable(str(amendment.get('by', '')))}: "
+        text.append(f"{words(amendment.get('at'))} by {printable(str(amendment.get('by', '')))}: "
                     f"{printable(str(amendment.get('reason', '')))}\n")
     return text
 
 
-def change_lines(changes: list[dict[str, Any]], record: Record, guidance: Guidance) -> list[str]:
-    """An amendment's changes, one line each in words: "Review on (YYYY-MM-DD): 2027-11-03 -> 2027-12-01"."""
-    form = form_for(record, guidance)
-    known = labels(form)
-    fields = {f.key: f for _, fs in sections(form) for f in fs}
-    out = []
+def change_words(changes: list[dict[str, Any]], record: Record | None,
+                 guidance: Guidance) -> list[tuple[str, str | None, str | None]]:
+    """Changes to a record as (label, before, after) in words, under the labels its form asks them with
+    (of `record`, the record at one of the revisions; None: a record that no longer reads, its fields named
+    in words). A personal change the history hides (`{"field": ..., "personal": True}`) is (label, None, None)."""
+    known, fields = dict(OTHER_LABELS), {}
+    if record is not None:
+        form = form_for(record, guidance)
+        known, fields = labels(form), {f.key: f for _, fs in sections(form) for f in fs}
+    known = {k: v for k, v in known.items() if v}
+    out: list[tuple[str, str | None, str | None]] = []
     for change in changes:
         key = change["field"]
-        if key.startswith("outcome."):
+        if change.get("personal"):
+            out.append((label_for(key, known), None, None))
             continue
         f = fields.get(key)
-        before, after = (words(change.get(side), f, guidance) for side in ("before", "after"))
-        out.append(f"{label_for(key, known)}: {before} -> {after}")
+        before, after = (words(change.get(side), field=f, guidance=guidance) for side in ("before", "after"))
+        out.append((label_for(key, known), before, after))
     return out
 
+
+def change_lines(changes: list[dict[str, Any]], record: Record, guidance: Guidance) -> list[str]:
+    """An amendment's changes, one line each in words: "Review on: 2027-11-03 -> 2027-12-01"."""
+    shown = [c for c in changes if not c["field"].startswith("outcome.")]
+    return [f"{label}: {before} -> {after}" for label, before, after in change_words(shown, record, guidance)]

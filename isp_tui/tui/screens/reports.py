@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import ContentSwitcher, DataTable, Footer, Header, Input, Label, ProgressBar, Static, TabbedContent, TabPane
 
@@ -21,6 +22,22 @@ MORE_WITHIN = 20
 TABS = {"months": "Months", "outcomes": "Outcomes", "without-consent": "No consent", "agencies": "Agencies",
         "responses": "Responses", "reviews": "Reviews", "overrides": "Overrides"}
 assert tuple(TABS) == CHARTED + ("overrides",)
+
+
+class ReportsProgress(Message, bubble=False):
+    """How far the worker has got: `what` ("index": record files read into the index; "reports": made)."""
+
+    def __init__(self, what: str, done: int, total: int) -> None:
+        super().__init__()
+        self.what, self.done, self.total = what, done, total
+
+
+class ReportsMade(Message, bubble=False):
+    """The reports and their charts, as of a day; or `error`, the one line saying why they could not be made."""
+
+    def __init__(self, as_of: date, reports: list, charts: dict, error: str = "") -> None:
+        super().__init__()
+        self.as_of, self.reports, self.charts, self.error = as_of, reports, charts, error
 
 
 class ReportsScreen(Screen):
@@ -42,8 +59,13 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         super().__init__()
         self.showing = "chart"
         self.reports: dict = {}
+        self.charts: dict = {}  # each report's chart (isp_tui.charts.chart_for), worked out beside the report
+        self.pending: set[str] = set()  # reports not drawn yet: a tab's chart and table are drawn when it is shown
 
     def compose(self) -> ComposeResult:
+        # the reports are worked out while the screen is composed and first drawn: the worker tells the
+        # screen by messages, which wait in its queue until it is mounted and never hold the worker
+        self._start(self.app.today())
         yield Header()
         with Vertical(id="reports"):
             with Horizontal(id="as-of-bar"):
@@ -51,7 +73,7 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
                 yield Input(value=self.app.today().isoformat(), id="as-of", compact=True,
                             placeholder="YYYY-MM-DD")
                 yield Static(id="reports-status")
-            yield ProgressBar(total=None, show_eta=False, id="reports-progress")
+            yield ProgressBar(total=len(TABS), show_eta=False, id="reports-progress")
             with TabbedContent(id="report-tabs"):
                 for name, title in TABS.items():
                     with TabPane(title, id=f"tab-{name}"):
@@ -67,7 +89,7 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
     def on_mount(self) -> None:
         self.query_one("#row-detail").display = False
         self.query_one("#report-tabs Tabs").focus()
-        self.load()
+        self._status("Working out the reports from the index...")
 
     def action_as_of(self) -> None:
         self.query_one("#as-of").focus()
@@ -88,6 +110,7 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
             self.query_one("#report-tabs Tabs").focus()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self._draw(event.pane.id.removeprefix("tab-"))
         self._detail()
         if self.showing == "table" and not isinstance(self.focused, Input):
             self.query_one(f"#table-{event.pane.id.removeprefix('tab-')}").focus()
@@ -122,6 +145,20 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
                 detail.append(cell(column, row.get(column)) or "-")
         self.query_one("#row-detail", Static).update(detail)
 
+    def _draw(self, name: str) -> None:
+        """A report's chart and the first page of its table, once it is shown (seven at once held the screen)."""
+        if name not in self.pending:
+            return
+        self.pending.discard(name)
+        report, chart = self.reports[name], self.charts[name]
+        if chart is not None:
+            self.query_one(f"#plot-{name}", ChartPlot).show_chart(chart)
+            self.query_one(f"#legend-{name}", Static).update(legend(chart))
+        table = self.query_one(f"#table-{name}", DataTable)
+        table.clear(columns=True)
+        table.add_columns(*(column_label(c) for c in report.columns))
+        self._more(name)
+
     def _status(self, text: str, style: str = "italic") -> None:
         self.query_one("#reports-status", Static).update(Text(text, style=style))
 
@@ -132,42 +169,51 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         except ValueError:
             self._status(f"{printable(value)!s} is not a date: write it as YYYY-MM-DD", "bold red")
             return
+        self.query_one("#reports-progress", ProgressBar).update(total=len(TABS), progress=0)
         self.query_one("#reports-progress").display = True
         self._status("Working out the reports from the index...")
+        self._start(as_of)
+
+    def _start(self, as_of: date) -> None:
         self.run_worker(lambda: self._work(as_of), thread=True, exclusive=True, group="reports", name="reports",
                         exit_on_error=False)
 
-    def _progress(self, done: int, total: int) -> None:
-        bar = self.query_one("#reports-progress", ProgressBar)
-        bar.update(total=total, progress=done)
-        self._status(f"Reading the record files into the index ({done:,} of {total:,})...")
+    def on_reports_progress(self, message: ReportsProgress) -> None:
+        self.query_one("#reports-progress", ProgressBar).update(total=message.total, progress=message.done)
+        if message.what == "index":
+            self._status(f"Reading the record files into the index ({message.done:,} of {message.total:,})...")
+        else:
+            self._status(f"Working out the reports from the index ({message.done} of {message.total})...")
 
     def _work(self, as_of: date) -> None:
         from isp_tui import audit  # merge: use audit.reports (the audit/ package re-exports it)
 
         services = self.app.services
         index = services.index
-        call = self.app.call_from_thread
-        try:
-            # (no status call between the steps: call_from_thread waits for the screen, which is still drawing)
-            index.refresh(progress=lambda done, total: call(self._progress, done, total))
-            reports = audit.reports(services.store, services.guidance, as_of, tuple(TABS), index=index)
-        except Exception as exc:  # an unreadable index or repository: on the screen, never a traceback
-            call(self._status, f"The reports could not be made: {printable(str(exc))}", "bold red")
-            call(setattr, self.query_one("#reports-progress"), "display", False)
-            return
-        call(self._show, as_of, reports)
+        def told(what: str):
+            return lambda done, total: self.post_message(ReportsProgress(what, done, total))
 
-    def _show(self, as_of: date, reports: list) -> None:
-        self.reports = {r.name: r for r in reports}
-        for report in reports:
-            chart = chart_for(report)
-            self.query_one(f"#plot-{report.name}", ChartPlot).show_chart(chart)
-            self.query_one(f"#legend-{report.name}", Static).update(legend(chart))
-            table = self.query_one(f"#table-{report.name}", DataTable)
-            table.clear(columns=True)
-            table.add_columns(*(column_label(c) for c in report.columns))
-            self._more(report.name)
+        try:
+            index.refresh(progress=told("index"))
+            reports = audit.reports(services.store, services.guidance, as_of, tuple(TABS), index=index,
+                                    progress=told("reports"))
+            charts = {r.name: chart_for(r) for r in reports}  # here, not on the screen's thread: it keeps drawing
+        except Exception as exc:  # an unreadable index or repository: on the screen, never a traceback
+            self.post_message(ReportsMade(as_of, [], {}, f"The reports could not be made: {printable(str(exc))}"))
+            return
+        self.post_message(ReportsMade(as_of, reports, charts))
+
+    def on_reports_made(self, message: ReportsMade) -> None:
+        if message.error:
+            self._status(message.error, "bold red")
+            self.query_one("#reports-progress").display = False
+            return
+        self._show(message.as_of, message.reports, message.charts)
+
+    def _show(self, as_of: date, reports: list, charts: dict) -> None:
+        self.reports, self.charts = {r.name: r for r in reports}, charts
+        self.pending = set(self.reports)
+        self._draw(self._active())
         self.query_one("#reports-progress").display = False
         self._detail()
         self.sub_title = f"as of {as_of.isoformat()}"

@@ -16,10 +16,21 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Mar
 from isp_tui.charts import OUTCOME_LABELS
 from isp_tui.errors import InputError, printable
 from isp_tui.tui.labels import ACTION_LABELS, action_label
+from isp_tui.tui.screens.browse import cut
 
 PAGE = 100  # rows added at a time, as Browse does
 MORE_WITHIN = 20
-FIELDS = (("When", 16), ("Change", 11), ("Decision", 12), ("Record", 26), ("By", 64))
+# (title, width, which): "By" takes the width left over; on a narrow terminal the lesser columns give way
+# first, in NARROWER's order (as Browse drops its own), so 80 columns keep who made each change whole: the
+# record goes, then the time of day (the date stays), then the decision, then the change is named in a
+# word ("Draft" for "Draft saved"). The line below the table shows the highlighted change whole (who, the
+# record, the decision, the commit and its subject).
+FIELDS = (("When", 16, "when"), ("Change", 11, "action"), ("Decision", 12, "decision"), ("Record", 26, "record"),
+          ("By", 0, "by"))
+NARROWER = (("record", None), ("when", ("Date", 10, "day")), ("decision", None),
+            ("action", ("Change", 9, "short_action")))  # dropped (None), or shortened to
+SHORT_ACTIONS = {"draft": "Draft"}  # the others are one word already
+BY_AT_LEAST = 53  # a name and an address: "Test Practitioner <test.practitioner@example.invalid>"
 TOMBSTONES = "retention/destroyed"  # merge: use sync.TOMBSTONES
 TOMBSTONE_LABELS = {"id": "Record", "destroyed_at": "Destroyed at", "authorised_by": "Authorised by",
                     "reason": "Reason", "history_rewritten_from": "History rewritten from commit",
@@ -27,8 +38,24 @@ TOMBSTONE_LABELS = {"id": "Record", "destroyed_at": "Destroyed at", "authorised_
                     "retain_until": "Retain until"}
 
 
-def _line(values: tuple[str, ...]) -> str:
-    return "  ".join(f"{v[:width]:<{width}}" for v, (_, width) in zip(values, FIELDS)).rstrip()
+def decision(row: dict) -> str:
+    """The decision a change recorded, in words (a destroy records none)."""
+    return OUTCOME_LABELS.get(row["outcome"], printable(row["outcome"])) if row["action"] != "destroy" else ""
+
+
+def layout(width: int) -> list[tuple[str, int, str]]:
+    """The columns that fit in `width` ("By" the width left over), lesser ones dropped first."""
+    shown = list(FIELDS)
+    for which, shorter in NARROWER:
+        if width - sum(w + 2 for _, w, k in shown if k != "by") >= BY_AT_LEAST:
+            break
+        shown = [shorter if f[2] == which else f for f in shown if f[2] != which or shorter]
+    fixed = sum(w + 2 for _, w, k in shown if k != "by")
+    return [(t, max(BY_AT_LEAST, width - fixed) if k == "by" else w, k) for t, w, k in shown]
+
+
+def _line(columns: list[tuple[str, int, str]], values: dict[str, str]) -> str:
+    return "  ".join(f"{cut(values[k], w):<{w}}" for _, w, k in columns).rstrip()
 
 
 def _date(text: str, what: str) -> date | None:
@@ -87,10 +114,28 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
         yield Footer()
 
     def on_mount(self) -> None:
+        self.columns = layout(self.table_width())
         table = self.query_one("#changes", DataTable)
-        table.add_column(Text(_line(tuple(title for title, _ in FIELDS))))
+        table.add_column(Text(_line(self.columns, {k: t for t, _, k in self.columns})))
         table.focus()
         self.load()
+
+    def table_width(self) -> int:
+        return max(40, (self.size.width or 80) - 4)  # the cursor's padding and the scrollbar
+
+    def on_resize(self) -> None:
+        """Columns for the new width: the rows shown so far drawn again, the cursor kept where it was."""
+        columns = layout(self.table_width())
+        if columns == getattr(self, "columns", columns):  # unchanged, or not mounted yet
+            return
+        self.columns = columns
+        table = self.query_one("#changes", DataTable)
+        shown, row = table.row_count, table.cursor_row
+        table.clear(columns=True)
+        table.add_column(Text(_line(columns, {k: t for t, _, k in columns})))
+        self._more(shown)
+        if shown:
+            table.move_cursor(row=row, animate=False)
 
     def action_filters(self) -> None:
         self.query_one("#by").focus()
@@ -148,14 +193,15 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
         self.run_worker(lambda: self._read(filters, resume), thread=True, group="timeline-more",
                         name="timeline-more", exit_on_error=False)
 
-    def _more(self) -> None:
+    def _more(self, count: int = PAGE) -> None:
         table = self.query_one("#changes", DataTable)
         start = table.row_count
-        for n, r in enumerate(self.rows[start:start + PAGE], start):
-            outcome = OUTCOME_LABELS.get(r["outcome"], printable(r["outcome"])) if r["action"] != "destroy" else ""
-            table.add_row(Text(_line((f"{r['date']:%Y-%m-%d %H:%M}", action_label(r["action"]), outcome,
-                                      printable(r["record"]), printable(f"{r['author']} <{r['email']}>")))),
-                          key=str(n))
+        for n, r in enumerate(self.rows[start:start + max(count, PAGE)], start):
+            action = action_label(r["action"])
+            values = {"when": f"{r['date']:%Y-%m-%d %H:%M}", "day": f"{r['date']:%Y-%m-%d}", "action": action,
+                      "short_action": SHORT_ACTIONS.get(r["action"], action), "decision": decision(r),
+                      "record": printable(r["record"]), "by": printable(f"{r['author']} <{r['email']}>")}
+            table.add_row(Text(_line(self.columns, values)), key=str(n))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
@@ -163,6 +209,9 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
             r = self.rows[int(event.row_key.value)]
             detail = Text()
             detail.append(printable(f"{r['author']} <{r['email']}>"), style="bold")
+            if r["record"]:
+                detail.append(printable(f"  {r['date']:%Y-%m-%d %H:%M}  record {r['record']}")
+                              + (f"  decision: {decision(r)}" if decision(r) else ""))
             detail.append(printable(f"  commit {r['commit'][:12]}  {r['subject']}"))
             self.query_one("#timeline-status", Static).update(detail)
         if event.cursor_row >= table.row_count - MORE_WITHIN:
@@ -263,9 +312,12 @@ diff between any two revisions). Escape goes back."""
 
 class ExportScreen(Screen):
     CSS_PATH = "auditor.tcss"
-    HELP = """Export one record to a file: Markdown, HTML, or a redacted copy (what identifies the person is
-left out, to seek advice). The file is readable by you only and ends with a signed-and-dated footer:
-who decided, who exported it and when, the commit and the record file's SHA-256. Escape cancels."""
+    HELP = """Export one record to a file: Markdown, HTML, a redacted copy (what identifies the person is
+left out, to seek advice), or the ICO's data sharing decision form (Data Sharing Code, Annex B) filled in
+from the record, the partner register and the config's [organisation] table, "not recorded" where none
+answers (as `isp export ID --format ico-decision-form`). The file is readable by you only and ends with a
+signed-and-dated footer: who decided, who exported it and when, the commit and the record file's SHA-256.
+Escape cancels."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Cancel", id="export.cancel")]
 
@@ -320,7 +372,7 @@ who decided, who exported it and when, the commit and the record file's SHA-256.
         by = str(services.identity) if services.identity else "(unknown: set --as)"
         try:
             text = render(services.store, services.guidance, self.export_id, self._format(), exported_by=by,
-                          exported_at=now(), commit=self.commit)
+                          exported_at=now(), commit=self.commit, arrangements=self.app.config.arrangements)
             path = write_export(self.query_one("#export-path", Input).value, text)
         except InputError as exc:
             msg.update(Text(printable(str(exc)), style="bold red"))

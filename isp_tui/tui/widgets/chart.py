@@ -26,19 +26,24 @@ class ChartPlot(PlotextPlot):
     """Horizontal bars of one chart: stacked where the series are parts of a whole, side by side otherwise."""
 
     can_focus = False  # a picture: nothing to do on it (its table, one key away, is what is read)
+    chart: Chart | None = None  # what it shows, and `drawn`: the labels and values given to plotext
+    drawn: tuple[list[str], list[list[int]]] = ([], [])
 
     def show_chart(self, chart: Chart) -> None:
+        self.chart = chart
         plt = self.plt
         plt.clear_figure()
         plt.title(chart.title)
         shown = slice(-SHOWN, None) if chart.tail else slice(0, SHOWN)  # months: the latest
         labels = [_cut(label) for label in chart.labels[shown]]
         if not labels:
+            self.drawn = ([], [])
             plt.text("none", 0, 0)
             self.styles.height = 8
             self.refresh(layout=True)
             return
         values = [v[shown] for _, v in chart.series]
+        self.drawn = (labels, values)
         colours = list(COLOURS[:len(values)])
         if len(values) == 1:
             plt.bar(labels, values[0], orientation="horizontal", width=0.6, color=colours[0])
