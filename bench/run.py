@@ -300,9 +300,28 @@ def main() -> None:
                         help="run isp report and isp verify only at sizes up to this (verify's first run reads "
                              "every record: a minute at 100k)")
     parser.add_argument("--no-readme", action="store_true", help="print the table; leave bench/README.md alone")
+    parser.add_argument("--paint-only", type=int, metavar="N", default=0,
+                        help="only first paint, N runs of each app alternately, on an empty records repository "
+                             "(nothing is read before the first frame, so the number of records does not matter)")
     parser.add_argument("--from-json", action="store_true",
                         help="write the table again from bench/out/results.json, measuring nothing")
     args = parser.parse_args()
+    if args.paint_only:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "isp_tui")], check=True)
+        home = SCRATCH / "home"
+        home.mkdir(parents=True, exist_ok=True)
+        env = child_env(home)
+        repo = SCRATCH / "records-empty"
+        shutil.rmtree(repo, ignore_errors=True)
+        paint, minimal = [], []
+        for _ in range(args.paint_only):
+            minimal.append(first_paint("minimal", repo, env))
+            paint.append(first_paint("isp", repo, env))
+        print(f"first paint, median of {args.paint_only}: isp {median(paint) * 1000:.0f} ms, minimal Textual app "
+              f"{median(minimal) * 1000:.0f} ms, ratio {median(paint) / median(minimal):.2f}x (target <= 1.2x); load "
+              + " ".join(f"{x:.1f}" for x in os.getloadavg()))
+        shutil.rmtree(SCRATCH, ignore_errors=True)
+        return
     if args.from_json:
         saved = json.loads((HERE / "out" / "results.json").read_text())
         text = table(saved["results"], saved["meta"])

@@ -1,4 +1,5 @@
-"""Who is deciding: the one rule, used by both faces (the CLI's --as and the app's).
+"""Who is deciding: the one rule, used by both faces (the CLI's --as and the app's); and the role and
+organisation a new decision starts with (`remembered_practice`).
 
 `resolve_identity` tries, in order: the identity given (`--as "Name <email>"`), the config file's
 name and email, then git's user.name and user.email as the records repository sees them.
@@ -17,6 +18,7 @@ from isp_tui.gitlayer.env import run_git
 
 if TYPE_CHECKING:
     from isp_tui.config import Config
+    from isp_tui.record import Record
 
 IDENTITY = re.compile(r"^\s*(?P<name>[^<>]+?)\s*<(?P<email>[^<>\s]+)>\s*$")
 NOT_KNOWN = ('who is deciding? pass --as "Name <email>", or set name and email in the config file '
@@ -74,3 +76,22 @@ def git_user(repo_root: Path | None) -> tuple[str, str]:
         except (OSError, subprocess.SubprocessError):
             values.append("")
     return values[0], values[1]
+
+
+@dataclass(frozen=True)
+class Practice:
+    """The practitioner at work: their role and organisation (never anything of a subject's)."""
+
+    role: str = ""
+    organisation: str = ""
+
+
+def remembered_practice(config: Config | None, last: Record | None) -> Practice:
+    """The role and organisation a new decision starts with: those of the practitioner's last decision (`last`, a
+    record they saved: `Index.last_decided_by`), else the config file's. The one rule; the form only shows it."""
+    def text(value: object) -> str:
+        return value if isinstance(value, str) else ""
+
+    if last is not None and (text(last.get("decided.role")) or text(last.get("decided.organisation"))):
+        return Practice(text(last.get("decided.role")), text(last.get("decided.organisation")))
+    return Practice(config.role, config.organisation) if config is not None else Practice()

@@ -1,5 +1,8 @@
-"""End to end: the real `isp` in a real terminal (tmux, 80x24), driven with send-keys only,
-completing a decision; the records repository is then checked with plain git."""
+"""End to end: the real `isp` (the console script installed beside this Python) in a real terminal (tmux,
+80x24), driven with send-keys only, completing decisions; the records repository is then checked with plain git.
+
+The typical case of issue 15 (tests/walks.py) is sent as fast as tmux sends keys: no pause after a Tab or an
+Enter, each step only waited for (its heading) before its keys go. Every key lands in the field focused for it."""
 
 from __future__ import annotations
 
@@ -10,13 +13,23 @@ import subprocess
 import sys
 import time
 import tomllib
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from conftest import PRACTITIONER, ROOT, git
+from walks import KEY, STEP, TYPE, count, twelve_months, typical
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed: the end-to-end test drives the real app in tmux")
+ISP = Path(sys.executable).with_name("isp")  # the console script of this environment
+TMUX_KEYS = {"tab": "Tab", "enter": "Enter", "down": "Down", "up": "Up", "space": "Space", "escape": "Escape"}
+
+pytestmark = [
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed: the end-to-end test drives the "
+                       "real app in tmux"),
+    pytest.mark.skipif(not ISP.exists(), reason=f"no isp console script beside {sys.executable}: install the "
+                       "package (pip install -e .) to drive the real command"),
+]
 
 
 class Terminal:
@@ -33,12 +46,12 @@ class Terminal:
         return self.tmux("capture-pane", "-p", "-t", "isp")
 
     def wait_for(self, text: str, limit: float = 60) -> str:
-        """Poll the screen until it shows `text` (a generous limit: this is no timing assertion)."""
+        """Poll the screen until it shows `text` (a generous limit: this is no timing assertion). Keys sent
+        next need no pause: the app hands each key to the widget focused when its turn comes."""
         deadline = time.monotonic() + limit
         while True:
             screen = self.screen()
-            if text in screen:
-                time.sleep(0.5)  # let the step take focus before the next keys (not an assertion)
+            if text in screen or text in flowed(screen):
                 return screen
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} never appeared; the screen shows:\n{screen}")
@@ -48,10 +61,27 @@ class Terminal:
         self.keys(text, literal=True)
 
     def tab(self) -> None:
-        """Move to the next field. Textual hands keys to the widget focused when they arrive, so text
-        sent within milliseconds of a Tab would go to the field being left: wait for the move."""
         self.keys("Tab")
-        time.sleep(0.5)
+
+    def press(self, key: str) -> None:
+        """A key in Textual's name ("ctrl+n", "down") as tmux names it ("C-n", "Down")."""
+        self.keys(f"C-{key[5:]}" if key.startswith("ctrl+") else TMUX_KEYS.get(key, key))
+
+    def play(self, walk) -> None:
+        for what, value in walk:
+            if what == KEY:
+                self.press(value)
+            elif what == TYPE:
+                self.type(value)
+            elif what == STEP:
+                self.wait_for(value[1])
+
+
+def flowed(screen: str) -> str:
+    """The screen's right-hand pane as one line of words: a heading is found however it wraps (a scrollbar
+    appearing takes a column, and the words move to the next line)."""
+    bars = str.maketrans("", "", "▁▂▃▄▅▆▇█▔▏▕")  # a scrollbar's glyphs at a line's end
+    return " ".join(" ".join(line.split("│", 1)[-1].translate(bars).split()) for line in screen.splitlines())
 
 
 @pytest.fixture
@@ -62,19 +92,65 @@ def terminal(tmp_path):
     subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
 
 
-def test_a_decision_made_in_the_real_app_is_committed(terminal, records, tmp_path):
-    env = {k: os.environ[k] for k in ("HOME", "XDG_CONFIG_HOME", "ISP_CONFIG", "GIT_CONFIG_GLOBAL",
+def start_isp(terminal, records, tmp_path) -> None:
+    """The real `isp` at 80x24, as a practitioner whose config names their role and organisation."""
+    env = {k: os.environ[k] for k in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "ISP_CONFIG", "GIT_CONFIG_GLOBAL",
                                       "GIT_CONFIG_NOSYSTEM", "PYTHONPATH", "PATH")}
     env["TERM"] = "xterm-256color"
     config = tmp_path / "config.toml"  # the practitioner's organisation, as a user's config file gives it
     config.write_text('role = "Test social worker"\norganisation = "Test Borough Children\'s Services"\n')
     env["ISP_CONFIG"] = str(config)
-    command = " ".join(["env", *(shlex.quote(f"{k}={v}") for k, v in env.items()), shlex.quote(sys.executable),
-                        "-m", "isp_tui", "--records", shlex.quote(str(records)), "--as", shlex.quote(PRACTITIONER)])
+    command = " ".join(["env", *(shlex.quote(f"{k}={v}") for k, v in env.items()), shlex.quote(str(ISP)),
+                        "--records", shlex.quote(str(records)), "--as", shlex.quote(PRACTITIONER)])
     terminal.tmux("new-session", "-d", "-s", "isp", "-x", "80", "-y", "24", "-c", str(tmp_path),
                   f"{command}; echo ISP-EXITED-$?; sleep 60")
     terminal.wait_for("New decision")
     terminal.wait_for("Deciding as")
+
+
+def test_the_typical_case_in_the_real_app_at_80x24_in_at_most_80_keys(terminal, records, tmp_path):
+    today = date.today()  # the real app's today: the dates it fills in, the review typed a year on
+    walk = typical(today)
+    start_isp(terminal, records, tmp_path)
+    terminal.play(walk)
+    terminal.keys("C-q")
+    terminal.wait_for("ISP-EXITED-0")
+    assert count(walk) + 1 <= 80  # the walk's keys, and ctrl+q to leave the app; none to find focus
+
+    # plain git, no app
+    log = git(records, "log", "--format=%an <%ae>|%s").strip().splitlines()
+    assert len(log) == 1
+    author, subject = log[0].split("|")
+    assert author == PRACTITIONER
+    assert subject.endswith(": final (share)")
+    record_id = subject.split()[1].rstrip(":")
+    [path] = [p for p in git(records, "ls-files").split() if p.endswith(f"{record_id}.toml")]
+    assert path in git(records, "show", "--name-only", "--format=", "HEAD").split()  # the commit that saved it
+    record = tomllib.loads(git(records, "show", f"HEAD:{path}"))
+    assert record["status"] == "final"
+    assert record["subject"] == {"name": "Test Child Alpha", "reference": "TEST-0001"}
+    assert record["decided"]["role"] == "Test social worker"
+    assert record["decided"]["organisation"] == "Test Borough Children's Services"
+    assert record["request"]["agency"] == "Leicestershire Police" and record["request"]["in_writing"] is True
+    assert record["request"]["received"] == today and record["sharing"]["shared_on"] == today
+    assert record["recipient"]["agency"] == "Leicestershire Police"
+    assert record["when"]["consent"] == "not-sought"
+    assert record["when"]["consent_not_sought_reason"] == "increased-risk"
+    assert {"ca1989-s47", "ukgdpr-art6-1e", "ukgdpr-art9-2g", "dpa2018-sch1-pt2-para18"} <= set(
+        record["when"]["lawful_basis"])
+    assert record["context"]["special_category"] is True
+    assert record["sharing"]["data_categories"] == ["health-information", "school-attendance"]
+    assert record["sharing"]["method"] == "secure-email"
+    assert record["retention"]["review_on"] == twelve_months(today)
+    assert record["decision"]["recorded"] == "share" and record["outcome"]["engine"] == "share"
+    assert len(record["checklists"]["sixteen-questions"]) == 16
+    assert record["checklists"]["sixteen-questions"]["q06"] == "The child's, and the family's (test)."
+    git(records, "fsck", "--strict")
+    assert git(records, "status", "--porcelain") == ""
+
+
+def test_a_decision_made_in_the_real_app_is_committed(terminal, records, tmp_path):
+    start_isp(terminal, records, tmp_path)
     terminal.keys("n")
     terminal.wait_for("About the decision")
     terminal.type("Test Child Alpha")
@@ -95,8 +171,7 @@ def test_a_decision_made_in_the_real_app_is_committed(terminal, records, tmp_pat
     terminal.wait_for("The flowchart's outcome")
     terminal.keys("Down")
     terminal.keys("Down")
-    terminal.keys("Enter")  # Do not share
-    terminal.tab()
+    terminal.keys("Enter")  # Do not share; Enter goes on to the reasons
     terminal.type("Fictional test: no legitimate purpose.")
     terminal.keys("C-n")
     terminal.wait_for("Keeping the record: Review")
@@ -120,8 +195,7 @@ def test_a_decision_made_in_the_real_app_is_committed(terminal, records, tmp_pat
     assert subject.endswith(": final (do-not-share)")
     record_id = subject.split()[1].rstrip(":")
     assert record_id in screen
-    [path] = git(records, "ls-files", "*.toml").split()[:1] if False else [
-        p for p in git(records, "ls-files").split() if p.endswith(f"{record_id}.toml")]
+    [path] = [p for p in git(records, "ls-files").split() if p.endswith(f"{record_id}.toml")]
     record = tomllib.loads(git(records, "show", f"HEAD:{path}"))
     assert record["status"] == "final"
     assert record["subject"] == {"name": "Test Child Alpha", "reference": "TEST-0001"}

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from isp_tui.errors import InputError
-from isp_tui.guidance.model import (ANSWERS, BASIS_KINDS, ERAS, METHOD_STAGES, OPTIONAL_QUESTIONS, OUTCOMES, PARTS,
-                                    QUESTION_IDS, Agency, Checklist, ChecklistItem, DataCategory, Guidance,
+from isp_tui.guidance.model import (ANSWERS, BASIS_KINDS, CHECKLIST_CHOICES, CHECKLIST_KINDS, ERAS, METHOD_STAGES,
+                                    OPTIONAL_QUESTIONS, OUTCOMES, PARTS, QUESTION_IDS, Agency, Checklist, ChecklistItem, DataCategory, Guidance,
                                     LegalBasis, Method, Myth, PartnerRegister, Principle, Question, Rule, Ruleset,
                                     Step)
 from isp_tui.tomlfile import parse_toml, read_bytes, read_toml
@@ -186,8 +186,15 @@ def load_checklists(path: Path) -> dict[str, Checklist]:
     for c in t.tables("checklists"):
         items = []
         for i in c.tables("items"):
+            kind = i.choice("answer_kind", CHECKLIST_KINDS) if "answer_kind" in i.data else "choice"
+            options = i.get("options", dict, None)
+            if options is not None and (kind != "choice" or not options or not all(
+                    isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in options.items())):
+                raise InputError("expected a table of answer id = label, for a choice", file=path,
+                                 field=f"{i.where}.options")
             items.append(ChecklistItem(_id(i), i.text("text"), i.text("guidance", ""), i.choice("era", ERAS)
-                                       if "era" in i.data else "any"))
+                                       if "era" in i.data else "any", kind,
+                                       tuple(options.items()) if options else CHECKLIST_CHOICES))
             i.done()
         _unique(items, path, f"{c.where}.items")
         out.append(Checklist(_id(c), c.text("title"), c.text("source"), c.text("intro", ""), tuple(items)))

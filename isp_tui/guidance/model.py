@@ -4,7 +4,7 @@ and partner registers (read from templates/ by isp_tui.guidance.load)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -112,12 +112,29 @@ class Ruleset:
         return {"id": self.id, "version": self.version, "sha256": self.sha256}
 
 
+# A checklist item's answer when it asks a yes / no question (the record's words; the labels are the app's).
+CHECKLIST_ANSWERS = ("yes", "no", "not-applicable")
+CHECKLIST_CHOICES = (("yes", "Yes"), ("no", "No"), ("not-applicable", "Not applicable"))
+CHECKLIST_KINDS = ("choice", "text", "date")
+
+
 @dataclass(frozen=True)
 class ChecklistItem:
     id: str
     text: str
     guidance: str = ""
     era: str = "any"  # the era its guidance belongs to (a 1998-era quote is not shown to 2018 users)
+    kind: str = "choice"  # the kind of answer the question asks for: "choice", "text" or "date"
+    options: tuple[tuple[str, str], ...] = CHECKLIST_CHOICES  # a choice's (id, label), in order
+
+    def accepts(self, answer: object) -> bool:
+        """Whether `answer` answers this item: one of its choices, a text, a date. A yes / no / not applicable
+        written before the item had its own kind of answer still reads."""
+        if self.kind == "text":
+            return isinstance(answer, str) and bool(answer.strip())
+        if self.kind == "date":
+            return isinstance(answer, date) and not isinstance(answer, datetime) or answer in CHECKLIST_ANSWERS
+        return answer in {ident for ident, _ in self.options} or answer in CHECKLIST_ANSWERS
 
 
 @dataclass(frozen=True)

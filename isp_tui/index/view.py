@@ -152,6 +152,12 @@ class Index:
                 continue
         return out
 
+    def last_decided_by(self, decided_by: str) -> Record | None:
+        """The newest record `decided_by` ("Name <email>") saved, draft or final, as committed (None if none)."""
+        found = self._ready().execute("SELECT id FROM rows WHERE decided_by=? ORDER BY created DESC LIMIT 1",
+                                      (decided_by,)).fetchone()
+        return next(iter(self.records([found[0]])), None) if found else None
+
     def references(self, ids: Iterable[str]) -> dict[str, str]:
         """Each record's subject reference, read from its committed file (personal data is not kept in the
         index's own columns in plain), remembered by blob so a page shown again reads nothing."""

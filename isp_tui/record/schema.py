@@ -26,11 +26,11 @@ from typing import Any, Callable
 
 from isp_tui.errors import InputError, check_printable
 from isp_tui.guidance import Guidance
+from isp_tui.guidance.model import CHECKLIST_ANSWERS  # the answers of a yes / no item (isp_tui.record names it)
 
 STATUSES = ("draft", "final")
 RECORDED = ("share", "share-part", "do-not-share")
 SHARING_DECISIONS = ("share", "share-part")  # the decisions under which information is shared
-CHECKLIST_ANSWERS = ("yes", "no", "not-applicable")
 MAX_TEXT = 20_000  # characters in one field
 MAX_FILE = 1_000_000  # bytes in one record file
 
@@ -168,6 +168,10 @@ def check_outcome(value: Any, file: object) -> dict[str, Any]:
     return out
 
 
+def printable_answer(answer: Any) -> str:
+    return repr(answer) if isinstance(answer, str) else f"a {type(answer).__name__}"
+
+
 def check_checklists(value: Any, guidance: Guidance | None, file: object) -> dict[str, dict[str, str]]:
     if not isinstance(value, dict):
         raise InputError("expected a table of checklists", file=file, field="checklists")
@@ -179,10 +183,15 @@ def check_checklists(value: Any, guidance: Guidance | None, file: object) -> dic
         if not isinstance(answers, dict):
             raise InputError("expected a table of item = answer", file=file, field=where)
         for item, answer in answers.items():
-            if guidance is not None and guidance.checklists[checklist_id].item(item) is None:
+            known = guidance.checklists[checklist_id].item(item) if guidance is not None else None
+            if guidance is not None and known is None:
                 raise InputError("unknown checklist item", file=file, field=f"{where}.{item}")
-            if answer not in CHECKLIST_ANSWERS:
-                raise InputError(f"{answer!r} is not one of: {', '.join(CHECKLIST_ANSWERS)}", file=file, field=f"{where}.{item}")
+            if isinstance(answer, str):  # a text answer is checked as any text of a record is
+                check_text(answer, file, f"{where}.{item}")
+            if not (known.accepts(answer) if known is not None else isinstance(answer, (str, date))):
+                expected = ("a text" if known.kind == "text" else "a date" if known.kind == "date" else
+                            f"one of: {', '.join(i for i, _ in known.options)}") if known else "an answer"
+                raise InputError(f"{printable_answer(answer)} is not {expected}", file=file, field=f"{where}.{item}")
         out[checklist_id] = dict(answers)
     return out
 

@@ -20,6 +20,7 @@ from textual.screen import Screen
 
 from isp_tui.config import Config, load_config
 from isp_tui.errors import printable
+from isp_tui.tui.keyorder import InOrder
 from isp_tui.tui.messages import IndexProgress, RecordsChanged, RulesetChanged, ServicesReady
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class Services:
         self.index.refresh()
 
 
-class IspApp(App):
+class IspApp(InOrder, App):
     TITLE = "isp"
     SUB_TITLE = "information sharing decisions"
     CSS_PATH = "app.tcss"
@@ -61,6 +62,7 @@ class IspApp(App):
     def __init__(self, records: str | None = None, identity: str | None = None, *,
                  config: Config | None = None, today: date | None = None):
         super().__init__()
+        self._in_order_init()  # keys are handled one after another, in the order typed (tui.keyorder)
         self.config = config or load_config()
         self.records_given = records
         self.records_path: Path = self.config.records_path(records)

@@ -20,7 +20,8 @@ from isp_tui.tui.forms.progress import in_words, plain, position
 from isp_tui.tui.forms.review import value_words
 from isp_tui.tui.forms.steps import Spec, how_fields, spec
 
-UNSURE_BASIS = "lawful_basis.unsure"  # not a record key: "unsure" at the lawful-basis question
+UNSURE_BASIS = "lawful_basis.unsure"
+ENGINE_READS = ("when", "context", "sharing")  # what engine.read_answers reads (sharing: the data categories)  # not a record key: "unsure" at the lawful-basis question
 
 if TYPE_CHECKING:
     from isp_tui.guidance import Guidance, LegalBasis
@@ -103,7 +104,8 @@ class DecisionForm:
         if key == "context.subject":
             put(self.data, "context.subject_is_child", None)
         follow(self, key, value)
-        self.evaluate()
+        if key.partition(".")[0] in ENGINE_READS:  # a name or a reference typed: the engine has nothing new to read
+            self.evaluate()
         return True
 
     def parse(self, f: Field, raw: str) -> Any:
@@ -231,6 +233,10 @@ class DecisionForm:
         data = copy.deepcopy(self.data)
         if decided_by is not None:
             data.setdefault("decided", {}).setdefault("by", decided_by)
+        checklists = {k: v for k, v in (data.get("checklists") or {}).items() if v}  # none answered: no table
+        data.pop("checklists", None)
+        if checklists:
+            data["checklists"] = checklists
         built = normalise(data, self.guidance)
         if get(built, "when.consent") != "given":  # who consented, how and when: only for consent given
             for key in ("when.consent_by", "when.consent_how", "when.consent_informed", "consent.on",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from isp_tui.record.model import departs
 from isp_tui.record.schema import SHARING_DECISIONS
 from isp_tui.record.law import LAW_FIELDS
 from isp_tui.tui.forms.fields import (ANSWER_LABELS, CONSENT_BY, CONSENT_HOW, OUTCOME_LABELS, SHORT, STEP_TITLES,
@@ -29,9 +30,11 @@ def spec(form: DecisionForm, step: str) -> Spec:
     rule = {r.number: r for r in rs.rules}
     principle = {p.id: p for p in rs.principles}
     if step == "subject":
-        return Spec(STEP_TITLES[step], "Who is the information about, and who is deciding? The name stays in the "
-                "record only: never in a file name or a commit message.",
+        return Spec(STEP_TITLES[step], "Who is deciding, and who is the information about? The name stays in "
+                "the record only: never in a file name or a commit message.",
                 f"Golden rule 7: {rule[7].title}\n\n{rule[7].text}" if 7 in rule else "", [
+                    Field("decided.role", "Your role"),
+                    Field("decided.organisation", "Your organisation"),
                     Field("subject.name", "Name of the child or person"),
                     Field("subject.reference", "Case reference"),
                     Field("subject.date_of_birth", "Date of birth (YYYY-MM-DD)", "date"),
@@ -41,8 +44,6 @@ def spec(form: DecisionForm, step: str) -> Spec:
                     Field("context.capacity", "Can the adult at risk consent (Mental Capacity Act 2005)?", "choice",
                           YES_NO_UNSURE, show=lambda d: get(d, "context.subject") == "adult-at-risk"),
                     Field("context.early_help", "Is this an Early Help referral?", "bool", YES_NO),
-                    Field("decided.role", "Your role"),
-                    Field("decided.organisation", "Your organisation"),
                 ])
     if step == "request":
         timely = principle.get("timely")
@@ -116,8 +117,8 @@ def spec(form: DecisionForm, step: str) -> Spec:
             Field("decision.recorded", "Your decision", "choice",
                   (("share", "Share"), ("share-part", "Share part"), ("do-not-share", "Do not share"))),
             Field("decision.reasons", "Your reasons (always required, whether you share or not)", "long"),
-            Field("decision.override_reason", "Why your decision departs from the flowchart's outcome (if it does)",
-                  "long"),
+            Field("decision.override_reason", "Why your decision departs from the flowchart's outcome", "long",
+                  show=lambda d: departs(form.outcome, get(d, "decision.recorded"))),
         ]
         fields.append(Field("consent.explanation", "Why you share without consent", "long",
                             show=lambda d: get(d, "when.consent") in ("refused", "withdrawn", "not-sought")
@@ -143,13 +144,25 @@ def spec(form: DecisionForm, step: str) -> Spec:
                 ])
     if step == "checklist":
         checklist = g.checklists["sixteen-questions"]
-        return Spec("Final check: the 16 questions", "A final check before you save (optional): Enter on a question cycles "
-                "its answer through yes, no and not applicable.",
+        return Spec("Final check: the 16 questions", "A final check before you save. Answers already given elsewhere "
+                "are filled in. Space chooses, Enter chooses and goes to the next question not yet answered.",
                 f"{checklist.title}\n\n{checklist.intro}\n\n" + "\n\n".join(
-                    f"{n}. {i.text}\n{checklist.guidance_for(i, rs.era)}" for n, i in enumerate(checklist.items, 1)), [
-                    Field("checklists.sixteen-questions", "The 16 questions", "checklist",
-                          tuple((i.id, i.text) for i in checklist.items))])
+                    f"{n}. {i.text}\n{checklist.guidance_for(i, rs.era)}" for n, i in enumerate(checklist.items, 1)),
+                checklist_fields(checklist))
     return Spec(STEP_TITLES["review"], "", "", [])
+
+
+def checklist_fields(checklist) -> list[Field]:
+    """One field a question, of the kind of answer it asks for: a choice (yes / no / not applicable, or its own),
+    a text or a date (templates/checklists.toml `answer_kind`)."""
+    out = []
+    for n, item in enumerate(checklist.items, 1):
+        key, label = f"checklists.{checklist.id}.{item.id}", f"{n}. {item.text}"
+        if item.kind == "choice":
+            out.append(Field(key, label, "choice", item.options))
+        else:
+            out.append(Field(key, label + (" (YYYY-MM-DD)" if item.kind == "date" else ""), item.kind))
+    return out
 
 
 def consent_given_fields() -> list[Field]:

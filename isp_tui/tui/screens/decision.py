@@ -8,6 +8,7 @@ what is typed; the engine (`decide`), the record (`Record.missing_for_final`) an
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +17,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, OptionList, SelectionList, Static, TextArea
+from textual.widgets import Button, Header, Input, OptionList, SelectionList, Static, TextArea
 
+from isp_tui.identity import remembered_practice
 from isp_tui.store.autosave import new_autosave_path
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get
 from isp_tui.tui.forms.progress import in_words, required_here, resume_step
 from isp_tui.tui.screens.decision_view import (ANSWERING, basis_detail, checklist_options, field_box, flowchart_map,
                                                outcome_text, refilter, review_widgets, steps_text, widget_named)
+from isp_tui.tui.screens.decision_keys import Keys
 from isp_tui.tui.screens.decision_save import Saving
 from isp_tui.tui.widgets.choice import ChoiceList
+from isp_tui.tui.widgets.footer import SteadyFooter
 
 
-class DecisionScreen(Saving, Screen):
+class DecisionScreen(Keys, Saving, Screen):
     CSS_PATH = "decision.tcss"  # read when first shown, not before the first frame
-    HELP = """The decision, one step at a time. Answer with the arrow keys and Enter (or space); Tab moves
-between the fields of a step. ctrl+n goes to the next step and ctrl+b back; ctrl+r shows the review
+    HELP = """The decision, one step at a time. A step opens on its first question not yet answered. Arrows move
+between the answers; Enter chooses one and goes on to the next question not yet answered (in a text field,
+Enter goes on); space chooses and stays. In a filter (the partner register, the legal bases, the data
+categories) type, then Enter ticks the first entry shown. Tab moves between all the fields of a step.
+ctrl+n goes to the next step and ctrl+b back; ctrl+r shows the review
 of the whole record with what is still missing; ctrl+s saves a draft (committed to the records
-repository). The left panel is the flowchart: the current question is marked with >, answered
+repository), ctrl+f saves the final record. The left panel is the flowchart: the current question is marked with >, answered
 ones with a tick, and the outcome and the engine's warnings are kept up to date as you answer.
 The guidance for each question, quoted from the protocols, is beside or below the question.
 Escape leaves the decision and keeps it as a draft; nothing you type is lost (it is also kept
@@ -43,7 +50,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         Binding("ctrl+b", "back", "Back", id="decision.back", priority=True),
         Binding("ctrl+r", "review", "Review", id="decision.review", priority=True),
         Binding("ctrl+s", "save_draft", "Draft", id="decision.save_draft", priority=True),
-        Binding("ctrl+f", "save_final", "Save final", id="decision.save_final", priority=True),
+        Binding("ctrl+f", "save_final", "Final", id="decision.save_final", priority=True, tooltip="Save final"),
         Binding("f2", "sources", "Sources", id="decision.sources"),
         Binding("escape", "leave", "Leave", id="decision.leave"),
     ]
@@ -53,9 +60,9 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         services = self.app.services
         self.services = services
         self.guidance = services.guidance
-        config = self.app.config
-        self.form = DecisionForm(services.guidance, data, ruleset_id=self.app.ruleset_id, role=config.role,
-                                 organisation=config.organisation, today=self.app.today())
+        practice = remembered_practice(self.app.config, None if data else self.last_decision())
+        self.form = DecisionForm(services.guidance, data, ruleset_id=self.app.ruleset_id, role=practice.role,
+                                 organisation=practice.organisation, today=self.app.today())
         self.autosave_path = Path(autosave) if autosave else new_autosave_path(services.store)
         self.step_id = "subject"
         self.resumed = bool(data)
@@ -64,6 +71,16 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         self.saved = None
         self.fields: dict[str, Field] = {}
         self._autosave_timer = None
+
+    def last_decision(self):
+        """The practitioner's last saved record (their role and organisation are remembered from it), or None."""
+        identity = self.services.identity
+        if identity is None:
+            return None
+        try:
+            return self.services.index.last_decided_by(str(identity))
+        except (sqlite3.DatabaseError, OSError):  # the derived index unreadable: the config's then
+            return None
 
     # what the form holds, as the screen shows it
     @property
@@ -99,7 +116,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                 with VerticalScroll(id="guidance-pane"):
                     yield Static(id="guidance")
                 yield Static(id="msg")
-        yield Footer()
+        yield SteadyFooter()
 
     async def on_mount(self) -> None:
         self.on_resize()
@@ -108,7 +125,11 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         await self.show_step(self.step_id)
 
     def on_resize(self, event: object = None) -> None:
-        self.set_class(self.app.size.width < 120, "-narrow")
+        narrow = self.app.size.width < 120
+        self.set_class(narrow, "-narrow")
+        footer = self.query_one(SteadyFooter)  # at 80 columns every key fits, Leave too (the palette is still ctrl+p)
+        footer.compact = self.app.size.width < 100
+        footer.show_command_palette = not footer.compact
 
     # -- drawing a step ----------------------------------------------------------------------------------
 
@@ -138,6 +159,8 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         target = None
         if focus_key:
             target = next((w for w in form.query(ANSWERING) if w.name == focus_key), None)
+        if target is None:  # the first field still needed, else the first not answered (no key spent finding it)
+            target = self.first_focus(step) if step != "review" else None
         if target is None:
             target = next(iter(form.query(f"{ANSWERING}, Button")), None)
         if target is not None:
@@ -145,16 +168,26 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         else:
             form.focus()
         form.scroll_home(animate=False)
+        if target is not None and target is not next(iter(form.query(ANSWERING)), None):
+            self.call_after_refresh(target.scroll_visible, animate=False)  # the field typed into is on screen
         heading.update(Text(f"{position}{title}", style="bold"))
         asking.update(Text(question))
 
     def update_side(self) -> None:
-        self.query_one("#map", Static).update(flowchart_map(self.form, self.step_id))
-        self.query_one("#outcome", Static).update(outcome_text(self.form))
-        self.query_one("#steps", Static).update(steps_text(self.form, self.step_id))
+        self.show("#map", flowchart_map(self.form, self.step_id))
+        self.show("#outcome", outcome_text(self.form))
+        self.show("#steps", steps_text(self.form, self.step_id))
+
+    def show(self, selector: str, text: Text) -> None:
+        """Update a Static only when what it shows changes: each update lays the screen out again, and a key
+        typed into a name changes nothing here (the next key waits for the layout)."""
+        shown = self.__dict__.setdefault("_shown", {})
+        if shown.get(selector) != text.markup:
+            shown[selector] = text.markup
+            self.query_one(selector, Static).update(text)
 
     def message(self, text: str, error: bool = False) -> None:
-        self.query_one("#msg", Static).update(Text(text, style="bold red" if error else "bold"))
+        self.show("#msg", Text(text, style="bold red" if error else "bold"))
 
     def show_filled(self) -> None:
         """Show what the form filled in (today's date, the recipient as the requester) in the fields not being typed in."""
@@ -173,9 +206,15 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             f = getattr(box, "field", None)
             if f is None:
                 continue
-            box.display = f.shown(self.data)
-            if f.dynamic_hint:
-                box.query_one(".hint", Static).update(Text(f.dynamic_hint(self.data)))
+            shown = f.shown(self.data)
+            if box.display != shown:
+                box.display = shown
+            hints = box.query(".hint")  # none yet while the step is being drawn (a key typed just before)
+            if f.dynamic_hint and hints:
+                hint, text = hints.first(Static), f.dynamic_hint(self.data)
+                if getattr(hint, "shown_text", None) != text:
+                    hint.shown_text = text
+                    hint.update(Text(text))
 
     # -- answering -----------------------------------------------------------------------------------------
 
@@ -244,26 +283,6 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                 changed = True
         if changed:
             self.dirty = True
-
-    async def on_choice_list_chosen(self, event: ChoiceList.Chosen) -> None:
-        event.stop()
-        f = self.fields.get(event.choice_list.name or "")
-        if f is None:
-            return
-        value: Any = event.value
-        if f.kind == "bool":
-            value = value == "yes"
-        await self.changed(f.key, value)
-
-    async def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
-        event.stop()
-        selection = event.selection_list
-        key = selection.name or ""
-        if key == "when.lawful_basis":
-            visible = {selection.get_option_at_index(i).value for i in range(selection.option_count)}
-            await self.changed(key, self.form.bases_after(visible, list(selection.selected)), keep_empty=True)
-        elif key in self.fields:
-            await self.changed(key, list(selection.selected))
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
         listing = event.selection_list

@@ -20,6 +20,7 @@ from isp_tui.tui.forms.law import cited
 from isp_tui.tui.forms.progress import in_words, labels, readable
 from isp_tui.tui.forms.review import checklist_words, review_lines
 from isp_tui.tui.widgets.choice import ChoiceList, TickList
+from isp_tui.tui.widgets.field_input import FieldInput
 
 OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow",
                   "incomplete": "italic"}
@@ -44,10 +45,10 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
         label.append("  * required", style="bold")
     out: list[Any] = [Label(label, classes="field-label")]
     if f.kind == "text":
-        out.append(Input(value=str(value or ""), name=f.key, compact=True))
+        out.append(FieldInput(value=str(value or ""), name=f.key, compact=True))
     elif f.kind == "date":
-        out.append(Input(value=value.isoformat() if isinstance(value, date) else "", placeholder="YYYY-MM-DD",
-                         name=f.key, compact=True))
+        out.append(FieldInput(value=value.isoformat() if isinstance(value, date) else "", placeholder="YYYY-MM-DD",
+                              name=f.key, compact=True))
     elif f.kind == "long":
         out.append(TextArea(str(value or ""), name=f.key, classes="long", soft_wrap=True, tab_behavior="focus",
                             compact=True))
@@ -57,11 +58,12 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
     elif f.kind == "checklist":
         out.append(OptionList(*checklist_options(form, f), name=f.key, classes="checklist", compact=True))
     elif f.kind == "multi":
-        chosen = set(value or [])
-        out.append(TickList(*[(Text(label), ident, ident in chosen) for ident, label in f.options], name=f.key,
-                            compact=True))
+        out.append(Input(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.key}",
+                         compact=True))
+        out.append(TickList(*multi_options(form, f, ""), name=f.key, compact=True))
     elif f.kind == "bases":
-        out.append(Input(placeholder="Type to filter the legal bases", name=f"filter:{f.only}", compact=True))
+        out.append(Input(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.only}",
+                         compact=True))
         out.append(TickList(*basis_options(form, f.only, ""), name=f.key, id=f"bases-{f.only}", compact=True))
         out.append(Static(id=f"detail-{f.only}", classes="basis-detail"))  # the highlighted basis in full
     elif f.kind == "agency":
@@ -103,6 +105,22 @@ def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text,
     return out
 
 
+def multi_options(form: DecisionForm, f: Field, query: str) -> list[tuple[Text, str, bool]]:
+    """A field's options (the data categories) whose label has every word of `query`, ticked as answered."""
+    chosen, words = set(get(form.data, f.key) or []), query.casefold().split()
+    return [(Text(label), ident, ident in chosen) for ident, label in f.options
+            if all(w in f"{ident} {label}".casefold() for w in words)]
+
+
+def filtered_list(screen, which: str) -> OptionList:
+    """The list a filter ("filter:<which>") narrows: the partner register, the bases, a field's options."""
+    if which == "agency":
+        return screen.query_one("#agencies", OptionList)
+    if which in ("general", "condition"):
+        return screen.query_one(f"#bases-{which}", SelectionList)
+    return widget_named(screen, which)
+
+
 def agency_options(form: DecisionForm, query: str) -> list[Option]:
     words = query.casefold().split()
     out = []
@@ -115,15 +133,16 @@ def agency_options(form: DecisionForm, query: str) -> list[Option]:
 
 
 def refilter(screen, which: str, query: str) -> None:
-    """Show the partner register ("agency") or the legal bases ("general", "condition") matching `query`."""
+    """Show the partner register ("agency"), the legal bases ("general", "condition") or a field's options
+    (by its record key) matching `query`."""
+    listing = filtered_list(screen, which)
+    listing.clear_options()
     if which == "agency":
-        listing = screen.query_one("#agencies", OptionList)
-        listing.clear_options()
         listing.add_options(agency_options(screen.form, query))
-    else:
-        listing = screen.query_one(f"#bases-{which}", SelectionList)
-        listing.clear_options()
+    elif which in ("general", "condition"):
         listing.add_options(basis_options(screen.form, which, query))
+    else:
+        listing.add_options(multi_options(screen.form, screen.fields[which], query))
     listing.highlighted = 0 if listing.option_count else None
 
 

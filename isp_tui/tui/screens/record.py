@@ -169,7 +169,7 @@ changed, in the record and in its own commit. Escape cancels."""
         yield Header()
         with VerticalScroll(id="form", classes="amend"):  # "form": the decision's own field styles
             for title, fields in sections(self.form):
-                fields = [f for f in fields if f.kind not in NOT_AMENDED]
+                fields = [f for f in fields if f.kind not in NOT_AMENDED and not f.key.startswith("checklists.")]
                 if not fields:
                     continue
                 yield Static(Text(title, style="bold underline"), classes="amend-section")

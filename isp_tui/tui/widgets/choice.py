@@ -16,13 +16,16 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 
 
 class ChoiceList(OptionList):
-    BINDINGS = [Binding("space", "select", "Choose", show=False)]
+    """Space chooses the highlighted answer and stays; Enter chooses it and moves on (`Chosen.advance`)."""
+
+    BINDINGS = [Binding("space", "choose", "Choose", show=False)]
 
     class Chosen(Message):
-        def __init__(self, choice_list: ChoiceList, value: str) -> None:
+        def __init__(self, choice_list: ChoiceList, value: str, advance: bool = False) -> None:
             super().__init__()
             self.choice_list = choice_list
             self.value = value
+            self.advance = advance  # chosen with Enter: the screen moves to the next question
 
         @property
         def control(self) -> ChoiceList:
@@ -45,7 +48,11 @@ class ChoiceList(OptionList):
         if event.option_list is not self:
             return
         event.stop()
-        self.choose(event.option.id or "")
+        self.choose(event.option.id or "", advance=True)
+
+    def action_choose(self) -> None:
+        if self.highlighted is not None:
+            self.choose(self.get_option_at_index(self.highlighted).id or "")
 
     def set_value(self, value: str | None) -> None:
         """Show a value chosen elsewhere (no message)."""
@@ -55,9 +62,9 @@ class ChoiceList(OptionList):
         self.add_options(self._choice_options())
         self.highlighted = highlighted
 
-    def choose(self, value: str) -> None:
+    def choose(self, value: str, advance: bool = False) -> None:
         self.set_value(value)
-        self.post_message(self.Chosen(self, value))
+        self.post_message(self.Chosen(self, value, advance))
 
 
 class TickList(SelectionList):

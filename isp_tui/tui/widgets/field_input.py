@@ -1,0 +1,45 @@
+"""A one-line field that takes a bracketed paste whole: Textual's own Input keeps the first line of a paste and
+drops the rest. A paste of several parts (tab or line separated, as copied from a table) fills this field with the
+first and asks the screen to put the rest in the fields that follow, as typing them with Tab between would."""
+
+from __future__ import annotations
+
+import re
+
+from textual import events
+from textual.message import Message
+from textual.widgets import Input
+
+PARTS = re.compile(r"\t|\r\n|\r|\n")
+
+
+class FieldInput(Input):
+    class Spread(Message):
+        """The parts of a paste after the first, for the fields after `field_input`."""
+
+        def __init__(self, field_input: FieldInput, parts: list[str]) -> None:
+            super().__init__()
+            self.field_input = field_input
+            self.parts = parts
+
+        @property
+        def control(self) -> FieldInput:
+            return self.field_input
+
+    def paste_text(self, text: str) -> None:
+        """Put `text` in at the cursor (over the selection), as Textual's Input pastes a line."""
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *self.selection)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        parts = PARTS.split(event.text)
+        while len(parts) > 1 and parts[-1] == "":  # a copied cell or line ends with its separator
+            parts.pop()
+        if len(parts) <= 1:
+            return  # one line: Textual's own paste takes it
+        event.prevent_default()
+        event.stop()
+        self.paste_text(parts[0])
+        self.post_message(self.Spread(self, parts[1:]))
