@@ -5,7 +5,9 @@ not import the guidance (isp_tui.guidance re-exports these)."""
 
 from __future__ import annotations
 
+import re
 import tomllib
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +44,79 @@ except ImportError:  # pragma: no cover - tomli is a dependency
     _TOMLError = tomllib.TOMLDecodeError
     _toml_loads = tomllib.loads
 
+try:  # rtoml (Rust's toml crate, compiled): several times faster again; a new machine reads 100,000 records
+    from rtoml import loads as _fast_loads
+    READER = "rtoml"
+except ImportError:  # pragma: no cover - rtoml is a dependency; without it, tomli (or tomllib) reads alone
+    _fast_loads = None
+    READER = "tomli" if _toml_loads is not tomllib.loads else "tomllib"
+
+# Records are TOML 1.0 (isp writes them with tomli-w). tomli 2.5 and rtoml both also read what TOML 1.1 adds
+# (\x and \e escapes, times without seconds, inline tables over several lines or with a trailing comma), and
+# rtoml also skips a byte-order mark that tomli refuses. A text that may hold any of these is read by tomli
+# alone, the reader isp used before rtoml, so it reads exactly as it did; a false alarm (such as "10:30" in
+# free text) costs only tomli's speed. bench/toml_check.py compares rtoml with tomllib on every record of the
+# bench repositories. The one gap: a brace inside a quoted string on the line can hide a multi-line inline
+# table from the line count below (and then rtoml and tomli read it alike).
+_SHORT_TIME = re.compile(r":(?<=[^:+\-\d]\d\d:)\d\d(?![:\d])")  # HH:MM, not in HH:MM:SS or an offset +HH:MM
+_TRAILING_COMMA = re.compile(r",\s*\}")
+_ZONES: dict[timedelta, tzinfo] = {}
+
+
+def _newer_toml(text: str) -> bool:
+    """Whether the text may use what TOML 1.1 adds (see above); plain string searches first, they are fast."""
+    if text.startswith("\ufeff") or "\\x" in text or "\\e" in text or _SHORT_TIME.search(text):
+        return True
+    if "{" not in text:
+        return False
+    if _TRAILING_COMMA.search(text):
+        return True
+    return any(line.count("{") != line.count("}") for line in text.splitlines() if "{" in line or "}" in line)
+
+
+def _plain(table: dict[str, Any]) -> dict[str, Any]:
+    """rtoml's values as tomllib gives them: its date-times carry rtoml's own tzinfo class (which cannot be
+    pickled to a worker process, and is not the datetime.timezone tomllib gives). In place."""
+    for key, item in table.items():
+        kind = type(item)
+        if kind is dict:
+            _plain(item)
+        elif kind is list:
+            _plain_list(item)
+        elif kind is datetime and item.tzinfo is not None:
+            table[key] = _zoned(item)
+    return table
+
+
+def _plain_list(items: list[Any]) -> None:
+    for n, item in enumerate(items):
+        kind = type(item)
+        if kind is dict:
+            _plain(item)
+        elif kind is list:
+            _plain_list(item)
+        elif kind is datetime and item.tzinfo is not None:
+            items[n] = _zoned(item)
+
+
+def _zoned(value: datetime) -> datetime:
+    offset = value.utcoffset()
+    plain = _ZONES.get(offset)  # type: ignore[arg-type]
+    if plain is None:
+        plain = _ZONES[offset] = timezone.utc if offset == timedelta(0) else timezone(offset)  # type: ignore[arg-type,index]
+    return value.replace(tzinfo=plain)
+
 
 def parse_toml(raw: bytes, path: object) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"is not UTF-8 text (byte {exc.start})", file=path) from None
+    if _fast_loads is not None and not _newer_toml(text):
+        try:
+            return _plain(_fast_loads(text))
+        except Exception:  # noqa: BLE001 - whatever rtoml refuses, tomllib's reading (and its message) decides
+            pass
     try:
         return _toml_loads(text)
     except (tomllib.TOMLDecodeError, _TOMLError) as exc:

@@ -20,8 +20,8 @@ from isp_tui.audit.history import History, Resume, history, revision_diff, timel
 from isp_tui.audit.reports import REPORTS, Report, reports, reports_of
 from isp_tui.audit.signing import setup_signing, signing_required
 from isp_tui.audit.verify import CHECKS, Verification, verify
-from isp_tui.audit.verify_state import CACHE, MARKER, STATE, forget_verified
+from isp_tui.audit.verify_state import CACHE, MARKER, STATE, forget_verified, index_and_facts
 
 __all__ = ["CACHE", "CHECKS", "MARKER", "REPORTS", "STATE", "Check", "History", "Report", "Verification",
-           "forget_verified", "history", "mark_told", "record_correction", "reports", "reports_of", "revision_diff",
+           "forget_verified", "history", "index_and_facts", "mark_told", "record_correction", "reports", "reports_of", "revision_diff",
            "setup_signing", "signing_required", "timeline", "timeline_page", "verify", "Resume"]

@@ -8,6 +8,7 @@ record. Results are plain data (`Verification`, `Check`) for the CLI and the TUI
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -22,7 +23,7 @@ from isp_tui.audit.signing import (SignatureCache, resigned_commits, signature_a
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
 from isp_tui.errors import StoreError
 from isp_tui.guidance import Guidance
-from isp_tui.gitlayer.env import run_git
+from isp_tui.gitlayer.env import run_git, start_git
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO, missing_objects
 from isp_tui.record.ids import RECORD_PATH
 from isp_tui.store.repo import Store
@@ -86,7 +87,7 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     files = head_files(store)
 
     step("git fsck" if state is None else f"the objects of the commits since {verified[:12]}")
-    _check_fsck(store, checks["fsck"], full, since=verified if state is not None else "")
+    fsck = _check_fsck(store, checks["fsck"], full, since=verified if state is not None else "")
     step("reading the records")
     facts, pins = check_records(store, guidance, files, checks, use_cache=not full, step=step)
     step(f"checking {len(commits)} commit(s)")
@@ -103,6 +104,9 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     if full:
         step("comparing every revision of every final record")
         check_finals_full(store, by_record, checks["finals"])
+    if fsck is not None:
+        step("git fsck")
+        fsck()
     step("rulesets, history, signatures and the working tree")
     check_rulesets(store, files, pins, checks["rulesets"])
     _check_history(store, reachable, verified, checks["history"])
@@ -135,23 +139,35 @@ def _check_index(store: Store, check: Check) -> None:
                    f"{store.work / 'index.sqlite'} as evidence, then delete it: isp rebuilds it from the records")
 
 
-def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> None:
+def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> Callable[[], None] | None:
     """git fsck: every object of the whole history (`--full`: also each object's own form), or, with `since`
     (the head of the last passing run, still in the history), only the commits after it and the trees and
-    files they bring: each must be in the object store. At 100,000 records the whole walk takes seconds."""
+    files they bring: each must be in the object store. The whole walk takes seconds at 100,000 records, so
+    it is started here and runs beside the rest of the checks: the function returned waits for it and
+    records what it found."""
     if store.head() is None:
-        return
+        return None
     if since:
         _check_new_objects(store, check, since)
-        return
+        return None
     args = ["fsck", "--no-progress", "--no-dangling"] + (["--strict", "--full"] if full else ["--connectivity-only"])
-    result = run_git(store.root, *args, check=False)
-    output = result.stdout.decode("utf-8", "replace") + result.stderr.decode("utf-8", "replace")
-    problems = [line for line in output.splitlines()
-                if line.strip() and not line.startswith(("Checking", "notice:"))]
-    if result.returncode != 0 or problems:
-        for line in problems[:50] or [f"git fsck exited with {result.returncode}"]:
-            check.fail(line)
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # files, not pipes: nothing to drain meanwhile
+    proc = start_git(store.root, *args, stdout=out, stderr=err)
+
+    def finish() -> None:
+        returncode = proc.wait()
+        output = ""
+        for stream in (out, err):
+            stream.seek(0)
+            output += stream.read().decode("utf-8", "replace")
+            stream.close()
+        problems = [line for line in output.splitlines()
+                    if line.strip() and not line.startswith(("Checking", "notice:"))]
+        if returncode != 0 or problems:
+            for line in problems[:50] or [f"git fsck exited with {returncode}"]:
+                check.fail(line)
+
+    return finish
 
 
 def _check_new_objects(store: Store, check: Check, since: str) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from isp_tui.audit.checks import Check
 from isp_tui.audit.gitlog import allowed_other
@@ -24,6 +24,9 @@ from isp_tui.record.ids import RECORD_PATH, record_path
 from isp_tui.record.model import Record
 from isp_tui.store.files import atomic_write
 from isp_tui.store.repo import Store
+
+if TYPE_CHECKING:
+    from isp_tui.index import Index
 
 MARKER = "verified-head"  # under .git/isp: the branch head at the last passing verification
 STATE = "verify-state"  # under .git/isp: per record, whether it was final and its amend commits, at the marker
@@ -159,16 +162,37 @@ def check_records(store: Store, guidance: Guidance, files: dict[str, str], check
 def read_facts(root: Any, part: list[tuple[str, str]], guidance: Guidance) -> list[tuple[str, Facts | str]]:
     """(path, Facts), or (path, why it fails the schema), for (path, blob) entries: run by
     isp_tui.index.in_parallel, in a worker interpreter too."""
-    out: list[tuple[str, Facts | str]] = []
-    for (path, _), raw in zip(part, blobs(root, [blob for _, blob in part])):
-        record_id = RECORD_PATH.match(path)["id"]  # type: ignore[index]
-        try:
-            record = Record.from_toml(raw or b"", path, guidance=guidance)
-            if record.id != record_id:
-                raise InputError(f"holds id {record.id!r}, but its file name says {record_id!r}", file=path, field="id")
-        except InputError as exc:
-            out.append((path, str(exc)))
-            continue
-        out.append((path, Facts(record.status, len(record.data.get("amendments", [])), record.get("ruleset.sha256") or "",
-                                f"{record.get('ruleset.id') or ''}@{record.get('ruleset.version') or ''}")))
-    return out
+    return [(path, facts_of(path, raw, None, guidance)) for (path, _), raw in zip(part, blobs(root, [b for _, b in part]))]
+
+
+def facts_of(path: str, raw: bytes | None, tables: dict | None, guidance: Guidance) -> Facts | str:
+    """One record file's Facts, or why it fails the schema; `tables` is its TOML already read (None: read
+    `raw`). The derived index's build passes each file it reads here too (index_and_facts)."""
+    record_id = RECORD_PATH.match(path)["id"] if RECORD_PATH.match(path) else ""  # type: ignore[index]
+    try:
+        record = Record.from_toml(raw or b"", path, guidance=guidance) if tables is None else \
+            Record.from_dict(tables, path, guidance=guidance)
+        if record.id != record_id:
+            raise InputError(f"holds id {record.id!r}, but its file name says {record_id!r}", file=path, field="id")
+    except InputError as exc:
+        return str(exc)
+    return Facts(record.status, len(record.data.get("amendments", [])), record.get("ruleset.sha256") or "",
+                 f"{record.get('ruleset.id') or ''}@{record.get('ruleset.version') or ''}")
+
+
+def index_and_facts(store: Store, guidance: Guidance, index: Index,
+                    progress: Callable[[int, int], None] | None = None) -> None:
+    """Bring the derived index up to date and, from the same reading of each record file, what `isp verify`
+    needs of it (its cache of Facts): a new machine reads its 100,000 records once, on every core, and its
+    first verification reads none of them again."""
+    found: dict[str, Facts] = {}
+
+    def collect(pairs: list[tuple[str, Facts | str]]) -> None:
+        found.update((blob, facts) for blob, facts in pairs if isinstance(facts, Facts))
+
+    index.refresh(progress, reuse=(facts_of, (guidance,), collect))
+    if found:
+        key = _guidance_key(guidance)
+        cache = _load_cache(store, key)
+        cache.update(found)
+        _save_cache(store, key, cache)

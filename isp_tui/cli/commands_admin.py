@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from isp_tui.cli.output import EXIT_FAIL, EXIT_OK, console, date_arg, print_json, progress, saved, say
+from isp_tui.cli.output import EXIT_FAIL, EXIT_OK, console, date_arg, index_progress, print_json, progress, saved, say
 from isp_tui.cli.session import Session
 from isp_tui.errors import InputError
 
@@ -35,6 +35,7 @@ def cmd_init(s: Session) -> int:
                 say(f"git said: {exc.detail}")
             return EXIT_FAIL
         print(f"{store.root}: {result.summary()}")
+        ready_to_browse(s, store)
         if not args.sign:
             return EXIT_OK
         path = store.root
@@ -49,6 +50,25 @@ def cmd_init(s: Session) -> int:
             print(value if name == "isp.resigned" else f"git config {name} {value}", file=sys.stderr)
     print(store.root)
     return EXIT_OK
+
+
+def ready_to_browse(s: Session, store) -> None:
+    """A new machine's records read once, on every core: the derived index (browse, list, reports, what is
+    due) and what the first `isp verify` would read them for. Without this the first browse and the first
+    verify each read every record file."""
+    from isp_tui.audit import index_and_facts
+    from isp_tui.index import Index
+
+    if store.head() is None:
+        return
+    progress("reading the records once, for browsing and for `isp verify`")
+    index = Index(store)
+    try:
+        index_and_facts(store, s.guidance(), index, index_progress())
+    finally:
+        index.close()
+    for problem in index.problems[:20]:
+        say(problem.message)
 
 
 def cmd_signing(s: Session) -> int:

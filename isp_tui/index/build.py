@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-from typing import Callable
+from typing import Any, Callable
 
 from isp_tui.index.db import INSERT_PROBLEM, INSERT_REPORTED, INSERT_ROW, meta, set_meta
-from isp_tui.index.parse import parse_many
+from isp_tui.index.parse import Also, parse_many
 from isp_tui.index.workers import in_parallel
 from isp_tui.gitlayer.env import run_git
 from isp_tui.record.ids import in_record_folder
@@ -19,11 +19,15 @@ from isp_tui.store.repo import Store
 
 GRAPH_EVERY = 50  # commits since the commit-graph was last written before it is written again
 Progress = Callable[[int, int], None]
+# (also, its extra arguments, collect): parse_many's second use of each reading, and what receives its
+# (blob, answer) pairs in this process
+Reuse = tuple[Also, tuple, Callable[[list[tuple[str, Any]]], None]]
 
 
-def update(db: sqlite3.Connection, store: Store, head: str | None, progress: Progress | None = None) -> int:
+def update(db: sqlite3.Connection, store: Store, head: str | None, progress: Progress | None = None,
+           reuse: Reuse | None = None) -> int:
     """Make the rows describe `head`; returns the number of record files read. One writer at a time: others
-    wait, then find it done."""
+    wait, then find it done. `reuse`: each record file read is also given to another check (parse_many)."""
     if meta(db, "commit") == head:
         return 0
     changed = 0
@@ -32,9 +36,9 @@ def update(db: sqlite3.Connection, store: Store, head: str | None, progress: Pro
         indexed = meta(db, "commit")
         if indexed != head:
             if indexed and head and is_commit(store, indexed):
-                changed = apply_diff(db, store, indexed, head, progress)
+                changed = apply_diff(db, store, indexed, head, progress, reuse)
             else:
-                changed = rebuild(db, store, head, progress)
+                changed = rebuild(db, store, head, progress, reuse)
             set_meta(db, "commit", head or "")
         db.execute("COMMIT")
     except BaseException:
@@ -51,7 +55,8 @@ def is_commit(store: Store, sha: str) -> bool:
         return False
 
 
-def rebuild(db: sqlite3.Connection, store: Store, head: str | None, progress: Progress | None = None) -> int:
+def rebuild(db: sqlite3.Connection, store: Store, head: str | None, progress: Progress | None = None,
+            reuse: Reuse | None = None) -> int:
     for table in ("rows", "problems", "reported"):
         db.execute(f"DELETE FROM {table}")
     if not head:
@@ -66,11 +71,12 @@ def rebuild(db: sqlite3.Connection, store: Store, head: str | None, progress: Pr
         path = name.decode("utf-8", "surrogateescape")
         if kind == b"blob" and in_record_folder(path):
             wanted.append((path, sha.decode(), mode.decode()))
-    store_rows(db, store, wanted, progress)
+    store_rows(db, store, wanted, progress, reuse)
     return len(wanted)
 
 
-def apply_diff(db: sqlite3.Connection, store: Store, old: str, new: str, progress: Progress | None = None) -> int:
+def apply_diff(db: sqlite3.Connection, store: Store, old: str, new: str, progress: Progress | None = None,
+               reuse: Reuse | None = None) -> int:
     out = run_git(store.root, "diff-tree", "-r", "-z", "--no-renames", "--raw", old, new).stdout
     fields = out.split(b"\0")
     wanted = []
@@ -85,15 +91,18 @@ def apply_diff(db: sqlite3.Connection, store: Store, old: str, new: str, progres
             db.execute(f"DELETE FROM {table} WHERE path=?", (path,))
         if status != b"D" and new_mode != b"160000":
             wanted.append((path, new_sha.decode(), new_mode.decode()))
-    store_rows(db, store, wanted, progress)
+    store_rows(db, store, wanted, progress, reuse)
     return len(wanted)
 
 
 def store_rows(db: sqlite3.Connection, store: Store, wanted: list[tuple[str, str, str]],
-               progress: Progress | None = None) -> None:
+               progress: Progress | None = None, reuse: Reuse | None = None) -> None:
     """Read these (path, blob, mode) entries and write their rows, REPORTED values and problems."""
     done = 0
-    for rows, problems in in_parallel(store.root, wanted, parse_many):
+    also, args, collect = reuse or (None, (), None)
+    for rows, problems, extra in in_parallel(store.root, wanted, parse_many, also, *args):
+        if collect is not None:
+            collect(extra)
         done += len(rows) + len(problems)
         if progress is not None:
             progress(done, len(wanted))

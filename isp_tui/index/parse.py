@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Callable
 
 from isp_tui.errors import InputError
 from isp_tui.index.db import Row, reported_values, row_values
@@ -10,32 +11,47 @@ from isp_tui.gitlayer.plumbing import blobs
 from isp_tui.record.model import Record
 from isp_tui.store.types import Problem
 
+# also(path, raw, tables or None when they could not be read, *args): a second use of each reading (a module-level
+# function, sent to worker processes by name), e.g. verification's facts on a new machine (audit.verify_state)
+Also = Callable[..., Any]
+
+
 def parse(path: str, raw: bytes | None, mode: str = "100644") -> tuple[Row, tuple] | Problem:
     """One record file, as committed, to its Row and its REPORTED values; a file that is not a readable
     record to a Problem."""
+    return read(path, raw, mode)[0]
+
+
+def read(path: str, raw: bytes | None, mode: str = "100644") -> tuple[tuple[Row, tuple] | Problem, dict | None]:
+    """parse(), and the tables as read (None where they could not be)."""
+    tables = None
     try:
         if mode == "120000":
             raise InputError("is a symbolic link; records are plain files and links are not followed", file=path)
         if raw is None:
             raise InputError("cannot be read from git", file=path)
-        record = Record.from_toml(raw, path)
+        tables = Record.toml_tables(raw, path)
+        record = Record.from_dict(tables, path)
         stem = path.rsplit("/", 1)[-1][:-5]
         if record.id != stem:
             raise InputError(f"holds id {record.id!r}, but its file name says {stem!r}", file=path, field="id")
-        return Row.of(record), reported_values(record)
+        return (Row.of(record), reported_values(record)), tables
     except InputError as exc:
-        return Problem(path, str(exc))
+        return Problem(path, str(exc)), tables
 
 
-def parse_many(root: Path, wanted: list[tuple[str, str, str]]) -> tuple[list[tuple], list[tuple]]:
-    """Rows (as table values, their REPORTED values last) and problems for (path, blob, mode) entries: the
-    index's job for workers.in_parallel."""
-    rows, problems = [], []
+def parse_many(root: Path, wanted: list[tuple[str, str, str]], also: Also | None = None,
+               *args: object) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """Rows (as table values, their REPORTED values last), problems, and (blob, `also`'s answer) for (path,
+    blob, mode) entries: the index's job for workers.in_parallel. Each blob is read and parsed once."""
+    rows, problems, extra = [], [], []
     for (path, sha, mode), raw in zip(wanted, blobs(root, [sha for _, sha, _ in wanted])):
-        item = parse(path, raw, mode)
+        item, tables = read(path, raw, mode)
+        if also is not None:
+            extra.append((sha, also(path, raw, tables, *args)))
         if isinstance(item, Problem):
             problems.append((path, sha, item.message))
         else:
             row, reported = item
             rows.append((path, sha, *row_values(row), reported))
-    return rows, problems
+    return rows, problems, extra

@@ -47,28 +47,28 @@ class Index:
             self._db = connect(self.path)
         return self._db
 
-    def refresh(self, progress: Callable[[int, int], None] | None = None) -> None:
+    def refresh(self, progress: Callable[[int, int], None] | None = None, reuse: build.Reuse | None = None) -> None:
         """Bring the rows up to date with the branch: a diff from the indexed commit, or a rebuild.
 
         `progress(done, total)` is called as record files are read (a rebuild at 100,000 records
-        takes the better part of a minute: show it)."""
+        takes a while: show it). `reuse` gives each file read to another check too (build.update)."""
         try:
-            self._refresh(progress)
+            self._refresh(progress, reuse)
         except (sqlite3.OperationalError, OSError) as exc:  # a full or read-only disk: read into memory instead
             self.close()
             self._db = connect(self.path, memory=True)
             self.store.messages.append(f"note: the derived index could not be written here ({printable_error(exc)}); "
                                        "read from the records themselves this time")
-            self._refresh(progress)
+            self._refresh(progress, reuse)
         except sqlite3.DatabaseError:
             self.close()
             discard(self.path)
-            self._refresh(progress)
+            self._refresh(progress, reuse)
 
-    def _refresh(self, progress: Callable[[int, int], None] | None) -> None:
+    def _refresh(self, progress: Callable[[int, int], None] | None, reuse: build.Reuse | None = None) -> None:
         head = self.store.head()
         db = self._connect()
-        self.changed = build.update(db, self.store, head, progress)
+        self.changed = build.update(db, self.store, head, progress, reuse)
         self.commit = head
         self.problems = [Problem(p, m) for p, m in db.execute("SELECT path, message FROM problems ORDER BY path")]
         if head:

@@ -46,11 +46,17 @@ class Record:
 
     @classmethod
     def from_toml(cls, raw: bytes, file: object = None, *, guidance: Guidance | None = None) -> Record:
+        return cls.from_dict(cls.toml_tables(raw, file), file, guidance=guidance)
+
+    @staticmethod
+    def toml_tables(raw: bytes, file: object = None) -> dict[str, Any]:
+        """A record file's tables as read, not yet validated (from_dict does that): one reading can be
+        validated twice, with and without the guidance (a new machine's index and verification)."""
         if len(raw) > MAX_FILE:
             raise InputError(f"is {len(raw):,} bytes; a record may be at most {MAX_FILE:,}", file=file)
         if not raw.strip():
             raise InputError("is empty; expected a TOML record", file=file)
-        return cls.from_dict(parse_toml(raw, file), file, guidance=guidance)
+        return parse_toml(raw, file)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], file: object = None, *, guidance: Guidance | None = None,

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 STALE_GIT_LOCK = 30.0  # seconds after which a git lock file nobody is holding is taken as left by a crash
 GIT_LOCK_RETRIES = 20  # a person's git commands may take git's own locks between our tries
 REF_LOCKS = (BRANCH + ".lock", "HEAD.lock")  # what a killed `git update-ref` of the branch can leave behind
+MANY_PATHS = 256  # paths beyond which git's index is given them on stdin (a command line holds about 2 MB)
 RESPLIT_FROM = 64 * 1024  # bytes of split index below which it is never worth writing a new shared index
 
 
@@ -87,7 +88,11 @@ class Committing:
         `git status` refreshes their stat data."""
         for attempt in range(GIT_LOCK_RETRIES):
             try:
-                run_git(self.root, *self._index_args(paths))
+                if len(paths) > MANY_PATHS:  # a first sync's 100,000 paths: on stdin, not as arguments
+                    run_git(self.root, "update-index", *self._resplit(), "-z", "--index-info",
+                            input=self._index_info(paths))
+                else:
+                    run_git(self.root, *self._index_args(paths))
                 return
             except subprocess.CalledProcessError as exc:
                 if attempt < GIT_LOCK_RETRIES - 1 and self.clear_stale_lock(self.gitdir / "index.lock"):
@@ -103,6 +108,14 @@ class Committing:
         if gone:
             args += ["--force-remove", "--", *gone]
         return args
+
+    def _index_info(self, paths: list[str]) -> bytes:
+        """`_index_args` as `git update-index -z --index-info` lines (mode 0 removes a path)."""
+        lines = []
+        for p in paths:
+            full = self.root / p
+            lines.append(f"100644 {blob_id(full.read_bytes())}\t{p}" if full.is_file() else f"0 {ZERO}\t{p}")
+        return ("\0".join(lines) + "\0").encode("utf-8", "surrogateescape")
 
     def _resplit(self) -> list[str]:
         """`--split-index` when git's split index has grown to an eighth of its shared index, else nothing.

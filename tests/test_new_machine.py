@@ -1,0 +1,90 @@
+"""A new machine: `isp init --clone` of a repository holding many records. The first sync writes every
+file in one batch (made durable once) and tells git's index on stdin; the derived index and the first
+`isp verify` then share one reading of each record file. Each gives what the one-by-one path gave.
+Timings: bench/new_machine.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+from isp_tui import sync
+from isp_tui.audit import index_and_facts, verify
+from isp_tui.audit import verify_state
+from isp_tui.index import Index, workers
+from isp_tui.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE = 120  # more than Store.sync_index gives git on its command line
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Path:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    made = tmp_path_factory.mktemp("made") / "records"
+    generate(made, SIZE, gc=False)
+    bare = tmp_path_factory.mktemp("server") / "records.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(made), str(bare)], check=True)
+    return bare
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+
+
+def test_a_first_sync_writes_every_file_in_one_batch_as_git_would(server, tmp_path):
+    batch, _ = sync.clone(server.as_uri(), tmp_path / "batch")
+    subprocess.run(["git", "clone", "-q", server.as_uri(), str(tmp_path / "plain")], check=True)
+    assert len(tree(batch.root)) > SIZE and tree(batch.root) == tree(tmp_path / "plain")
+    assert git(batch.root, "status", "--porcelain") == ""
+    assert not (batch.work / "moving").exists()
+    assert git(batch.root, "ls-files", "-s") == git(tmp_path / "plain", "ls-files", "-s")
+
+
+def test_the_index_built_with_verifys_facts_gives_the_same_rows_and_the_same_verification(server, tmp_path,
+                                                                                          guidance, monkeypatch):
+    before, _ = sync.clone(server.as_uri(), tmp_path / "before")
+    index = Index(before)
+    index.refresh()
+    rows = index.rows()
+    index.close()
+    expected = verify(before, guidance).as_dict()
+
+    after, _ = sync.clone(server.as_uri(), tmp_path / "after")
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 10)  # the facts come back from a worker process too
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 2)
+    index = Index(after)
+    index_and_facts(after, guidance, index)
+    assert index.rows() == rows and index.changed == SIZE
+    index.close()
+
+    def unread(*args):
+        raise AssertionError("verify read a record file the index had read")
+
+    monkeypatch.setattr(verify_state, "read_facts", unread)
+    assert verify(after, guidance).as_dict() == expected and expected["ok"]
+
+
+def test_a_record_only_the_guidance_refuses_is_indexed_and_still_fails_verify(server, tmp_path, guidance, monkeypatch):
+    for who in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv(f"GIT_{who}_NAME", "Test Administrator")
+        monkeypatch.setenv(f"GIT_{who}_EMAIL", "test.administrator@example.invalid")
+    store, _ = sync.clone(server.as_uri(), tmp_path / "m")
+    path = next(p for p in git(store.root, "ls-files", "20*").split() if 'method = "' in (store.root / p).read_text())
+    text = (store.root / path).read_text()
+    start = text.index('method = "')
+    end = text.index("\n", start)
+    (store.root / path).write_text(text[:start] + 'method = "carrier-pigeon"' + text[end:])  # no such method
+    git(store.root, "commit", "-qam", "hand edit")
+    index = Index(store)
+    index_and_facts(store, guidance, index)
+    assert not index.problems and index.changed == SIZE  # the index reads it: no guidance there
+    index.close()
+    schema = verify(store, guidance).check("schema")
+    assert not schema.ok and any("carrier-pigeon" in f["message"] for f in schema.failures)
