@@ -54,6 +54,13 @@ def layout(width: int) -> list[tuple[str, int, str]]:
     return [(t, max(BY_AT_LEAST, width - fixed) if k == "by" else w, k) for t, w, k in shown]
 
 
+def add_header(table, columns: list[tuple[str, int, str]]) -> None:
+    """The one column the lines are drawn in, as wide as a whole line: its width never waits for the table to
+    measure the rows (a picture taken before that showed "By" cut to two letters)."""
+    table.add_column(Text(_line(columns, {k: t for t, _, k in columns})),
+                     width=sum(w for _, w, _ in columns) + 2 * (len(columns) - 1))
+
+
 def _line(columns: list[tuple[str, int, str]], values: dict[str, str]) -> str:
     return "  ".join(f"{cut(values[k], w):<{w}}" for _, w, k in columns).rstrip()
 
@@ -116,7 +123,7 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
     def on_mount(self) -> None:
         self.columns = layout(self.table_width())
         table = self.query_one("#changes", DataTable)
-        table.add_column(Text(_line(self.columns, {k: t for t, _, k in self.columns})))
+        add_header(table, self.columns)
         table.focus()
         self.load()
 
@@ -132,7 +139,7 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
         table = self.query_one("#changes", DataTable)
         shown, row = table.row_count, table.cursor_row
         table.clear(columns=True)
-        table.add_column(Text(_line(columns, {k: t for t, _, k in columns})))
+        add_header(table, columns)
         self._more(shown)
         if shown:
             table.move_cursor(row=row, animate=False)
