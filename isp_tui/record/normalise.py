@@ -5,7 +5,9 @@ reaches it; a form may hold the details of sharing and then the decision becomes
 saved is what the decision rests on:
 
 - flowchart answers ([when]) off the path the engine follows for these answers are left out;
-- `when.consent_not_sought_reason` only when consent was not sought;
+- `when.consent_not_sought_reason` only when consent was not sought; who consented, how and whether it
+  was informed (`when.consent_by`, `consent_how`, `consent_informed`, `consent.on`, `consent.child_view`)
+  only when consent was given;
 - `context.child_capacity` and the child-capacity checklist only when the subject is a child, and
   `context.capacity` only when the subject is an adult at risk;
 - [sharing] and [transparency] only when the decision is to share (all or part);
@@ -26,6 +28,8 @@ from isp_tui.record.schema import SHARING_DECISIONS
 
 CHILD_CAPACITY_CHECKLIST = "child-capacity"
 SHARING_TABLES = ("sharing", "transparency")
+CONSENT_GIVEN_ONLY = (("when", "consent_by"), ("when", "consent_how"), ("when", "consent_informed"),
+                      ("consent", "on"), ("consent", "child_view"))
 
 
 def normalise(data: dict[str, Any], guidance: Guidance, *, ruleset: Ruleset | None = None) -> dict[str, Any]:
@@ -55,6 +59,10 @@ def normalise(data: dict[str, Any], guidance: Guidance, *, ruleset: Ruleset | No
                 when.pop(key, None)
         if when.get("consent") != "not-sought":
             when.pop("consent_not_sought_reason", None)
+        if when.get("consent") != "given":
+            for table, key in CONSENT_GIVEN_ONLY:
+                if isinstance(out.get(table), dict):
+                    out[table].pop(key, None)
     context = out.get("context")
     if isinstance(context, dict) and answers.subject_kind != "adult-at-risk":
         context.pop("capacity", None)

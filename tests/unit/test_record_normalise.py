@@ -31,6 +31,22 @@ def test_the_reason_consent_was_not_sought_only_when_it_was_not(guidance):
     assert "consent_not_sought_reason" not in normalise(consent_given(guidance), guidance)["when"]
 
 
+def test_who_consented_how_and_whether_informed_only_when_consent_was_given(guidance):
+    """Source: 003 Appendix A (who can consent) and 004 "Obtaining consent": these describe a consent given. The
+    app's form and `isp record` save through this one rule, so neither keeps them for a consent refused."""
+    given = consent_given(guidance)
+    given["when"].update(consent_by="parent", consent_how="written", consent_informed=True)
+    given["consent"] = {"on": date(2026, 11, 2), "child_view": "Fictional: the child agreed (test)."}
+    out = normalise(given, guidance)
+    assert (out["when"]["consent_by"], out["when"]["consent_informed"]) == ("parent", True)
+    assert out["consent"]["on"] == date(2026, 11, 2)
+    refused = copy.deepcopy(given)
+    refused["when"].update(consent="refused", identifiable="yes")
+    out = normalise(refused, guidance)
+    assert not {"consent_by", "consent_how", "consent_informed"} & set(out["when"])
+    assert "on" not in out.get("consent", {}) and "child_view" not in out.get("consent", {})
+
+
 def test_child_capacity_only_for_a_child(guidance):
     data = final_record(guidance)
     data["context"] = dict(data["context"], child_capacity="yes")

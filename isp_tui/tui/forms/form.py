@@ -237,14 +237,7 @@ class DecisionForm:
         data.pop("checklists", None)
         if checklists:
             data["checklists"] = checklists
-        built = normalise(data, self.guidance)
-        if get(built, "when.consent") != "given":  # who consented, how and when: only for consent given
-            for key in ("when.consent_by", "when.consent_how", "when.consent_informed", "consent.on",
-                        "consent.child_view"):
-                put(built, key, None)
-            if built.get("consent") == {}:
-                built.pop("consent")
-        return built
+        return normalise(data, self.guidance)
 
     def missing(self, decided_by: str | None = None) -> list[str]:
         """What the record still needs before it can be final, in the record's words."""
