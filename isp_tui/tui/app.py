@@ -221,10 +221,8 @@ class IspApp(InOrder, App):
         await self.push_screen(VerificationScreen())
 
     def check_action(self, action: str, parameters: tuple) -> bool | None:
-        if action == "record_history":
-            from isp_tui.tui.screens.history import HistoryScreen
-
-            return bool(getattr(self.screen, "record_id", None)) and not isinstance(self.screen, HistoryScreen)
+        if action == "record_history":  # asked for every frame's footer: the history screen is not imported for it
+            return bool(getattr(self.screen, "record_id", None)) and not getattr(self.screen, "is_history", False)
         return True
 
     async def action_record_history(self, record_id: str | None = None) -> None:

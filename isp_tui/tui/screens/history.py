@@ -72,6 +72,7 @@ def describe(store, guidance, record_id: str, commit: str | None, changes: list[
 
 class HistoryScreen(Screen):
     CSS_PATH = "auditor.tcss"
+    is_history = True  # the app offers no History key on the history itself
     HELP = """One record's history, newest first, as `isp log ID` gives it. The diff below the table compares
 two revisions field by field: the one the cursor is on against the one before it, or, once you press
 space on a revision, against that one (any two revisions; space again on it lets it go). Personal data
