@@ -77,26 +77,20 @@ def _newer_toml(text: str) -> bool:
 def _plain(table: dict[str, Any]) -> dict[str, Any]:
     """rtoml's values as tomllib gives them: its date-times carry rtoml's own tzinfo class (which cannot be
     pickled to a worker process, and is not the datetime.timezone tomllib gives). In place."""
-    for key, item in table.items():
-        kind = type(item)
-        if kind is dict:
-            _plain(item)
-        elif kind is list:
-            _plain_list(item)
-        elif kind is datetime and item.tzinfo is not None:
-            table[key] = _zoned(item)
+    _plain_items(table, table.items())
     return table
 
 
-def _plain_list(items: list[Any]) -> None:
-    for n, item in enumerate(items):
+def _plain_items(container: dict[str, Any] | list[Any], items) -> None:
+    """Each value of a table (its items) or an array (enumerated), nested ones too, made plain in place."""
+    for key, item in items:
         kind = type(item)
         if kind is dict:
-            _plain(item)
+            _plain_items(item, item.items())
         elif kind is list:
-            _plain_list(item)
+            _plain_items(item, enumerate(item))
         elif kind is datetime and item.tzinfo is not None:
-            items[n] = _zoned(item)
+            container[key] = _zoned(item)  # type: ignore[index]
 
 
 def _zoned(value: datetime) -> datetime:

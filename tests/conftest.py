@@ -67,6 +67,16 @@ def isolated_env(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def v1(tmp_path) -> Path:
+    """A records repository as the schema-1 store wrote it (tests/fixtures/records-v1.bundle), cloned."""
+    repo = tmp_path / "records"
+    subprocess.run(["git", "clone", "-q", "--branch", "main", str(ROOT / "tests" / "fixtures" / "records-v1.bundle"),
+                    str(repo)], check=True, capture_output=True)
+    repo.chmod(0o700)
+    return repo
+
+
+@pytest.fixture
 def records(tmp_path) -> Path:
     return tmp_path / "records"
 

@@ -7,6 +7,7 @@ Enter, each step only waited for (its heading) before its keys go. Every key lan
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PRACTITIONER, ROOT, git
+from isp_tui.tui.forms.fields import HOW_SHORT, SHORT, STEP_TITLES
 from walks import KEY, STEP, TYPE, count, twelve_months, typical
 
 ISP = Path(sys.executable).with_name("isp")  # the console script of this environment
@@ -45,13 +47,14 @@ class Terminal:
     def screen(self) -> str:
         return self.tmux("capture-pane", "-p", "-t", "isp")
 
-    def wait_for(self, text: str, limit: float = 60) -> str:
-        """Poll the screen until it shows `text` (a generous limit: this is no timing assertion). Keys sent
-        next need no pause: the app hands each key to the widget focused when its turn comes."""
+    def wait_for(self, text: str, limit: float = 60, *, marker: re.Pattern | None = None) -> str:
+        """Poll the screen until it shows `text`, or a line matching `marker` (a generous limit: this is no
+        timing assertion). Keys sent next need no pause: the app hands each key to the widget focused when its
+        turn comes."""
         deadline = time.monotonic() + limit
         while True:
             screen = self.screen()
-            if text in screen or text in flowed(screen):
+            if text in screen or text in flowed(screen) or (marker is not None and marker.search(screen)):
                 return screen
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} never appeared; the screen shows:\n{screen}")
@@ -73,8 +76,17 @@ class Terminal:
                 self.press(value)
             elif what == TYPE:
                 self.type(value)
-            elif what == STEP:
-                self.wait_for(value[1])
+            elif what == STEP:  # the step's heading, or the list of steps pointing at it (a step that opens
+                self.wait_for(value[1], marker=current_step(value[0]))  # on a field below scrolls its heading away)
+
+
+def current_step(step_id: str) -> re.Pattern | None:
+    """The line of the list of steps that marks `step_id` as the one shown ("> 3 The recipient")."""
+    if step_id == "review":  # its words say nothing is missing: that is the check, not where the app is
+        return None
+    kind, _, key = step_id.partition(":")
+    title = STEP_TITLES.get(step_id) or SHORT.get(key) or (f"How: {HOW_SHORT[key]}" if key in HOW_SHORT else None)
+    return re.compile(rf"^\s*> \d+ {re.escape(title)}\s", re.M) if title else None
 
 
 def flowed(screen: str) -> str:

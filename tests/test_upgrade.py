@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import subprocess
 import tomllib
 from pathlib import Path
 
@@ -24,15 +23,6 @@ record_module = importlib.import_module("isp_tui.record.migrate")
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXPECTED = tomllib.loads((FIXTURES / "records-v1.toml").read_text())
-
-
-@pytest.fixture
-def v1(tmp_path) -> Path:
-    repo = tmp_path / "records"
-    subprocess.run(["git", "clone", "-q", "--branch", "main", str(FIXTURES / "records-v1.bundle"), str(repo)],
-                   check=True, capture_output=True)
-    repo.chmod(0o700)
-    return repo
 
 
 def test_the_fixture_is_a_real_repository_of_schema_1(v1):

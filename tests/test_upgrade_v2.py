@@ -9,7 +9,6 @@ byte from records-v1.bundle): consent given, with no one named as consenting and
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -28,15 +27,6 @@ EXPECTED = tomllib.loads((FIXTURES / "records-v1.toml").read_text())
 OLD = EXPECTED["records"]["dpa-1998"]
 LAW_FIELDS = {"decision.necessity", "when.consent_by", "when.consent_informed"}
 MANAGER = Identity("Test Team Manager", "test.manager@example.invalid")
-
-
-@pytest.fixture
-def v1(tmp_path) -> Path:
-    repo = tmp_path / "records"
-    subprocess.run(["git", "clone", "-q", "--branch", "main", str(FIXTURES / "records-v1.bundle"), str(repo)],
-                   check=True, capture_output=True)
-    repo.chmod(0o700)
-    return repo
 
 
 def test_the_old_file_is_the_one_the_schema_1_store_wrote(v1):
