@@ -20,7 +20,7 @@ from isp_tui.tui.forms.law import cited
 from isp_tui.tui.forms.progress import in_words, labels, readable
 from isp_tui.tui.forms.review import checklist_words, review_lines
 from isp_tui.tui.widgets.choice import ChoiceList, TickList
-from isp_tui.tui.widgets.field_input import FieldInput
+from isp_tui.tui.widgets.field_input import FieldInput, FieldTextArea
 
 OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow",
                   "incomplete": "italic"}
@@ -50,7 +50,7 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
         out.append(FieldInput(value=value.isoformat() if isinstance(value, date) else "", placeholder="YYYY-MM-DD",
                               name=f.key, compact=True))
     elif f.kind == "long":
-        out.append(TextArea(str(value or ""), name=f.key, classes="long", soft_wrap=True, tab_behavior="focus",
+        out.append(FieldTextArea(str(value or ""), name=f.key, classes="long", soft_wrap=True, tab_behavior="focus",
                             compact=True))
     elif f.kind in ("choice", "bool"):
         current = ({True: "yes", False: "no"}.get(value) if f.kind == "bool" else value)

@@ -8,7 +8,9 @@ import re
 
 from textual import events
 from textual.message import Message
-from textual.widgets import Input
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widgets import Input, TextArea
 
 PARTS = re.compile(r"\t|\r\n|\r|\n")
 
@@ -43,3 +45,17 @@ class FieldInput(Input):
         event.stop()
         self.paste_text(parts[0])
         self.post_message(self.Spread(self, parts[1:]))
+
+
+class FieldTextArea(TextArea):
+    """A long answer. Textual can draw a TextArea before its component classes are resolved and then raises
+    KeyError "No 'text-area--gutter' key in COMPONENT_CLASSES" (Textual issues 6208 and 6528); keys typed
+    quickly into a step that has just been mounted did it in the real app. Such a frame is drawn blank and the
+    area drawn again on the next one; nothing typed is lost (the text is in the document, not the frame)."""
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        try:
+            return super().render_lines(crop)
+        except KeyError:
+            self.refresh()
+            return [Strip.blank(crop.width)] * crop.height
