@@ -23,6 +23,7 @@ from isp_tui.audit.signing import (SignatureCache, resigned_commits, signature_a
 from isp_tui.audit.verify_state import MARKER, check_records, load_state, read_marker, save_marker
 from isp_tui.errors import StoreError
 from isp_tui.guidance import Guidance
+from isp_tui.index.workers import bulk_work
 from isp_tui.gitlayer.env import run_git, start_git
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO, missing_objects
 from isp_tui.record.ids import RECORD_PATH
@@ -70,6 +71,12 @@ def verify(store: Store, guidance: Guidance, *, full: bool = False, mark: bool =
     The default run is incremental: commits already checked at the last passing run (whose head must still
     be in the history) are not read again, and record files whose content passed before are not parsed
     again. `full=True` reads everything. `progress`, if given, is called with what is being done next."""
+    with bulk_work():  # 125,000 commits and 100,000 records' facts held at once: no collector walks over them
+        return _verify(store, guidance, full=full, mark=mark, progress=progress)
+
+
+def _verify(store: Store, guidance: Guidance, *, full: bool, mark: bool,
+            progress: Callable[[str], None] | None) -> Verification:
     step = progress or (lambda _: None)
     checks = {name: Check(name, title) for name, title in CHECKS.items()}
     step("reading the history")

@@ -165,13 +165,19 @@ def read_facts(root: Any, part: list[tuple[str, str]], guidance: Guidance) -> li
     return [(path, facts_of(path, raw, None, guidance)) for (path, _), raw in zip(part, blobs(root, [b for _, b in part]))]
 
 
-def facts_of(path: str, raw: bytes | None, tables: dict | None, guidance: Guidance) -> Facts | str:
+def facts_of(path: str, raw: bytes | None, tables: dict | None, guidance: Guidance, *,
+             record: Record | None = None) -> Facts | str:
     """One record file's Facts, or why it fails the schema; `tables` is its TOML already read (None: read
-    `raw`). The derived index's build passes each file it reads here too (index_and_facts)."""
+    `raw`), `record` those tables validated without the guidance (checked against it here, not validated
+    again). The derived index's build passes each file it reads here too (index_and_facts)."""
     record_id = RECORD_PATH.match(path)["id"] if RECORD_PATH.match(path) else ""  # type: ignore[index]
     try:
-        record = Record.from_toml(raw or b"", path, guidance=guidance) if tables is None else \
-            Record.from_dict(tables, path, guidance=guidance)
+        if record is not None:
+            record = record.against(guidance, path)
+        elif tables is None:
+            record = Record.from_toml(raw or b"", path, guidance=guidance)
+        else:
+            record = Record.from_dict(tables, path, guidance=guidance)
         if record.id != record_id:
             raise InputError(f"holds id {record.id!r}, but its file name says {record_id!r}", file=path, field="id")
     except InputError as exc:

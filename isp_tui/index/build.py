@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from isp_tui.index.db import INSERT_PROBLEM, INSERT_REPORTED, INSERT_ROW, meta, set_meta
 from isp_tui.index.parse import Also, parse_many
-from isp_tui.index.workers import in_parallel
+from isp_tui.index.workers import bulk_work, in_parallel
 from isp_tui.gitlayer.env import run_git
 from isp_tui.record.ids import in_record_folder
 from isp_tui.store.repo import Store
@@ -100,15 +100,16 @@ def store_rows(db: sqlite3.Connection, store: Store, wanted: list[tuple[str, str
     """Read these (path, blob, mode) entries and write their rows, REPORTED values and problems."""
     done = 0
     also, args, collect = reuse or (None, (), None)
-    for rows, problems, extra in in_parallel(store.root, wanted, parse_many, also, *args):
-        if collect is not None:
-            collect(extra)
-        done += len(rows) + len(problems)
-        if progress is not None:
-            progress(done, len(wanted))
-        db.executemany(INSERT_ROW, [row[:-1] for row in rows])
-        db.executemany(INSERT_REPORTED, [(row[0], *row[-1]) for row in rows])
-        db.executemany(INSERT_PROBLEM, problems)
+    with bulk_work():
+        for rows, problems, extra in in_parallel(store.root, wanted, parse_many, also, *args):
+            if collect is not None:
+                collect(extra)
+            done += len(rows) + len(problems)
+            if progress is not None:
+                progress(done, len(wanted))
+            db.executemany(INSERT_ROW, [row[:-1] for row in rows])
+            db.executemany(INSERT_REPORTED, [(row[0], *row[-1]) for row in rows])
+            db.executemany(INSERT_PROBLEM, problems)
 
 
 def maintain_commit_graph(db: sqlite3.Connection, store: Store, head: str) -> None:

@@ -11,8 +11,9 @@ from isp_tui.gitlayer.plumbing import blobs
 from isp_tui.record.model import Record
 from isp_tui.store.types import Problem
 
-# also(path, raw, tables or None when they could not be read, *args): a second use of each reading (a module-level
-# function, sent to worker processes by name), e.g. verification's facts on a new machine (audit.verify_state)
+# also(path, raw, tables or None when they could not be read, *args, record=the Record validated without the
+# guidance, or None): a second use of each reading (a module-level function, sent to worker processes by name),
+# e.g. verification's facts on a new machine (audit.verify_state)
 Also = Callable[..., Any]
 
 
@@ -22,9 +23,11 @@ def parse(path: str, raw: bytes | None, mode: str = "100644") -> tuple[Row, tupl
     return read(path, raw, mode)[0]
 
 
-def read(path: str, raw: bytes | None, mode: str = "100644") -> tuple[tuple[Row, tuple] | Problem, dict | None]:
-    """parse(), and the tables as read (None where they could not be)."""
-    tables = None
+def read(path: str, raw: bytes | None, mode: str = "100644"
+         ) -> tuple[tuple[Row, tuple] | Problem, dict | None, Record | None]:
+    """parse(), the tables as read (None where they could not be), and the record they validate as (None where
+    they do not)."""
+    tables = record = None
     try:
         if mode == "120000":
             raise InputError("is a symbolic link; records are plain files and links are not followed", file=path)
@@ -35,9 +38,9 @@ def read(path: str, raw: bytes | None, mode: str = "100644") -> tuple[tuple[Row,
         stem = path.rsplit("/", 1)[-1][:-5]
         if record.id != stem:
             raise InputError(f"holds id {record.id!r}, but its file name says {stem!r}", file=path, field="id")
-        return (Row.of(record), reported_values(record)), tables
+        return (Row.of(record), reported_values(record)), tables, record
     except InputError as exc:
-        return Problem(path, str(exc)), tables
+        return Problem(path, str(exc)), tables, None
 
 
 def parse_many(root: Path, wanted: list[tuple[str, str, str]], also: Also | None = None,
@@ -46,9 +49,9 @@ def parse_many(root: Path, wanted: list[tuple[str, str, str]], also: Also | None
     blob, mode) entries: the index's job for workers.in_parallel. Each blob is read and parsed once."""
     rows, problems, extra = [], [], []
     for (path, sha, mode), raw in zip(wanted, blobs(root, [sha for _, sha, _ in wanted])):
-        item, tables = read(path, raw, mode)
+        item, tables, record = read(path, raw, mode)
         if also is not None:
-            extra.append((sha, also(path, raw, tables, *args)))
+            extra.append((sha, also(path, raw, tables, *args, record=record)))
         if isinstance(item, Problem):
             problems.append((path, sha, item.message))
         else:

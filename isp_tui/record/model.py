@@ -84,22 +84,13 @@ class Record:
         decision = out.get("decision", {})
         if "recorded" in decision and decision["recorded"] not in RECORDED:
             raise InputError(f"{decision['recorded']!r} is not one of: {', '.join(RECORDED)}", file=file, field="decision.recorded")
-        if guidance is not None:
-            answers = read_answers(data.get("when"), data.get("context"), guidance, file=file)
-            if "when" in data:
-                out["when"] = answers.when()
-            if "context" in data:
-                out["context"] = answers.context()
-            check_references(out, guidance, file)
-            check_sensitivity(out, guidance, file)
-        else:
-            for section in ("when", "context"):
-                if section in data:
-                    out[section] = data[section]
+        for section in ("when", "context"):
+            if section in data:
+                out[section] = data[section]
         if "outcome" in data:
             out["outcome"] = check_outcome(data["outcome"], file)
         if "checklists" in data:
-            out["checklists"] = check_checklists(data["checklists"], guidance, file)
+            out["checklists"] = check_checklists(data["checklists"], None, file)  # against the guidance: against()
         if "corrections" in data:
             out["corrections"] = check_list(data["corrections"], CORRECTION, file, "corrections",
                                              lambda c, key: {**c, "recipients": check_list(
@@ -107,7 +98,25 @@ class Record:
         if "amendments" in data:
             out["amendments"] = check_list(data["amendments"], AMENDMENT, file, "amendments",
                                             lambda a, key: {**a, "changes": check_changes(a.get("changes", []), file, key)})
-        return cls({k: out[k] for k in ORDER if k in out})
+        record = cls({k: out[k] for k in ORDER if k in out})
+        return record if guidance is None else record.against(guidance, file)
+
+    def against(self, guidance: Guidance, file: object = None) -> Record:
+        """This record (validated by from_dict without guidance) checked against the guidance too: its answers
+        read as the flowchart's, its references (method, categories, bases...) and checklists known. The same
+        as from_dict(data, guidance=...), without validating every table a second time: a new machine's index
+        and its verification share one reading of each record (index.parse)."""
+        out = dict(self.data)
+        answers = read_answers(out.get("when"), out.get("context"), guidance, file=file)
+        if "when" in out:
+            out["when"] = answers.when()
+        if "context" in out:
+            out["context"] = answers.context()
+        check_references(out, guidance, file)
+        check_sensitivity(out, guidance, file)
+        if "checklists" in out:
+            out["checklists"] = check_checklists(out["checklists"], guidance, file)
+        return type(self)({k: out[k] for k in ORDER if k in out})
 
     # -- properties ------------------------------------------------------------------------------
 

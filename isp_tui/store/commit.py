@@ -83,14 +83,15 @@ class Committing:
         (--cacheinfo): git hashes nothing itself, so no clean filter a tampered repository names runs."""
         return start_git(self.root, *self._index_args(paths), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def sync_index(self, paths: list[str]) -> None:
+    def sync_index(self, paths: list[str], blobs: dict[str, str | None] | None = None) -> None:
         """Bring git's index up to date for the changed paths only (split index: a small write); a person's
-        `git status` refreshes their stat data."""
+        `git status` refreshes their stat data. `blobs`: the blob each path was just written from (None: it
+        was removed), so its file is not read and hashed again."""
         for attempt in range(GIT_LOCK_RETRIES):
             try:
                 if len(paths) > MANY_PATHS:  # a first sync's 100,000 paths: on stdin, not as arguments
                     run_git(self.root, "update-index", *self._resplit(), "-z", "--index-info",
-                            input=self._index_info(paths))
+                            input=self._index_info(paths, blobs or {}))
                 else:
                     run_git(self.root, *self._index_args(paths))
                 return
@@ -109,12 +110,17 @@ class Committing:
             args += ["--force-remove", "--", *gone]
         return args
 
-    def _index_info(self, paths: list[str]) -> bytes:
-        """`_index_args` as `git update-index -z --index-info` lines (mode 0 removes a path)."""
+    def _index_info(self, paths: list[str], known: dict[str, str | None]) -> bytes:
+        """`_index_args` as `git update-index -z --index-info` lines (mode 0 removes a path); `known`: paths
+        whose blob is known (None: removed)."""
         lines = []
         for p in paths:
-            full = self.root / p
-            lines.append(f"100644 {blob_id(full.read_bytes())}\t{p}" if full.is_file() else f"0 {ZERO}\t{p}")
+            if p in known:
+                blob = known[p]
+            else:
+                full = self.root / p
+                blob = blob_id(full.read_bytes()) if full.is_file() else None
+            lines.append(f"100644 {blob}\t{p}" if blob else f"0 {ZERO}\t{p}")
         return ("\0".join(lines) + "\0").encode("utf-8", "surrogateescape")
 
     def _resplit(self) -> list[str]:

@@ -1,0 +1,108 @@
+"""A new machine's bulk reading and writing: one validation of each record shared by the index and verify,
+the collector paused only while a bulk job runs, and many files written at once, each whole, never through
+a symbolic link."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from factory import final_record
+from isp_tui.audit.verify_state import Facts, facts_of
+from isp_tui.errors import InputError
+from isp_tui.index.parse import read
+from isp_tui.index.workers import bulk_work
+from isp_tui.record import Record, new_id
+from isp_tui.audit.gitlog import head_files
+from isp_tui.gitlayer.plumbing import blobs
+from isp_tui.record.ids import RECORD_PATH
+from isp_tui.store import Store
+from isp_tui.store.files import write_many
+from isp_tui.store.types import Problem
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_checked_against_the_guidance_is_the_same_as_validated_with_it(guidance):
+    data = final_record(guidance)
+    data.update(schema=2, id=new_id(), status="final")
+    with_guidance = Record.from_dict(data, guidance=guidance, new=True)
+    plain = Record.from_dict(data, new=True)
+    assert plain.against(guidance) == with_guidance
+    bad = dict(data, sharing={**data["sharing"], "method": "carrier-pigeon"})
+    Record.from_dict(bad, new=True)  # known to the schema, unknown to the guidance
+    with pytest.raises(InputError) as against:
+        Record.from_dict(bad, new=True).against(guidance, "x.toml")
+    with pytest.raises(InputError) as whole:
+        Record.from_dict(bad, "x.toml", guidance=guidance, new=True)
+    assert str(against.value) == str(whole.value) and "carrier-pigeon" in str(whole.value)
+
+
+def test_the_index_and_verify_read_a_record_once_and_agree_with_reading_it_twice(guidance, tmp_path):
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    generate(tmp_path / "records", 40, gc=False)  # committed by git fast-import: read from git, as a clone is
+    files = {p: b for p, b in head_files(Store(tmp_path / "records")).items() if RECORD_PATH.match(p)}
+    assert len(files) == 40
+    for path, raw in zip(files, blobs(tmp_path / "records", list(files.values()))):
+        item, tables, record = read(path, raw)
+        assert record is not None and not isinstance(item, Problem)
+        once = facts_of(path, raw, tables, guidance, record=record)
+        assert isinstance(once, Facts) and once == facts_of(path, raw, None, guidance)
+        refused = raw.replace(b"schema = ", b"status_of_mind = 1\nschema = ", 1)  # a key the schema refuses
+        item, tables, record = read(path, refused)
+        assert isinstance(item, Problem) and record is None
+        assert facts_of(path, refused, tables, guidance, record=record) == facts_of(path, refused, None, guidance)
+        assert "status_of_mind" in facts_of(path, refused, tables, guidance, record=record)
+
+
+def test_the_collector_is_paused_only_while_a_bulk_job_runs():
+    assert gc.isenabled()
+    with bulk_work():
+        assert not gc.isenabled()
+        with bulk_work():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), bulk_work():
+        raise RuntimeError("a job that fails gives the collector back")
+    assert gc.isenabled()
+
+
+def test_many_files_are_written_whole_in_owner_only_folders(tmp_path):
+    root, tmp = tmp_path / "records", tmp_path / "records" / ".git" / "isp" / "tmp"
+    root.mkdir()
+    files = [(f"2026/{m:02d}/TEST{n:04d}.toml", f"n = {n}\n".encode() * 50) for m in (1, 2) for n in range(300)]
+    write_many(root, iter(files), tmp)
+    for path, data in files:
+        assert (root / path).read_bytes() == data
+        assert (root / path).stat().st_mode & 0o777 == 0o600
+    assert (root / "2026").stat().st_mode & 0o777 == 0o700 and not os.listdir(tmp)
+
+
+def test_many_files_never_go_through_a_symbolic_link(tmp_path):
+    root, outside = tmp_path / "records", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "2026").symlink_to(outside)
+    with pytest.raises(OSError):
+        write_many(root, iter([("2026/01/TEST0001.toml", b"x = 1\n")]), tmp_path / "tmp")
+    assert not any(outside.rglob("*")) and not os.listdir(tmp_path / "tmp")
+
+
+def test_a_write_that_fails_leaves_no_half_file_and_no_scratch_file(tmp_path):
+    root, tmp = tmp_path / "records", tmp_path / "tmp"
+    root.mkdir()
+
+    def files():
+        yield "2026/01/TEST0001.toml", b"x = 1\n"
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        write_many(root, files(), tmp)
+    assert (root / "2026/01/TEST0001.toml").read_bytes() == b"x = 1\n" and not os.listdir(tmp)
