@@ -81,7 +81,17 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *,
 
 
 WRITERS = 4  # threads writing files at once (the system calls run outside the GIL)
+OPEN_FOLDERS = 256  # folders write_many keeps open at once
 _NO_FOLLOW = os.O_NOFOLLOW | getattr(os, "O_DIRECTORY", 0)
+
+
+def finish(pending: list[Future]) -> None:
+    """Wait for every write handed to the threads (the first failure is raised), and forget them."""
+    try:
+        for done in pending:
+            done.result()
+    finally:
+        pending.clear()
 
 
 def write_many(root: Path, files: Iterable[tuple[str, bytes]], tmp_dir: Path) -> None:
@@ -131,13 +141,15 @@ def write_many(root: Path, files: Iterable[tuple[str, bytes]], tmp_dir: Path) ->
             pending: list[Future] = []
             for path, data in files:
                 parent, _, name = path.rpartition("/")
+                if parent not in folders and len(folders) >= OPEN_FOLDERS:  # a tree of very many folders: close
+                    finish(pending)                                         # them (none is in use) and go on
+                    for fd in folders.values():
+                        os.close(fd)
+                    folders.clear()
                 pending.append(pool.submit(write, folder(parent), name, data, next(count)))
                 if len(pending) >= 256:  # a bounded queue: the blobs are not all held at once
-                    for done in pending:
-                        done.result()
-                    pending.clear()
-            for done in pending:
-                done.result()
+                    finish(pending)
+            finish(pending)
     finally:
         for fd in folders.values():
             os.close(fd)

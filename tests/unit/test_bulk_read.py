@@ -106,3 +106,14 @@ def test_a_write_that_fails_leaves_no_half_file_and_no_scratch_file(tmp_path):
     with pytest.raises(OSError):
         write_many(root, files(), tmp)
     assert (root / "2026/01/TEST0001.toml").read_bytes() == b"x = 1\n" and not os.listdir(tmp)
+
+
+def test_a_tree_of_very_many_folders_is_written_without_running_out_of_file_descriptors(tmp_path, monkeypatch):
+    import isp_tui.store.files as files_module
+
+    monkeypatch.setattr(files_module, "OPEN_FOLDERS", 3)
+    root = tmp_path / "records"
+    root.mkdir()
+    files = [(f"rulesets/{n}/deep/x.toml", b"x = 1\n") for n in range(10)] + [("README.md", b"# test\n")]
+    write_many(root, iter(files), tmp_path / "tmp")
+    assert all((root / path).read_bytes() == data for path, data in files)
