@@ -9,11 +9,15 @@
 
 from __future__ import annotations
 
+import codecs
 import re
+import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Iterator
 
+from isp_tui.gitlayer.env import start_git
 from isp_tui.gitlayer.messages import LogFormat, Trailers, parse_message
 from isp_tui.gitlayer.plumbing import BRANCH, ZERO, blobs
 from isp_tui.record.ids import TOMBSTONE_PATH
@@ -60,14 +64,42 @@ class Commit:
         return self.parsed
 
 
+LOG_CHUNK = 1 << 20  # bytes of git log's output read at a time
+
+
 def read_log(store: Store, *, signatures: bool = False, rev: str = BRANCH) -> list[Commit]:
-    """Every commit on the branch, oldest first, with its raw changes: one `git log` pass."""
+    """Every commit on the branch, oldest first, with its raw changes: one `git log` pass, read as git writes
+    it (each commit parsed while git works out the next ones: 125,000 commits on a new machine)."""
     if store.head() is None:
         return []
     # separators no commit can hold (a subject pulled from a remote may hold \x1e or \x1f)
     fmt = LogFormat("%H", "%P", "%an", "%ae", "%aI", "%G?" if signatures else "", "%B")
-    out = store.git("-c", "core.quotePath=false", "log", "--reverse", "--topo-order", "--root", "--raw", "--no-abbrev",
-                    "--no-renames", fmt.format, rev)
+    args = ["-c", "core.quotePath=false", "log", "--reverse", "--topo-order", "--root", "--raw", "--no-abbrev",
+            "--no-renames", fmt.format, rev]
+    commits: list[Commit] = []
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: nothing to drain meanwhile
+        proc = start_git(store.root, *args, stdout=subprocess.PIPE, stderr=err)
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        pending = ""
+        try:
+            for chunk in iter(lambda: proc.stdout.read(LOG_CHUNK), b""):  # type: ignore[union-attr]
+                pending += decoder.decode(chunk)
+                cut = pending.rfind(fmt.start_mark)  # the commits before the last start are whole
+                if cut > 0:
+                    commits += parse_commits(fmt, pending[:cut])
+                    pending = pending[cut:]
+            commits += parse_commits(fmt, pending + decoder.decode(b"", final=True))
+        finally:
+            proc.stdout.close()  # type: ignore[union-attr]
+            code = proc.wait()
+        if code != 0:
+            err.seek(0)
+            raise subprocess.CalledProcessError(code, ["git", *args], b"", err.read())
+    return commits
+
+
+def parse_commits(fmt: LogFormat, out: str) -> list[Commit]:
+    """Commits (with their --raw changes) from whole commits of `git log` output in read_log's format."""
     commits = []
     for (sha, parents, author, email, when, signature, message), raw in fmt.parse(out):
         commit = Commit(sha, parents.split(), author, email, datetime.fromisoformat(when), message, signature)

@@ -211,6 +211,11 @@ class LogFormat:
         self._start, self._sep, self._end = (f"\x1e{token}s", f"\x1f{token}f", f"\x1d{token}e")
 
     @property
+    def start_mark(self) -> str:
+        """What begins each commit in the output (to cut output read in pieces at a commit's start)."""
+        return self._start
+
+    @property
     def format(self) -> str:
         return f"--format={self.start}{self.sep.join(self.fields)}{self.end}"
 

@@ -117,3 +117,25 @@ def test_a_tree_of_very_many_folders_is_written_without_running_out_of_file_desc
     files = [(f"rulesets/{n}/deep/x.toml", b"x = 1\n") for n in range(10)] + [("README.md", b"# test\n")]
     write_many(root, iter(files), tmp_path / "tmp")
     assert all((root / path).read_bytes() == data for path, data in files)
+
+
+def test_the_history_read_in_small_pieces_is_the_history_read_whole(tmp_path, monkeypatch):
+    """read_log parses commits as git writes them; cut anywhere (inside a separator, inside a character of
+    several bytes), the commits are the same."""
+    import subprocess as sp
+
+    import isp_tui.audit.gitlog as gitlog
+
+    root = tmp_path / "records"
+    store = Store(root)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Tëst Äuthor ✓", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.invalid"}
+    for n in range(5):
+        (root / "README.md").write_text(f"test {n}\n")
+        sp.run(["git", "add", "-f", "README.md"], cwd=root, check=True, env=env)
+        sp.run(["git", "commit", "-q", "-m", f"test ✓ commit {n}\n\nRecord-Id: X\x1e\x1f"], cwd=root, check=True,
+               env=env)
+    whole = gitlog.read_log(store)
+    monkeypatch.setattr(gitlog, "LOG_CHUNK", 7)
+    assert gitlog.read_log(store) == whole and len(whole) == 5
+    assert whole[0].author == "Tëst Äuthor ✓" and whole[-1].changes[0].path == "README.md"
