@@ -3,8 +3,9 @@
 From a bare copy of the bench repository (bench/generate.py, cached in bench/out/), reached by file:// so
 git sends a pack as a server would, it times in one run:
 - baseline: plain `git clone` of the same URL;
-- `isp init --clone URL`: the clone (fetch, every file written, git's index), then, in the same command,
-  every record read once for the derived index and for verification (the split is when isp says so);
+- `isp init --clone URL`: the fetch (until isp says it starts reading the records), then the whole command:
+  every file written and git's index told, while every record is read once, beside it, for the derived
+  index and for verification (browsable when it returns);
 - the first `isp verify` on the new machine;
 - and, on the plain git clone, what isp did before the shared reading: the derived index built from
   nothing (`isp list --json`), then a first `isp verify` reading every record file again.
@@ -101,9 +102,11 @@ def main() -> None:
         result["load_before"] = load()
     (HERE / "out" / "new_machine.json").write_text(json.dumps(result, indent=1))
     s = lambda v: "n/a" if v is None else f"{v:.1f}"  # noqa: E731
+    ratio = f" ({whole / result['git_clone']:.2f}x plain git)"
     rows = [("baseline: plain `git clone`", s(result["git_clone"]), result["load_git_clone"]),
-            ("`isp init --clone`: the clone (fetch, files, git's index)", s(cloned), result["load_isp_init"]),
-            ("`isp init --clone`: whole command, records read once (**browsable**)", s(whole), result["load_isp_init"]),
+            ("`isp init --clone`: the fetch (the server's commits here)", s(cloned), result["load_isp_init"]),
+            ("`isp init --clone`: whole command: files, git's index, and beside them every record read once "
+             "(**browsable**)", s(whole) + ratio, result["load_isp_init"]),
             ("first `isp verify` after it" + ("" if result["verify_passed"] else " (FAILED)"), s(result["verify_first"]),
              result["load_verify"])]
     if not args.no_before:

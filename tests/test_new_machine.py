@@ -88,3 +88,39 @@ def test_a_record_only_the_guidance_refuses_is_indexed_and_still_fails_verify(se
     index.close()
     schema = verify(store, guidance).check("schema")
     assert not schema.ok and any("carrier-pigeon" in f["message"] for f in schema.failures)
+
+
+def test_the_real_isp_init_clone_reads_the_records_while_their_files_are_written(server, tmp_path, isp_process,
+                                                                                  guidance, monkeypatch):
+    """The real command: the reading starts once the server's commits are here (beside the writing of the
+    files), and when it returns the index describes the head and the first verify reads no record file."""
+    machine = tmp_path / "machine"
+    done = isp_process("init", "--clone", server.as_uri(), str(machine))
+    assert "while their files are written" in done.stderr and "Traceback" not in done.stderr
+    store = Store(machine)
+    index = Index(store)
+    assert index.indexed() == store.head() and len(index.rows()) == SIZE
+    index.close()
+
+    def unread(*args):
+        raise AssertionError("verify read a record file the index had read")
+
+    monkeypatch.setattr(verify_state, "read_facts", unread)
+    assert verify(store, guidance).ok
+
+
+def test_a_clone_refused_part_way_is_removed_only_after_the_reading_has_stopped(tmp_path, isp_process):
+    """A server whose history holds a symbolic link: the first sync refuses it after the fetch, when the reading
+    has already started; the new folder is removed whole, nothing half made is left."""
+    made = tmp_path / "made"
+    made.mkdir()
+    git(made, "init", "-q", "-b", "main")
+    (made / "link").symlink_to("/etc/passwd")
+    git(made, "add", "link")
+    git(made, "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "commit", "-qm", "test: a link")
+    bare = tmp_path / "server.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(made), str(bare)], check=True)
+    machine = tmp_path / "machine"
+    done = isp_process("init", "--clone", bare.as_uri(), str(machine), check=1)
+    assert "symbolic link" in done.stderr and "Nothing was set up" in done.stderr
+    assert not machine.exists()

@@ -187,7 +187,7 @@ def facts_of(path: str, raw: bytes | None, tables: dict | None, guidance: Guidan
 
 
 def index_and_facts(store: Store, guidance: Guidance, index: Index,
-                    progress: Callable[[int, int], None] | None = None) -> None:
+                    progress: Callable[[int, int], None] | None = None, at: str | None = None) -> None:
     """Bring the derived index up to date and, from the same reading of each record file, what `isp verify`
     needs of it (its cache of Facts): a new machine reads its 100,000 records once, on every core, and its
     first verification reads none of them again."""
@@ -196,7 +196,7 @@ def index_and_facts(store: Store, guidance: Guidance, index: Index,
     def collect(pairs: list[tuple[str, Facts | str]]) -> None:
         found.update((blob, facts) for blob, facts in pairs if isinstance(facts, Facts))
 
-    index.refresh(progress, reuse=(facts_of, (guidance,), collect))
+    index.refresh(progress, reuse=(facts_of, (guidance,), collect), at=at)
     if found:
         key = _guidance_key(guidance)
         cache = _load_cache(store, key)

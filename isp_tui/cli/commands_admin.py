@@ -4,6 +4,7 @@ and its administration, and the guidance's catalogues."""
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 from isp_tui.cli.output import EXIT_FAIL, EXIT_OK, console, date_arg, index_progress, print_json, progress, saved, say
@@ -27,13 +28,16 @@ def cmd_init(s: Session) -> int:
         from isp_tui import sync
 
         sync.check_url(args.clone, field="--clone")
+        reader = EarlyReader(s, path)
         try:
-            store, result = sync.clone(args.clone, path, progress=progress)
+            store, result = sync.clone(args.clone, path, progress=progress, reader=reader)
         except sync.SyncError as exc:
             say(exc)
             if getattr(args, "verbose", False) and exc.detail:
                 say(f"git said: {exc.detail}")
             return EXIT_FAIL
+        finally:
+            reader.join()
         print(f"{store.root}: {result.summary()}")
         ready_to_browse(s, store)
         if not args.sign:
@@ -52,18 +56,54 @@ def cmd_init(s: Session) -> int:
     return EXIT_OK
 
 
+class EarlyReader:
+    """A new machine's records read once, on every core, from the moment the server's commits are here: the
+    derived index (browse, list, reports, what is due) and what the first `isp verify` would read them for.
+    It runs beside the first sync's writing of the files (sync.clone's reader), which leaves a core idle
+    much of the time; ready_to_browse then finds it done."""
+
+    def __init__(self, s: Session, path: Path):
+        self.s, self.path = s, path
+        self.thread: threading.Thread | None = None
+
+    def start(self, commit: str) -> None:
+        self.thread = threading.Thread(target=self.read, args=(commit,), daemon=True)
+        self.thread.start()
+
+    def read(self, commit: str) -> None:
+        from isp_tui.audit import index_and_facts
+        from isp_tui.index import Index
+        from isp_tui.store import Store
+
+        progress("reading the records once, for browsing and for `isp verify`, while their files are written")
+        try:
+            index = Index(Store(self.path, create=False))  # its own Store: the sync's is in use on the other thread
+            try:
+                index_and_facts(index.store, self.s.guidance(), index, index_progress(), at=commit)
+            finally:
+                index.close()
+        except Exception:  # noqa: BLE001 - whatever stopped it, ready_to_browse reads the records again
+            pass
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+
 def ready_to_browse(s: Session, store) -> None:
-    """A new machine's records read once, on every core: the derived index (browse, list, reports, what is
-    due) and what the first `isp verify` would read them for. Without this the first browse and the first
-    verify each read every record file."""
+    """A new machine's records read once, on every core, unless EarlyReader already did (the index then
+    describes the head, and this reads nothing): the derived index (browse, list, reports, what is due) and
+    what the first `isp verify` would read them for. Without this the first browse and the first verify
+    each read every record file."""
     from isp_tui.audit import index_and_facts
     from isp_tui.index import Index
 
     if store.head() is None:
         return
-    progress("reading the records once, for browsing and for `isp verify`")
     index = Index(store)
     try:
+        if index.indexed() != store.head():
+            progress("reading the records once, for browsing and for `isp verify`")
         index_and_facts(store, s.guidance(), index, index_progress())
     finally:
         index.close()

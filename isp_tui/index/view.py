@@ -13,7 +13,7 @@ from typing import Callable, Iterable, Iterator
 
 from isp_tui.errors import InputError
 from isp_tui.index import build
-from isp_tui.index.db import FILE, SELECT, Row, connect, discard, row_from
+from isp_tui.index.db import FILE, SELECT, Row, connect, discard, meta, row_from
 from isp_tui.index.due import DUE_SOON_DAYS, Due, due_in, past_review_in
 from isp_tui.index.search import Search
 from isp_tui.gitlayer.plumbing import blobs
@@ -47,32 +47,43 @@ class Index:
             self._db = connect(self.path)
         return self._db
 
-    def refresh(self, progress: Callable[[int, int], None] | None = None, reuse: build.Reuse | None = None) -> None:
+    def refresh(self, progress: Callable[[int, int], None] | None = None, reuse: build.Reuse | None = None,
+                at: str | None = None) -> None:
         """Bring the rows up to date with the branch: a diff from the indexed commit, or a rebuild.
 
         `progress(done, total)` is called as record files are read (a rebuild at 100,000 records
-        takes a while: show it). `reuse` gives each file read to another check too (build.update)."""
+        takes a while: show it). `reuse` gives each file read to another check too (build.update). `at`: a
+        commit to describe instead of the branch's head (a new machine reads the server's commit while its
+        first sync is still writing the files)."""
         try:
-            self._refresh(progress, reuse)
+            self._refresh(progress, reuse, at)
         except (sqlite3.OperationalError, OSError) as exc:  # a full or read-only disk: read into memory instead
             self.close()
             self._db = connect(self.path, memory=True)
             self.store.messages.append(f"note: the derived index could not be written here ({printable_error(exc)}); "
                                        "read from the records themselves this time")
-            self._refresh(progress, reuse)
+            self._refresh(progress, reuse, at)
         except sqlite3.DatabaseError:
             self.close()
             discard(self.path)
-            self._refresh(progress, reuse)
+            self._refresh(progress, reuse, at)
 
-    def _refresh(self, progress: Callable[[int, int], None] | None, reuse: build.Reuse | None = None) -> None:
-        head = self.store.head()
+    def _refresh(self, progress: Callable[[int, int], None] | None, reuse: build.Reuse | None = None,
+                 at: str | None = None) -> None:
+        head = at or self.store.head()
         db = self._connect()
         self.changed = build.update(db, self.store, head, progress, reuse)
         self.commit = head
         self.problems = [Problem(p, m) for p, m in db.execute("SELECT path, message FROM problems ORDER BY path")]
         if head:
             build.maintain_commit_graph(db, self.store, head)
+
+    def indexed(self) -> str | None:
+        """The commit the stored rows describe (None: none yet), without bringing them up to date."""
+        try:
+            return meta(self._connect(), "commit") or None
+        except sqlite3.DatabaseError:
+            return None
 
     def close(self) -> None:
         if self._db is not None:

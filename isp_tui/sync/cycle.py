@@ -14,7 +14,7 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from isp_tui.dates import now
 from isp_tui.errors import InputError, StoreError
@@ -102,9 +102,21 @@ class sync_lock:
             self._lock.release()
 
 
-def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[Store, SyncResult]:
+class Reader(Protocol):
+    """What a new machine does with its records while the first sync writes their files (cli's init reads
+    them for the index and the first verify): `start(commit)` once the server's commits are here, `join()`
+    to wait for it to end."""
+
+    def start(self, commit: str) -> None: ...
+
+    def join(self) -> None: ...
+
+
+def clone(url: str, path: Path, *, progress: Progress | None = None,
+          reader: Reader | None = None) -> tuple[Store, SyncResult]:
     """Start a machine from the organisation's repository: a new records repository with `origin` set,
-    brought up to date by a first sync (nothing to push)."""
+    brought up to date by a first sync (nothing to push). `reader` is started once the server's commits
+    are here, before the files are written, and is waited for before anything half made is removed."""
     check_url(url)
     path = Path(path).expanduser().absolute()
     if (path / ".git").exists():
@@ -113,8 +125,10 @@ def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[St
     store = Store(path)
     add_remote(store, url)
     try:
-        return store, sync(store, progress=progress)
+        return store, sync(store, progress=progress, on_fetched=reader.start if reader else None)
     except SyncError as exc:
+        if reader is not None:
+            reader.join()  # it reads this repository: never remove it from under the reader
         if store.head() is not None:
             raise
         if not existed:  # nothing half-made is left behind
@@ -127,14 +141,14 @@ def clone(url: str, path: Path, *, progress: Progress | None = None) -> tuple[St
 
 
 def sync(store: Store, *, identity: Identity | None = None, progress: Progress | None = None,
-         restore: bool = False) -> SyncResult:
+         restore: bool = False, on_fetched: Callable[[str], None] | None = None) -> SyncResult:
     """Fetch, integrate (under the store's lock), push. `progress(message)` is called at each step (the TUI
     runs this in a worker). Raises SyncError with a clear message on a fault, remembered for `isp status`
     until a sync succeeds; whatever happens, local records stay committed. `restore`: the server lost
     commits this machine holds (restored from an older backup, or force-pushed): merge what it has now with
     what is here and push, never forced (a destroyed record is still never brought back)."""
     try:
-        result = run_sync(store, identity, progress, restore)
+        result = run_sync(store, identity, progress, restore, on_fetched)
     except SyncError as exc:
         if not str(exc).startswith("a sync of this records repository is already running"):
             record_failure(store, str(exc))
@@ -143,7 +157,8 @@ def sync(store: Store, *, identity: Identity | None = None, progress: Progress |
     return result
 
 
-def run_sync(store: Store, identity: Identity | None, progress: Progress | None, restore: bool) -> SyncResult:
+def run_sync(store: Store, identity: Identity | None, progress: Progress | None, restore: bool,
+             on_fetched: Callable[[str], None] | None = None) -> SyncResult:
     say = progress or (lambda message: None)
     url = remote_url(store)
     if url is None:
@@ -174,6 +189,9 @@ def run_sync(store: Store, identity: Identity | None, progress: Progress | None,
                                         "on this machine and safe; sync again when the remote can be reached",
                                         "git fetch failed")
             remote = rev(store, REMOTE_REF)
+            if on_fetched is not None and remote and store.head() is None:  # a first sync: said once
+                on_fetched(remote)
+                on_fetched = None
             remember_server(store, remote)
             with store.lock():
                 finish_move(store)
