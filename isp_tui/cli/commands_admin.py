@@ -31,13 +31,15 @@ def cmd_init(s: Session) -> int:
         reader = EarlyReader(s, path)
         try:
             store, result = sync.clone(args.clone, path, progress=progress, reader=reader)
-        except sync.SyncError as exc:
+        except sync.SyncError as exc:  # (clone waited for the reading before removing anything)
             say(exc)
             if getattr(args, "verbose", False) and exc.detail:
                 say(f"git said: {exc.detail}")
             return EXIT_FAIL
-        finally:
-            reader.join()
+        except BaseException:  # ctrl+c or another error: the reading stops after the parts in hand
+            reader.stop()
+            raise
+        reader.join()
         print(f"{store.root}: {result.summary()}")
         ready_to_browse(s, store)
         if not args.sign:
@@ -65,6 +67,7 @@ class EarlyReader:
     def __init__(self, s: Session, path: Path):
         self.s, self.path = s, path
         self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
 
     def start(self, commit: str) -> None:
         self.thread = threading.Thread(target=self.read, args=(commit,), daemon=True)
@@ -76,18 +79,35 @@ class EarlyReader:
         from isp_tui.store import Store
 
         progress("reading the records once, for browsing and for `isp verify`, while their files are written")
+        shown = index_progress()
+
+        def counted(done: int, total: int) -> None:
+            if self.stopping.is_set():
+                raise ReadingStopped  # the index's transaction is rolled back; the parts not begun are dropped
+            if shown is not None:
+                shown(done, total)
+
         try:
             index = Index(Store(self.path, create=False))  # its own Store: the sync's is in use on the other thread
             try:
-                index_and_facts(index.store, self.s.guidance(), index, index_progress(), at=commit)
+                index_and_facts(index.store, self.s.guidance(), index, counted, at=commit)
             finally:
                 index.close()
-        except Exception:  # noqa: BLE001 - whatever stopped it, ready_to_browse reads the records again
-            pass
+        except BaseException:  # noqa: BLE001 - told to stop, ctrl+c in a worker, any fault: ready_to_browse reads
+            pass               # the records again if isp goes on; nothing of a thread's is shown as a traceback
 
     def join(self) -> None:
         if self.thread is not None:
             self.thread.join()
+
+    def stop(self) -> None:
+        """Stop after the parts being read (a second or two), and wait for that."""
+        self.stopping.set()
+        self.join()
+
+
+class ReadingStopped(Exception):
+    """EarlyReader told to stop."""
 
 
 def ready_to_browse(s: Session, store) -> None:

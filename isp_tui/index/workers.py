@@ -74,8 +74,9 @@ def in_parallel(root: Path, wanted: list, job: Job, *extra: object) -> Iterator:
             yield job(root, wanted[n:n + PARALLEL_CHUNK], *extra)
         return
     parts = [wanted[n:n + PARALLEL_CHUNK] for n in range(0, len(wanted), PARALLEL_CHUNK)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_keep_job,
-                             initargs=(job, root, extra)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_keep_job,
+                               initargs=(job, root, extra))
+    try:
         futures = {pool.submit(_work_on, part): part for part in parts}
         for future in as_completed(futures):
             try:
@@ -83,3 +84,5 @@ def in_parallel(root: Path, wanted: list, job: Job, *extra: object) -> Iterator:
             except Exception:  # noqa: BLE001 - a worker that failed (or died) leaves its part to this process
                 result = job(root, futures[future], *extra)
             yield result
+    finally:  # a caller that stops early (ctrl+c, an error) waits for the parts being worked on, not for all
+        pool.shutdown(wait=True, cancel_futures=True)
