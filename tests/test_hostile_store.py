@@ -133,3 +133,25 @@ def test_a_planted_journal_naming_a_linked_record_path_commits_nothing_from_the_
                                 text=True).stdout
     assert "FICTIONAL SECRET KEY MATERIAL" not in everything
     assert not list((store.work / "journal").glob("*.toml"))
+
+
+def test_a_link_planted_at_a_temporary_files_name_is_never_written_through(isp, tmp_path, guidance):
+    """atomic_write's temporary name is predictable (<name>.<pid>.tmp): a repository handed over with links at
+    those names under .git/isp/tmp must not have a reading command (verify's signature cache, written without
+    the lock) overwrite the file a link points to."""
+    from isp_tui.audit.signing import SIGNATURES, SignatureCache
+
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    store = Store(isp.records)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the person's own file\n")
+    tmp_dir = store.work / "tmp"
+    tmp_dir.mkdir(exist_ok=True)
+    link = tmp_dir / f"{SIGNATURES}.{os.getpid()}.tmp"
+    link.symlink_to(victim)
+    SignatureCache(store).remember({"a" * 40: ("G", "test.practitioner@example.invalid")})
+    assert victim.read_text() == "the person's own file\n"
+    assert not (store.work / SIGNATURES).is_symlink() and "a" * 40 in (store.work / SIGNATURES).read_text()
+    link.symlink_to(victim) if not os.path.lexists(link) else None
+    atomic_write(store.work / "x", b"new", tmp_dir)
+    assert victim.read_text() == "the person's own file\n" and (store.work / "x").read_bytes() == b"new"

@@ -62,7 +62,10 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *,
     make_dirs(tmp_dir)
     tmp = tmp_dir / f"{target.name}.{os.getpid()}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        # the name is predictable: whatever stands there (a stale copy, or a symbolic link planted in a repository
+        # handed over) is removed, never written through, and the file is made new (O_EXCL: no link followed)
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
         try:
             write_all(fd, data)
             if flush:
