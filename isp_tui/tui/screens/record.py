@@ -9,12 +9,13 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.containers import VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, SelectionList, Static, TextArea
 
 from isp_tui.errors import InputError, printable
 from isp_tui.tui.forms import Field, Invalid, put
+from isp_tui.tui.screens.confirm import ConfirmScreen
 
 from isp_tui.record.model import IDENTITY_TABLES, KEPT_BY_STORE
 
@@ -307,46 +308,25 @@ changed, in the record and in its own commit. Escape cancels."""
         self.app.pop_screen()
 
 
-class ConfirmAmendScreen(ModalScreen[bool]):
+class ConfirmAmendScreen(ConfirmScreen):
     HELP = """The fields this amendment changes, before it is saved. y saves it; n or Escape goes back to
 the form."""
-    DEFAULT_CSS = """
-    ConfirmAmendScreen { align: center middle; }
-    #changes-dialog { width: 90%; max-width: 110; height: auto; max-height: 100%; border: round $warning;
-                      padding: 0 1; background: $surface; }
-    #changes-scroll { height: auto; max-height: 16; }
-    #changes-buttons { height: auto; margin-top: 1; }
-    #changes-buttons Button { margin-right: 2; }
-    """
     BINDINGS = [
         Binding("y", "answer(True)", "Save it", id="amend.confirm"),
         Binding("n,escape", "answer(False)", "Back to the form", id="amend.back"),
     ]
+    NAME, YES, NO, MAX_WIDTH = "changes", "Save it (y)", "Back to the form (n)", 110
 
     def __init__(self, lines: list[str], reason: str):
         super().__init__()
         self.lines = lines
         self.reason = reason
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> Text:
         text = Text()
         text.append(f"Save this amendment? It changes {len(self.lines)} field(s):\n\n", style="bold")
         for line in self.lines:
             text.append(f"- {line}\n")
         text.append("\nReason: ", style="bold")
         text.append(printable(self.reason))
-        with Vertical(id="changes-dialog"):
-            with VerticalScroll(id="changes-scroll", can_focus=False):
-                yield Static(text, id="changes-text")
-            with Horizontal(id="changes-buttons"):
-                yield Button("Save it (y)", id="changes-yes", variant="primary", compact=True)
-                yield Button("Back to the form (n)", id="changes-no", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#changes-yes").focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "changes-yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+        return text
