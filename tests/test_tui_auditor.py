@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -63,12 +64,22 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-async def test_timeline_lists_every_change_newest_first_and_filters(repo, records):
+@asynccontextmanager
+async def auditing(records: Path, key: str = "", *, screen=None, size=SIZE):
+    """The app on `records`, loaded, then `screen` pushed or `key` pressed, and settled: (app, pilot)."""
     app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await app.loaded.wait()
-        await pilot.press("t")
+        if screen is not None:
+            await app.push_screen(screen)
+        if key:
+            await pilot.press(key)
         await settle(pilot)
+        yield app, pilot
+
+
+async def test_timeline_lists_every_change_newest_first_and_filters(repo, records):
+    async with auditing(records, "t") as (app, pilot):
         screen = app.screen
         assert isinstance(screen, TimelineScreen)
         assert [r["action"] for r in screen.rows] == ["draft", "amend", "final", "final"]
@@ -122,11 +133,7 @@ async def test_the_timelines_by_column_is_whole_at_80_columns(repo, records, siz
     """Who made each change keeps the width: the lesser columns give way first (the record, the time of day,
     the decision, the change in one word), so at 80 columns "By" holds a name and an address of 53 characters
     whole (a longer one ends in "…"), and the line below the table shows the highlighted change whole."""
-    app = make_app(records)
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.press("t")
-        await settle(pilot)
+    async with auditing(records, "t", size=size) as (app, pilot):
         screen = app.screen
         table = screen.query_one("#changes", DataTable)
         header = next(iter(table.columns.values())).label.plain
@@ -144,13 +151,9 @@ async def test_the_timelines_by_column_is_whole_at_80_columns(repo, records, siz
 
 
 async def test_export_from_a_revision_is_owner_only_with_the_footer(repo, records, tmp_path):
-    app = make_app(records)
     target = tmp_path / "out" / "exported.html"
     target.parent.mkdir()
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.push_screen(RevisionScreen(repo["ids"][0], repo["first_commit"], "final"))
-        await settle(pilot)
+    async with auditing(records, screen=RevisionScreen(repo["ids"][0], repo["first_commit"], "final")) as (app, pilot):
         await pilot.press("x")
         await pilot.pause()
         screen = app.screen
@@ -192,11 +195,7 @@ def test_export_file_refuses_and_replaces(tmp_path):
 
 
 async def test_export_of_a_record_from_the_palette_command(repo, records, tmp_path):
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.push_screen(RecordScreen(repo["ids"][1]))
-        await settle(pilot)
+    async with auditing(records, screen=RecordScreen(repo["ids"][1])) as (app, pilot):
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert "Export this record" in commands
         await app.action_export(app.screen.record_id)
@@ -224,11 +223,7 @@ async def test_export_of_the_ico_decision_form_from_the_app_is_the_clis(repo, re
     config.write_text('[organisation]\nname = "Test Borough"\ncontroller_relationship = "separate"\n')
     monkeypatch.setenv("ISP_CONFIG", str(config))
     record_id = repo["ids"][0]
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.push_screen(RecordScreen(record_id))
-        await settle(pilot)
+    async with auditing(records, screen=RecordScreen(record_id)) as (app, pilot):
         await app.action_export(record_id)
         await pilot.pause()
         screen = app.screen
@@ -297,11 +292,7 @@ async def test_verification_passes_then_shows_a_failure_and_opens_its_record(rep
 
 
 async def test_reports_show_charts_and_tables_as_of_a_date(repo, records):
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await pilot.press("p")
-        await settle(pilot)
+    async with auditing(records, "p") as (app, pilot):
         screen = app.screen
         assert isinstance(screen, ReportsScreen)
         assert set(screen.reports) == set(TABS)
@@ -368,11 +359,7 @@ async def test_the_apps_charts_draw_the_reports_json(repo, records, isp):
     from isp_tui.tui.widgets.chart import SHOWN, ChartPlot
 
     out = json.loads(isp("report", "--json", "--as-of", TODAY.isoformat()).stdout)["reports"]
-    app = make_app(records)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await app.loaded.wait()
-        await pilot.press("p")
-        await settle(pilot)
+    async with auditing(records, "p", size=(120, 40)) as (app, pilot):
         screen = app.screen
         assert screen.pending == set(TABS) - {"months"}  # the first tab drawn, the others when shown
         for name in TABS:
@@ -502,11 +489,7 @@ async def test_record_history_diffs_any_two_revisions_with_personal_values_hidde
     store, record_id = repo["store"], repo["ids"][1]
     store.amend(record_id, {"subject": {"name": "Test Child Renamed"}}, "Fictional: name corrected (test).",
                 guidance, Identity.parse(PRACTITIONER), partial=True)
-    app = make_app(records)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await app.loaded.wait()
-        await app.push_screen(RecordScreen(record_id))
-        await settle(pilot)
+    async with auditing(records, screen=RecordScreen(record_id), size=(120, 40)) as (app, pilot):
         await pilot.press("h")
         await settle(pilot)
         screen = app.screen
