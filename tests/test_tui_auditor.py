@@ -65,13 +65,16 @@ async def settle(pilot) -> None:
 
 
 @asynccontextmanager
-async def auditing(records: Path, key: str = "", *, screen=None, size=SIZE):
-    """The app on `records`, loaded, then `screen` pushed or `key` pressed, and settled: (app, pilot)."""
+async def auditing(records: Path, key: str = "", *, screen=None, action: str = "", size=SIZE):
+    """The app on `records`, loaded, then `screen` pushed, the app's `action` run or `key` pressed, and
+    settled: (app, pilot)."""
     app = make_app(records)
     async with app.run_test(size=size) as pilot:
         await app.loaded.wait()
         if screen is not None:
             await app.push_screen(screen)
+        if action:
+            await getattr(app, f"action_{action}")()
         if key:
             await pilot.press(key)
         await settle(pilot)
@@ -414,11 +417,7 @@ def test_overrides_lists_departures_with_reason_who_when_and_advice(repo, guidan
 
 
 async def test_reports_screen_has_the_overrides(repo, records):
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.action_reports()
-        await settle(pilot)
+    async with auditing(records, action="reports") as (app, pilot):
         screen = app.screen
         screen.query_one("#report-tabs").active = "tab-overrides"
         await pilot.press("t")
@@ -435,11 +434,7 @@ async def test_a_destroyed_record_shows_its_tombstone_in_the_timeline(repo, reco
 
     destroy(repo["store"], repo["ids"][0], "Fictional: retention period ended (test).",
             Identity.parse("Test Admin <test.admin@example.invalid>"))
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.action_timeline()
-        await settle(pilot)
+    async with auditing(records, action="timeline") as (app, pilot):
         screen = app.screen
         screen.query_one("#action", Select).value = "destroy"
         await settle(pilot)
