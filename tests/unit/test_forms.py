@@ -222,6 +222,21 @@ def test_consent_given_asks_who_how_when_and_whether_informed(form, guidance):
     assert "consent_by" not in built["when"] and "on" not in built.get("consent", {})
 
 
+def test_the_childs_own_view_is_asked_exactly_when_the_records_law_asks_it(form, guidance):
+    """One rule: the form shows consent.child_view where record.law.missing_by_law would miss it."""
+    from isp_tui.record.law import missing_by_law
+    from isp_tui.tui.forms.law import Answers
+
+    answer(form, legitimate_purpose="yes", consent="given")
+    for by in ("subject", "parent", "other"):
+        for capacity in ("yes", "no", "unsure", None):
+            form.set("when.consent_by", by)
+            form.set("context.child_capacity", capacity, keep_empty=True)
+            asked = "consent.child_view" in missing_by_law(Answers(form.data), guidance)
+            assert ("consent.child_view" in shown(form, "when:consent")) == asked, (by, capacity)
+            assert asked == (by == "parent" and capacity == "yes")
+
+
 def test_the_reasons_consent_was_not_sought_come_from_the_checklist(form, guidance):
     reason = next(f for f in form.spec("when:consent").fields if f.key == "when.consent_not_sought_reason")
     ids = [i for i, _ in reason.options]
