@@ -20,8 +20,8 @@ from isp_tui.tui.forms.progress import in_words, plain, position
 from isp_tui.tui.forms.review import value_words
 from isp_tui.tui.forms.steps import Spec, how_fields, spec
 
-UNSURE_BASIS = "lawful_basis.unsure"
-ENGINE_READS = ("when", "context", "sharing")  # what engine.read_answers reads (sharing: the data categories)  # not a record key: "unsure" at the lawful-basis question
+UNSURE_BASIS = "lawful_basis.unsure"  # not a record key: "unsure" at the lawful-basis question
+ENGINE_READS = ("when", "context", "sharing")  # what evaluate() gives read_answers (sharing: the data categories)
 
 if TYPE_CHECKING:
     from isp_tui.guidance import Guidance, LegalBasis
