@@ -11,7 +11,7 @@ from rich.text import Text
 
 from isp_tui.errors import printable
 from isp_tui.tui.forms import DecisionForm, Field, get
-from isp_tui.tui.forms.fields import OUTCOME_LABELS
+from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT
 from isp_tui.tui.labels import words
 
 if TYPE_CHECKING:
@@ -145,9 +145,26 @@ def change_words(changes: list[dict[str, Any]], record: Record | None,
             out.append((label_for(key, known), None, None))
             continue
         f = fields.get(key)
-        before, after = (words(change.get(side), field=f, guidance=guidance) for side in ("before", "after"))
+        before, after = (outcome_words(key, change.get(side)) if key.startswith("outcome.") else
+                         words(change.get(side), field=f, guidance=guidance) for side in ("before", "after"))
         out.append((label_for(key, known), before, after))
     return out
+
+
+def outcome_words(key: str, value: Any) -> str:
+    """A value of the engine's [outcome] table in words: the outcome by its label, the questions on its path by
+    their short titles (as the list of steps names them), each reason or warning by its text and source (never
+    its code)."""
+    from isp_tui.charts import outcome_label
+
+    if key == "outcome.engine" and isinstance(value, str) and value:
+        return outcome_label(value)
+    if key == "outcome.path" and isinstance(value, list) and value:
+        return "; ".join(SHORT.get(q) or words(str(q).replace("_", " ")) for q in value)
+    if key in ("outcome.reasons", "outcome.warnings") and isinstance(value, list) and value:
+        return "; ".join(words(f"{f.get('text', '')} ({f.get('source', '')})" if f.get("source") else f.get("text", ""))
+                         if isinstance(f, dict) else words(f) for f in value)
+    return words(value)
 
 
 def change_lines(changes: list[dict[str, Any]], record: Record, guidance: Guidance) -> list[str]:
