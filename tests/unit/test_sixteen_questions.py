@@ -39,6 +39,13 @@ def test_the_record_takes_each_kind_of_answer_and_refuses_another(guidance):
         check_checklists({SIXTEEN: {"q06": date(2026, 12, 1)}}, guidance, None)
     with pytest.raises(InputError, match="is not one of: yes, no, not-applicable"):
         check_checklists({SIXTEEN: {"q01": "The child's"}}, guidance, None)
+    with pytest.raises(InputError, match="maybe") as refused:  # an id is named; free text is not echoed
+        check_checklists({SIXTEEN: {"q01": "maybe"}}, guidance, None)
+    with pytest.raises(InputError) as refused:
+        check_checklists({SIXTEEN: {"q05": "Test Child Alpha's mother"}}, guidance, None)
+    assert "Test Child Alpha" not in str(refused.value) and "a text is not one of: subject, parent" in str(refused.value)
+    with pytest.raises(InputError, match="a date is not a text"):
+        check_checklists({SIXTEEN: {"q06": date(2026, 12, 1)}}, guidance, None)
 
 
 def test_answers_given_elsewhere_fill_in_the_16_questions(guidance):
