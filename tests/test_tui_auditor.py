@@ -317,6 +317,11 @@ async def test_reports_show_charts_and_tables_as_of_a_date(repo, records):
         await settle(pilot)
         assert reviews.row_count == 0
         assert screen.sub_title == "as of 2026-11-05"
+        from isp_tui.tui.screens.reports import ReportsMade
+
+        screen.post_message(ReportsMade(TODAY, [], {}, "a worker for the date asked before"))  # it ends late
+        await settle(pilot)
+        assert screen.sub_title == "as of 2026-11-05" and "asked before" not in str(screen.query_one("#reports-status").render())
         await pilot.press("t")
         await pilot.pause()
         assert screen.query_one("#switch-reviews", ContentSwitcher).current == "chart-reviews"
