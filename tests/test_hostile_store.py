@@ -196,3 +196,22 @@ def test_atomic_write_refuses_a_linked_folder_below_its_own(tmp_path):
     linked_root.symlink_to(root)  # a link above the repository (a home folder moved) is the person's own
     atomic_write(linked_root / "y.toml", b"data", linked_root / "tmp")
     assert (root / "y.toml").read_bytes() == b"data"
+
+
+def test_verify_writes_nothing_through_a_linked_isp_folder(isp, tmp_path, guidance):
+    """A reading command never writes through .git/isp as a link: verify keeps its caches only in a plain one."""
+    import shutil
+
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    work = isp.records / ".git" / "isp"
+    shutil.rmtree(work)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    work.symlink_to(elsewhere)
+    assert not Store(isp.records).plain_work()
+    isp("verify", check=None)
+    assert sorted(p.name for p in elsewhere.iterdir()) == []
+    work.unlink()
+    assert Store(isp.records).plain_work()
+    isp("verify")
+    assert (work / "verified-head").is_file() and not work.is_symlink()

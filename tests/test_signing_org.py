@@ -232,3 +232,32 @@ def test_the_policy_commit_is_not_scanned_for_personal_data(isp, tmp_path, guida
         "commit", "-q", "-m", "signing: policy for Test Child Alpha\n\nAction: signing-policy")
     checks(isp)
     assert scanned
+
+
+def test_the_policys_allowed_signers_are_never_written_or_read_through_a_link(isp, tmp_path, guidance, ssh_key):
+    """The committed policy's signers are written under .git/isp for git to read: never through a link there
+    (to a list of another person's keys, say). The file as a link is replaced; .git/isp as a link is refused."""
+    import shutil
+
+    from isp_tui.audit.policy import SIGNERS_FILE
+
+    public = ssh_key.with_suffix(".pub").read_text().split()
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(f'test.practitioner@example.invalid namespaces="git" {public[0]} {public[1]}\n')
+    isp("init", "--sign", "--key", str(ssh_key))
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid")
+    assert checks(isp)["signatures"]["ok"]  # written here by the first verify
+    work = isp.records / ".git" / "isp"
+    planted = tmp_path / "planted"
+    planted.write_text(signers.read_text())  # the same words: read through the link, it would be kept
+    (work / SIGNERS_FILE).unlink()
+    (work / SIGNERS_FILE).symlink_to(planted)
+    assert checks(isp)["signatures"]["ok"]
+    assert not (work / SIGNERS_FILE).is_symlink()
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(work, elsewhere)
+    shutil.rmtree(work)
+    work.symlink_to(elsewhere)
+    result = isp("verify", check=None)
+    assert result.returncode != 0 and "not a plain folder" in result.stderr and "Traceback" not in result.stderr

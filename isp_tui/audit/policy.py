@@ -82,7 +82,8 @@ def head_policy(store: Store) -> tuple[Policy | None, str, str]:
         return None, "", ""
     added = store.git("log", "--format=%H", "--diff-filter=A", BRANCH, "--", POLICY).split()
     path = store.work / SIGNERS_FILE
-    if not path.is_file() or path.read_text() != policy.allowed_signers():
+    store.refuse_linked_work()  # git reads the signers from here: never through a link
+    if path.is_symlink() or not path.is_file() or path.read_text() != policy.allowed_signers():
         store.work.mkdir(exist_ok=True, mode=0o700)
         atomic_write(path, policy.allowed_signers().encode(), store.work / "tmp")
     return policy, (added[-1] if added else ""), str(path)

@@ -53,8 +53,7 @@ class SignatureCache:
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def _plain_folder(self) -> bool:
-        work = self.store.work
-        return work.is_dir() and not work.is_symlink() and not (work / "tmp").is_symlink()
+        return self.store.work.is_dir() and self.store.plain_work()
 
     def _load(self) -> dict[str, tuple[str, str]]:
         if not self._plain_folder():
