@@ -121,8 +121,8 @@ def spec(form: DecisionForm, step: str) -> Spec:
                   show=lambda d: departs(form.outcome, get(d, "decision.recorded"))),
         ]
         fields.append(Field("consent.explanation", "Why you share without consent", "long",
-                            show=lambda d: get(d, "when.consent") in ("refused", "withdrawn", "not-sought")
-                            and get(d, "decision.recorded") in SHARING_DECISIONS))
+                            show=lambda d: get(d, "decision.recorded") in SHARING_DECISIONS
+                            and asked_by_law(d, g, "consent.explanation")))
         fields.append(Field("decision.necessity", LAW_FIELDS["decision.necessity"][0], "long",
                             show=lambda d: get(d, "decision.recorded") in SHARING_DECISIONS))
         fields.append(Field("decision.public_interest", "The public-interest reasoning for sharing confidential "
