@@ -455,6 +455,8 @@ async def test_a_destroyed_record_shows_its_tombstone_in_the_timeline(repo, reco
         assert isinstance(tomb, RevisionScreen)
         text = tomb.query_one("#revision", Markdown).source
         assert "**Authorised by**: Test Admin" in text and "retention period ended" in text
+        assert "+00:00" not in text and "**Destroyed at**: 20" in text  # a time in words, not a datetime's str
+        assert "(test)" not in text and "\\(test\\)" in text  # shown as typed: Markdown's characters escaped
         assert "was destroyed" in str(tomb.query_one("#revision-head").render())
         assert not tomb.readable  # nothing to export: the content is gone
 

@@ -272,17 +272,21 @@ diff between any two revisions). Escape goes back."""
 
     def _tombstone(self, store) -> tuple[Text, str]:
         import subprocess
-        import tomllib
+
+        from isp_tui.export import md_inline
+        from isp_tui.tomlfile import parse_toml
+        from isp_tui.tui.labels import words
 
         head = Text()
+        path = f"{TOMBSTONES}/{self.record_id}.toml"
         try:
-            data = tomllib.loads(store.git("show", f"{self.commit}:{TOMBSTONES}/{self.record_id}.toml"))
-        except (subprocess.CalledProcessError, tomllib.TOMLDecodeError):
+            data = parse_toml(store.git("show", f"{self.commit}:{path}").encode("utf-8"), path)
+        except (subprocess.CalledProcessError, InputError):
             head.append(f"Record {self.record_id} cannot be read at commit {self.commit[:12]}.", style="bold red")
             return head, ""
         head.append(f"Record {self.record_id} was destroyed: its content is gone from the history; "
                     "the tombstone says who, when and why.\n", style="bold")
-        lines = [f"- **{TOMBSTONE_LABELS.get(k, k.replace('_', ' ').capitalize())}**: {printable(str(v))}"
+        lines = [f"- **{md_inline(TOMBSTONE_LABELS.get(k, k.replace('_', ' ').capitalize()))}**: {md_inline(words(v))}"
                  for k, v in data.items()]
         return head, "\n".join(lines)
 
