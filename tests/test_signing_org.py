@@ -207,6 +207,18 @@ def test_the_signature_cache_is_never_read_or_written_through_a_link(isp, tmp_pa
     assert forged.read_text().endswith(f"{head} G test.two@example.invalid\n")  # not written through
 
 
+def published_policy(isp, tmp_path, guidance, ssh_key) -> Path:
+    """A signed repository with one record and a committed policy naming this key's owner as signer and admin:
+    the policy's allowed-signers file, as published."""
+    public = ssh_key.with_suffix(".pub").read_text().split()
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(f'test.practitioner@example.invalid namespaces="git" {public[0]} {public[1]}\n')
+    isp("init", "--sign", "--key", str(ssh_key))
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid")
+    return signers
+
+
 def test_the_policy_commit_is_not_scanned_for_personal_data(isp, tmp_path, guidance, ssh_key, monkeypatch):
     """`isp signing publish` writes a message of isp's own words and a file of a fixed name: a clone's first
     verify does not read every record's identifying details to scan them (at 10,000 records, seconds); a
@@ -214,12 +226,7 @@ def test_the_policy_commit_is_not_scanned_for_personal_data(isp, tmp_path, guida
     import importlib
 
     verifying = importlib.import_module("isp_tui.audit.verify")
-    public = ssh_key.with_suffix(".pub").read_text().split()
-    signers = tmp_path / "allowed_signers"
-    signers.write_text(f'test.practitioner@example.invalid namespaces="git" {public[0]} {public[1]}\n')
-    isp("init", "--sign", "--key", str(ssh_key))
-    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
-    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid")
+    signers = published_policy(isp, tmp_path, guidance, ssh_key)
     scanned = []
     real = verifying.sensitive_values
     monkeypatch.setattr(verifying, "sensitive_values", lambda *a, **k: scanned.append(a) or real(*a, **k))
@@ -241,12 +248,7 @@ def test_the_policys_allowed_signers_are_never_written_or_read_through_a_link(is
 
     from isp_tui.audit.policy import SIGNERS_FILE
 
-    public = ssh_key.with_suffix(".pub").read_text().split()
-    signers = tmp_path / "allowed_signers"
-    signers.write_text(f'test.practitioner@example.invalid namespaces="git" {public[0]} {public[1]}\n')
-    isp("init", "--sign", "--key", str(ssh_key))
-    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
-    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid")
+    signers = published_policy(isp, tmp_path, guidance, ssh_key)
     assert checks(isp)["signatures"]["ok"]  # written here by the first verify
     work = isp.records / ".git" / "isp"
     planted = tmp_path / "planted"
