@@ -530,3 +530,28 @@ async def test_record_history_diffs_any_two_revisions_with_personal_values_hidde
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen) and app.screen.record_id == record_id
+
+
+async def test_the_historys_by_column_is_whole_at_80_columns_and_the_rest_comes_back_wider(repo, records):
+    """A record's history at 80x24 keeps who made each revision whole (the reason, the time of day, the
+    decision and the revision's number give way); made wider, the columns come back, the cursor kept."""
+    from isp_tui.tui.screens.history import HistoryScreen
+
+    async with auditing(records, screen=RecordScreen(repo["ids"][1]), size=(80, 24)) as (app, pilot):
+        await pilot.press("h")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        table = screen.query_one("#revisions", DataTable)
+        header = next(iter(table.columns.values())).label.plain
+        assert header.split() == ["Date", "Change", "By"]
+        for n in range(table.row_count):
+            assert PRACTITIONER in str(table.get_row_at(n)[0]) or "Test Auditor <test.auditor@example.invalid>" in \
+                str(table.get_row_at(n)[0])
+        assert "reason: Fictional: review sooner (test)." in str(screen.query_one("#history-status").render())
+        await pilot.press("down")
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        header = next(iter(table.columns.values())).label.plain
+        assert header.split() == ["#", "When", "Change", "Decision", "By", "Reason"]
+        assert table.cursor_row == 1 and "Fictional: review sooner" in str(table.get_row_at(0)[0])
