@@ -233,11 +233,7 @@ class DecisionForm:
         data = copy.deepcopy(self.data)
         if decided_by is not None:
             data.setdefault("decided", {}).setdefault("by", decided_by)
-        checklists = {k: v for k, v in (data.get("checklists") or {}).items() if v}  # none answered: no table
-        data.pop("checklists", None)
-        if checklists:
-            data["checklists"] = checklists
-        return normalise(data, self.guidance)
+        return normalise(data, self.guidance)  # its prune drops a checklist with no answer, and empty tables
 
     def missing(self, decided_by: str | None = None) -> list[str]:
         """What the record still needs before it can be final, in the record's words."""
