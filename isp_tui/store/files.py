@@ -55,13 +55,17 @@ def make_dirs(path: Path) -> None:
 
 def linked_folder(target: Path, tmp_dir: Path) -> Path | None:
     """The first folder on the way to `target` that is a symbolic link, below the folder it shares with
-    `tmp_dir` (the records repository, or .git/isp: callers keep their temporary files inside it), or None."""
-    target, tmp_dir = Path(os.path.abspath(target)), Path(os.path.abspath(tmp_dir))
-    here = Path(os.path.commonpath([target, tmp_dir]))
-    for part in target.parent.relative_to(here).parts:
-        here = here / part
-        if here.is_symlink():
-            return here
+    `tmp_dir` (the records repository, or .git/isp: callers keep their temporary files inside it), or None.
+    Plain string work and one lstat a folder: a first sync writes 100,000 files."""
+    folder, spare = (os.fspath(p) if os.path.isabs(p) else os.path.abspath(p) for p in (target, tmp_dir))
+    folder = os.path.dirname(folder)
+    shared = os.path.commonprefix([folder + os.sep, spare + os.sep])
+    here = shared[:shared.rindex(os.sep)] or os.sep  # cut back to a whole folder name (at least the root)
+    rest = folder[len(here):].strip(os.sep)
+    for part in rest.split(os.sep) if rest else ():
+        here = os.path.join(here, part)
+        if os.path.islink(here):
+            return Path(here)
     return None
 
 
