@@ -241,6 +241,11 @@ async def test_amend_is_a_form_that_lists_the_changes_in_words_before_saving(rec
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, RecordScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        pane = rendered(app.screen.query_one("#history"))  # the record's history: the same words
+        assert "changed: Review on" in pane and "Review on: 2027-11-03 -> 2027-12-01" in pane
+        assert "retention.review_on" not in pane
     assert git(records, "log", "-1", "--format=%s").strip() == f"record {first.id}: amend (share)"
     record = tomllib.loads((records / first.path).read_text())
     assert record["retention"]["review_on"] == date(2027, 12, 1)

@@ -24,8 +24,12 @@ KEPT = IDENTITY_TABLES + KEPT_BY_STORE
 NOT_AMENDED = ("checklist", "agency", "note")  # field kinds the amend form leaves out (the 16 questions...)
 
 
-def history_text(found) -> Text:
-    """audit.history's revisions and amendments as text; every string from git or a record made printable."""
+def history_text(found, record=None, guidance=None) -> Text:
+    """audit.history's revisions and amendments as text, each field under the label the record's form asks it
+    with (record_doc.change_words; without `record`, its key in words), values in words; every string from git
+    or a record made printable."""
+    from isp_tui.tui.screens.record_doc import change_words
+
     p = lambda value: printable(str(value))  # noqa: E731
     text = Text()
     text.append("History (newest first)\n", style="bold underline")
@@ -35,19 +39,17 @@ def history_text(found) -> Text:
         text.append(f"  revision {rev['n']}, commit {p(rev['commit'])}\n", style="dim")
         if rev["reason"]:
             text.append(f"  reason: {p(rev['reason'])}\n")
-        fields = [p(c["field"]) for c in rev["changes"] if not c["field"].startswith("outcome.")]
-        if fields:
-            text.append(f"  changed: {', '.join(fields)}\n")
+        changed = [c for c in rev["changes"] if not str(c["field"]).startswith("outcome.")]
+        if changed:
+            text.append(f"  changed: {', '.join(label for label, _, _ in change_words(changed, record, guidance))}\n")
     if found.amendments:
         text.append("\nAmendments\n", style="bold underline")
         for a in found.amendments:
             text.append(f"{a['at']:%Y-%m-%d %H:%M}  {p(a['by'])}\n", style="bold")
             text.append(f"  reason: {p(a['reason'])}\n")
-            for c in a["changes"]:
-                if c.get("personal"):
-                    text.append(f"  {p(c['field'])}: changed (personal data: shown in the record above)\n")
-                else:
-                    text.append(f"  {p(c['field'])}: {p(c.get('before', '(none)'))} -> {p(c.get('after', '(none)'))}\n")
+            for label, before, after in change_words(a["changes"], record, guidance):
+                text.append(f"  {label}: changed (personal data: shown in the record above)\n" if before is None else
+                            f"  {label}: {before} -> {after}\n")
     return text
 
 
@@ -119,7 +121,8 @@ fields (a reason is required); e resumes a draft decision. Escape goes back."""
         from isp_tui.audit import history
 
         try:
-            text = history_text(history(self.app.services.store, self.record_id))
+            services = self.app.services
+            text = history_text(history(services.store, self.record_id), self.record, services.guidance)
         except InputError as exc:
             text = Text(printable(str(exc)), style="red")
         except Exception as exc:  # noqa: BLE001 - whatever git gave, the pane says so instead of "loading..."

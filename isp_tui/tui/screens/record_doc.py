@@ -129,25 +129,26 @@ def document(record: Record, guidance: Guidance, *, toml_key: str = "t") -> Text
 
 
 def change_words(changes: list[dict[str, Any]], record: Record | None,
-                 guidance: Guidance) -> list[tuple[str, str | None, str | None]]:
+                 guidance: Guidance | None) -> list[tuple[str, str | None, str | None]]:
     """Changes to a record as (label, before, after) in words, under the labels its form asks them with
     (of `record`, the record at one of the revisions; None: a record that no longer reads, its fields named
     in words). A personal change the history hides (`{"field": ..., "personal": True}`) is (label, None, None)."""
     known, fields = dict(OTHER_LABELS), {}
-    if record is not None:
+    if record is not None and guidance is not None:
         form = form_for(record, guidance)
         known, fields = labels(form), {f.key: f for _, fs in sections(form) for f in fs}
     known = {k: v for k, v in known.items() if v}
     out: list[tuple[str, str | None, str | None]] = []
     for change in changes:
         key = change["field"]
+        label = printable(label_for(str(key), known))
         if change.get("personal"):
-            out.append((label_for(key, known), None, None))
+            out.append((label, None, None))
             continue
         f = fields.get(key)
         before, after = (outcome_words(key, change.get(side)) if key.startswith("outcome.") else
                          words(change.get(side), field=f, guidance=guidance) for side in ("before", "after"))
-        out.append((label_for(key, known), before, after))
+        out.append((label, before, after))
     return out
 
 
