@@ -37,6 +37,9 @@ def test_the_line_below_the_history_names_the_revision_whole_on_one_line():
     assert BY in shown and "revision 2" in shown and "2026-11-02 09:30" in shown and "Amended" in shown
     assert "decision: Do not share" in shown and "reason: Fictional: review sooner (test)." in shown
     assert "\n" not in shown and "do-not-share" not in shown
+    hostile = dict(REVISION, commit="\x1b]0;x\x07" + "0" * 40, author="Test \x1b[31mRed", reason="a\u202eb")
+    assert not any(c in str(revision_line(hostile)) + line(columns_for(156), row_values(hostile))
+                   for c in "\x1b\x07\u202e")  # every string from git printable
 
 
 def test_the_timeline_and_the_history_give_way_by_one_rule():

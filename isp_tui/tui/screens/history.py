@@ -57,7 +57,7 @@ def revision_line(r: dict) -> Text:
         text.append(f"  decision: {values['decision']}")
     if values["reason"]:
         text.append(f"  reason: {values['reason']}")
-    text.append(f"  commit {r['commit'][:12]}")
+    text.append(f"  commit {_p(r['commit'])[:12]}")
     return text
 
 
