@@ -119,9 +119,16 @@ def test_setting_up_signing_signs_the_commits_never_pushed(isp, tmp_path, bare, 
     isp("init", "--clone", str(bare), str(isp.records))
     rid = isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance)))).stdout.strip()  # unsigned
     assert "not signed by a known key" in isp("sync", check=1).stderr  # the server's hook refuses it
+    isp("verify")  # passes: its marker names the unsigned head
+    marker = isp.records / ".git" / "isp" / "verified-head"
+    assert marker.read_text().strip() == git(isp.records, "rev-parse", "main").strip()
     before = git(isp.records, "log", "--format=%an %ae %aI %s", "main")
     out = isp("init", "--sign", "--key", str(ssh_key)).stderr
     assert "1 commit(s) never pushed, signed now" in out
+    head = git(isp.records, "rev-parse", "main").strip()
+    assert marker.read_text() == head + "\n"  # moved to the commit signed again (the same tree)
+    resigned = (isp.records / ".git" / "isp" / "resigned").read_text().splitlines()
+    assert len(resigned) == 1 and resigned[0].endswith(" " + head)
     assert git(isp.records, "log", "--format=%an %ae %aI %s", "main") == before  # same authors, dates, messages
     assert "-----BEGIN SSH SIGNATURE-----" in git(isp.records, "cat-file", "-p", "HEAD")
     assert git(isp.records, "status", "--porcelain") == ""

@@ -272,13 +272,17 @@ def resign_unpushed(store: Store) -> list[tuple[str, str]]:
             mapped[sha] = resign_one(store, sha, mapped)
         store.git("update-ref", "-m", "isp init --sign: commits never pushed signed again", "refs/heads/main",
                   mapped[head], head)
+        from isp_tui.audit.verify_state import MARKER, read_marker
+
         pairs = [(old, mapped[old]) for old in todo]
         store.work.mkdir(exist_ok=True, mode=0o700)
-        with (store.work / RESIGNED).open("a") as fh:
-            fh.write("".join(f"{old} {new}\n" for old, new in pairs))
-        verified = store.work / "verified-head"  # merge: use audit.verify_state.MARKER
-        if verified.is_file() and verified.read_text().strip() in mapped:
-            verified.write_text(mapped[verified.read_text().strip()] + "\n")  # the same trees: same state
+        before = "".join(f"{old} {new}\n" for old, new in resigned_commits(store).items())
+        # whole files or none (a full disk): a cut-short line would map a commit to an id that is not one
+        atomic_write(store.work / RESIGNED, (before + "".join(f"{old} {new}\n" for old, new in pairs)).encode(),
+                     store.work / "tmp")
+        verified = read_marker(store)
+        if verified in mapped:  # the same trees: the same state, at the commit signed again
+            atomic_write(store.work / MARKER, (mapped[verified] + "\n").encode(), store.work / "tmp")
     return pairs
 
 
