@@ -270,3 +270,33 @@ def test_the_policys_allowed_signers_are_never_written_or_read_through_a_link(is
     work.symlink_to(elsewhere)
     result = isp("verify", check=None)
     assert result.returncode != 0 and "not a plain folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_adding_a_signer_writes_the_whole_file_or_leaves_it(tmp_path, monkeypatch):
+    """The allowed signers are written again whole (a full disk leaves the file as it was, never a cut-short
+    line), keeping the file's mode and every line it had; a key it already names is not added twice."""
+    import errno
+    import os
+
+    from isp_tui.audit.signing import add_signer
+
+    (tmp_path / "keys").mkdir()
+    signers = tmp_path / "keys" / "allowed_signers"
+    signers.write_text("test.one@example.invalid ssh-ed25519 AAAAone")  # no newline at the end
+    signers.chmod(0o644)
+    add_signer(signers, "ssh-ed25519 AAAAtwo", 'test.two@example.invalid namespaces="git" ssh-ed25519 AAAAtwo')
+    assert signers.read_text().splitlines() == ["test.one@example.invalid ssh-ed25519 AAAAone",
+                                                'test.two@example.invalid namespaces="git" ssh-ed25519 AAAAtwo']
+    assert signers.stat().st_mode & 0o777 == 0o644
+    add_signer(signers, "ssh-ed25519 AAAAtwo", "a line not added")
+    assert "not added" not in signers.read_text()
+    before = signers.read_bytes()
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError):
+        add_signer(signers, "ssh-ed25519 AAAAthree", "test.three@example.invalid ssh-ed25519 AAAAthree")
+    monkeypatch.undo()
+    assert signers.read_bytes() == before and [p.name for p in signers.parent.iterdir()] == ["allowed_signers"]

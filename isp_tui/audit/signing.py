@@ -91,6 +91,20 @@ class SignatureCache:
             pass  # a read-only copy: checked again next time
 
 
+def add_signer(signers: Path, public: str, line: str) -> None:
+    """Add `line` to an allowed-signers file unless it already names the key `public`: the whole file written
+    again (atomic_write, in its own folder, keeping its mode), so a full disk leaves it as it was, never with a
+    cut-short line."""
+    import stat
+
+    existing = signers.read_text() if signers.is_file() else ""
+    if any(public in e for e in existing.splitlines()):
+        return
+    mode = stat.S_IMODE(signers.stat().st_mode) if signers.is_file() else 0o600
+    body = existing + ("" if not existing or existing.endswith("\n") else "\n") + line + "\n"
+    atomic_write(signers, body.encode(), signers.parent, mode=mode)
+
+
 def config_values(store: Store, names: tuple[str, ...]) -> list[str]:
     """Each git config value ("" where unset), from one `git config --get-regexp`."""
     try:
@@ -219,10 +233,7 @@ def setup_signing(store: Store, *, key: str, principal: str, fmt: str = "ssh",
         signers = Path(allowed_signers).expanduser().absolute() if allowed_signers else store.work / "allowed_signers"
         signers.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         line = f'{principal} namespaces="git" {public}'
-        existing = signers.read_text().splitlines() if signers.is_file() else []
-        if not any(public in e for e in existing):
-            with signers.open("a") as fh:
-                fh.write(line + "\n")
+        add_signer(signers, public, line)
         config["user.signingkey"] = str(path.absolute())
         config["gpg.ssh.allowedSignersFile"] = str(signers)
     else:
