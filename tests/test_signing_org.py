@@ -13,6 +13,7 @@ import pytest
 from isp_tui import sync
 from isp_tui.store import Store
 
+from test_hostile_store import mount_point  # noqa: F401 (a fixture)
 from conftest import git, write_toml
 from factory import final_record
 from test_sync import ME, bare, create  # noqa: F401  (bare is a fixture)
@@ -300,3 +301,20 @@ def test_adding_a_signer_writes_the_whole_file_or_leaves_it(tmp_path, monkeypatc
         add_signer(signers, "ssh-ed25519 AAAAthree", "test.three@example.invalid ssh-ed25519 AAAAthree")
     monkeypatch.undo()
     assert signers.read_bytes() == before and [p.name for p in signers.parent.iterdir()] == ["allowed_signers"]
+
+
+def test_a_read_only_copy_with_a_signing_policy_still_verifies(mount_point, tmp_path, guidance, isp, ssh_key):
+    """A copy isp cannot write (an auditor's, read-only) that never verified: the policy's allowed signers, which
+    git reads from a file, go to a private temporary file outside it, and verify answers as anywhere else."""
+    from test_hostile_store import one_line
+
+    isp.records = mount_point / "records"
+    published_policy(isp, tmp_path, guidance, ssh_key)
+    (isp.records / ".git" / "isp" / "policy-allowed-signers").unlink(missing_ok=True)  # never verified here
+    done = subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot remount read-only ({done.stderr.decode(errors='replace').strip()})")
+    result = isp("verify", check=None)
+    one_line(result)
+    assert result.returncode == 0 and "no problems found" in result.stdout, result.stderr
+    assert checks(isp)["signatures"]["ok"]
