@@ -20,6 +20,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from isp_tui import tomlfile  # noqa: E402
+from isp_tui.gitlayer.env import git_env  # noqa: E402
 
 
 def same(a, b) -> bool:
@@ -38,8 +39,9 @@ def same(a, b) -> bool:
 
 
 def toml_blobs(repo: Path):
+    # under isp's own git config: REPO may be anyone's records repository
     proc = subprocess.Popen(["git", "cat-file", "--batch-all-objects", "--batch", "--unordered"], cwd=repo,
-                            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+                            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=git_env())
     out = proc.stdout
     while True:
         header = out.readline().split()

@@ -38,15 +38,18 @@ def render(store: Any, guidance: Any, record_id: str, fmt: str, *, exported_by: 
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}; expected one of: {', '.join(FORMATS)}", field="format")
     revisions = store.history(record_id)
-    if commit is None:
-        record = store.get(record_id, guidance)
-        commit = revisions[0].commit if revisions else None
+    record = store.get(record_id, guidance) if commit is None else None  # "no record with id", as show says
+    commit = commit or (revisions[0].commit if revisions else None)
+    if commit is None:  # never committed: the file as it stands
         raw = store.path_of(record_id).read_bytes()
-    else:
-        from isp_tui.record import record_path  # merge: use isp_tui.record.ids.record_path
+    else:  # the record as committed, whose commit and file hash the footer names (never a hand edit since)
+        from isp_tui.gitlayer.env import run_git
+        from isp_tui.record import Record
+        from isp_tui.record.ids import record_path
 
-        record = store.record_at(record_id, commit, guidance)
-        raw = store.git("show", f"{commit}:{record_path(record_id)}").encode("utf-8")  # the file as committed
+        path = record_path(record_id)
+        raw = run_git(store.root, "show", f"{commit}:{path}").stdout
+        record = Record.from_toml(raw, f"{commit[:12]}:{path}", guidance=guidance)
     if fmt.startswith("ico-decision-form"):  # the ICO's Annex B form; the organisation's part from the config
         draw = partial(ico_html if fmt.endswith("html") else ico_markdown, guidance=guidance, arrangements=arrangements)
     else:

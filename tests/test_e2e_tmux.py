@@ -120,6 +120,19 @@ def start_isp(terminal, records, tmp_path) -> None:
     terminal.wait_for("Deciding as")
 
 
+def the_one_commit(records: Path, decision: str) -> tuple[str, str, dict]:
+    """Read with plain git, no app: the repository holds one commit, by the practitioner, saving a final record
+    of `decision`. (its record id, the file's path, the file as committed)"""
+    log = git(records, "log", "--format=%an <%ae>|%s").strip().splitlines()
+    assert len(log) == 1
+    author, subject = log[0].split("|")
+    assert author == PRACTITIONER
+    assert subject.endswith(f": final ({decision})")
+    record_id = subject.split()[1].rstrip(":")
+    [path] = [p for p in git(records, "ls-files").split() if p.endswith(f"{record_id}.toml")]
+    return record_id, path, tomllib.loads(git(records, "show", f"HEAD:{path}"))
+
+
 def test_the_typical_case_in_the_real_app_at_80x24_in_at_most_80_keys(terminal, records, tmp_path):
     today = date.today()  # the real app's today: the dates it fills in, the review typed a year on
     walk = typical(today)
@@ -129,16 +142,8 @@ def test_the_typical_case_in_the_real_app_at_80x24_in_at_most_80_keys(terminal, 
     terminal.wait_for("ISP-EXITED-0")
     assert count(walk) + 1 <= 80  # the walk's keys, and ctrl+q to leave the app; none to find focus
 
-    # plain git, no app
-    log = git(records, "log", "--format=%an <%ae>|%s").strip().splitlines()
-    assert len(log) == 1
-    author, subject = log[0].split("|")
-    assert author == PRACTITIONER
-    assert subject.endswith(": final (share)")
-    record_id = subject.split()[1].rstrip(":")
-    [path] = [p for p in git(records, "ls-files").split() if p.endswith(f"{record_id}.toml")]
+    _record_id, path, record = the_one_commit(records, "share")
     assert path in git(records, "show", "--name-only", "--format=", "HEAD").split()  # the commit that saved it
-    record = tomllib.loads(git(records, "show", f"HEAD:{path}"))
     assert record["status"] == "final"
     assert record["subject"] == {"name": "Test Child Alpha", "reference": "TEST-0001"}
     assert record["decided"]["role"] == "Test social worker"
@@ -199,16 +204,8 @@ def test_a_decision_made_in_the_real_app_is_committed(terminal, records, tmp_pat
     terminal.keys("C-q")
     terminal.wait_for("ISP-EXITED-0")
 
-    # plain git, no app
-    log = git(records, "log", "--format=%an <%ae>|%s").strip().splitlines()
-    assert len(log) == 1
-    author, subject = log[0].split("|")
-    assert author == PRACTITIONER
-    assert subject.endswith(": final (do-not-share)")
-    record_id = subject.split()[1].rstrip(":")
+    record_id, _path, record = the_one_commit(records, "do-not-share")
     assert record_id in screen
-    [path] = [p for p in git(records, "ls-files").split() if p.endswith(f"{record_id}.toml")]
-    record = tomllib.loads(git(records, "show", f"HEAD:{path}"))
     assert record["status"] == "final"
     assert record["subject"] == {"name": "Test Child Alpha", "reference": "TEST-0001"}
     assert record["decided"]["organisation"] == "Test Borough Children's Services"

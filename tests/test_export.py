@@ -135,6 +135,12 @@ def test_export_command(isp, tmp_path, guidance):
     file_hash = hashlib.sha256((isp.records / record_path(record_id)).read_bytes()).hexdigest()
     assert f"record file SHA-256 {file_hash}" in page and f"record file SHA-256 {file_hash}" in md
     assert "no record with id" in isp("export", "01JDB3M7Q2X8W5ZK4T9N6E1RVA", check=2).stderr
+    # a hand edit since: the export is of the record its footer names (that commit, that file's hash)
+    path = isp.records / record_path(record_id)
+    path.write_text(path.read_text().replace("Test Child Alpha", "Test Child Edited"))
+    after = isp("export", record_id).stdout
+    assert "Test Child Edited" not in after and "Test Child Alpha" in after
+    assert f"record file SHA-256 {file_hash}" in after and head in after
     assert "invalid choice" in isp("export", record_id, "--format", "pdf", check=2).stderr
 
 

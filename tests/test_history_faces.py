@@ -57,11 +57,11 @@ async def test_the_app_and_the_cli_show_the_same_history_with_a_changed_name_hid
         assert revision["commit"] in pane
         assert revision["reason"] in pane
     assert "subject.name" in [c["field"] for c in cli["revisions"][1]["changes"]]
-    assert "changed: subject.name" in pane
+    assert "changed: Name of the child or person" in pane  # the field under the form's label, not its key
     [amendment] = cli["amendments"]
     assert amendment["reason"] == REASON and f"reason: {REASON}" in pane
     assert amendment["changes"] == [{"field": "subject.name", "personal": True}]
-    assert "subject.name: changed (personal data" in pane
+    assert "Name of the child or person: changed (personal data" in pane and "subject.name" not in pane
     for shown in (pane, cli_text, json.dumps(cli)):
         assert OLD not in shown and NEW not in shown
     # printable: shown, never obeyed

@@ -16,6 +16,7 @@ from factory import final_record
 from isp_tui.record import record_path
 from isp_tui.gitlayer.messages import commit_message
 from isp_tui.store import Store
+from isp_tui.errors import StoreError
 from isp_tui.store.files import atomic_write
 
 
@@ -133,3 +134,84 @@ def test_a_planted_journal_naming_a_linked_record_path_commits_nothing_from_the_
                                 text=True).stdout
     assert "FICTIONAL SECRET KEY MATERIAL" not in everything
     assert not list((store.work / "journal").glob("*.toml"))
+
+
+def test_a_link_planted_at_a_temporary_files_name_is_never_written_through(isp, tmp_path, guidance):
+    """atomic_write's temporary name is predictable (<name>.<pid>.tmp): a repository handed over with links at
+    those names under .git/isp/tmp must not have a reading command (verify's signature cache, written without
+    the lock) overwrite the file a link points to."""
+    from isp_tui.audit.signing import SIGNATURES, SignatureCache
+
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    store = Store(isp.records)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the person's own file\n")
+    tmp_dir = store.work / "tmp"
+    tmp_dir.mkdir(exist_ok=True)
+    link = tmp_dir / f"{SIGNATURES}.{os.getpid()}.tmp"
+    link.symlink_to(victim)
+    SignatureCache(store).remember({"a" * 40: ("G", "test.practitioner@example.invalid")})
+    assert victim.read_text() == "the person's own file\n"
+    assert not (store.work / SIGNATURES).is_symlink() and "a" * 40 in (store.work / SIGNATURES).read_text()
+    link.symlink_to(victim) if not os.path.lexists(link) else None
+    atomic_write(store.work / "x", b"new", tmp_dir)
+    assert victim.read_text() == "the person's own file\n" and (store.work / "x").read_bytes() == b"new"
+
+
+def test_sync_never_writes_an_incoming_record_through_a_linked_folder(tmp_path, guidance):
+    """A folder of the records tree replaced by a symbolic link (a repository handed over): the record a sync
+    brings in is refused in one line, not written wherever the link points."""
+    from isp_tui import sync
+
+    from test_sync import bare_repo, create, machine
+
+    url = bare_repo(tmp_path / "server" / "records.git").as_uri()
+    a = machine(tmp_path, "a", url)
+    b = machine(tmp_path, "b", url)
+    incoming = create(a, guidance)
+    sync.sync(a)
+    folder = (b.root / record_path(incoming)).parent
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.symlink_to(outside)
+    with pytest.raises(StoreError, match="symbolic link"):
+        sync.sync(b)
+    assert list(outside.iterdir()) == []
+    folder.unlink()  # the link replaced by a plain folder: the next sync brings the record in
+    sync.sync(b)
+    assert (b.root / record_path(incoming)).is_file() and not folder.is_symlink()
+
+
+def test_atomic_write_refuses_a_linked_folder_below_its_own(tmp_path):
+    root = tmp_path / "r"
+    (root / "tmp").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "2026").symlink_to(outside)
+    with pytest.raises(StoreError, match="2026 is a symbolic link"):
+        atomic_write(root / "2026" / "12" / "x.toml", b"data", root / "tmp")
+    assert list(outside.iterdir()) == [] and list((root / "tmp").iterdir()) == []
+    linked_root = tmp_path / "via-link"
+    linked_root.symlink_to(root)  # a link above the repository (a home folder moved) is the person's own
+    atomic_write(linked_root / "y.toml", b"data", linked_root / "tmp")
+    assert (root / "y.toml").read_bytes() == b"data"
+
+
+def test_verify_writes_nothing_through_a_linked_isp_folder(isp, tmp_path, guidance):
+    """A reading command never writes through .git/isp as a link: verify keeps its caches only in a plain one."""
+    import shutil
+
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    work = isp.records / ".git" / "isp"
+    shutil.rmtree(work)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    work.symlink_to(elsewhere)
+    assert not Store(isp.records).plain_work()
+    isp("verify", check=None)
+    assert sorted(p.name for p in elsewhere.iterdir()) == []
+    work.unlink()
+    assert Store(isp.records).plain_work()
+    isp("verify")
+    assert (work / "verified-head").is_file() and not work.is_symlink()

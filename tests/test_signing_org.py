@@ -13,6 +13,7 @@ import pytest
 from isp_tui import sync
 from isp_tui.store import Store
 
+from test_hostile_store import mount_point  # noqa: F401 (a fixture)
 from conftest import git, write_toml
 from factory import final_record
 from test_sync import ME, bare, create  # noqa: F401  (bare is a fixture)
@@ -119,9 +120,16 @@ def test_setting_up_signing_signs_the_commits_never_pushed(isp, tmp_path, bare, 
     isp("init", "--clone", str(bare), str(isp.records))
     rid = isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance)))).stdout.strip()  # unsigned
     assert "not signed by a known key" in isp("sync", check=1).stderr  # the server's hook refuses it
+    isp("verify")  # passes: its marker names the unsigned head
+    marker = isp.records / ".git" / "isp" / "verified-head"
+    assert marker.read_text().strip() == git(isp.records, "rev-parse", "main").strip()
     before = git(isp.records, "log", "--format=%an %ae %aI %s", "main")
     out = isp("init", "--sign", "--key", str(ssh_key)).stderr
     assert "1 commit(s) never pushed, signed now" in out
+    head = git(isp.records, "rev-parse", "main").strip()
+    assert marker.read_text() == head + "\n"  # moved to the commit signed again (the same tree)
+    resigned = (isp.records / ".git" / "isp" / "resigned").read_text().splitlines()
+    assert len(resigned) == 1 and resigned[0].endswith(" " + head)
     assert git(isp.records, "log", "--format=%an %ae %aI %s", "main") == before  # same authors, dates, messages
     assert "-----BEGIN SSH SIGNATURE-----" in git(isp.records, "cat-file", "-p", "HEAD")
     assert git(isp.records, "status", "--porcelain") == ""
@@ -207,6 +215,18 @@ def test_the_signature_cache_is_never_read_or_written_through_a_link(isp, tmp_pa
     assert forged.read_text().endswith(f"{head} G test.two@example.invalid\n")  # not written through
 
 
+def published_policy(isp, tmp_path, guidance, ssh_key) -> Path:
+    """A signed repository with one record and a committed policy naming this key's owner as signer and admin:
+    the policy's allowed-signers file, as published."""
+    public = ssh_key.with_suffix(".pub").read_text().split()
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(f'test.practitioner@example.invalid namespaces="git" {public[0]} {public[1]}\n')
+    isp("init", "--sign", "--key", str(ssh_key))
+    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
+    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid")
+    return signers
+
+
 def test_the_policy_commit_is_not_scanned_for_personal_data(isp, tmp_path, guidance, ssh_key, monkeypatch):
     """`isp signing publish` writes a message of isp's own words and a file of a fixed name: a clone's first
     verify does not read every record's identifying details to scan them (at 10,000 records, seconds); a
@@ -214,12 +234,7 @@ def test_the_policy_commit_is_not_scanned_for_personal_data(isp, tmp_path, guida
     import importlib
 
     verifying = importlib.import_module("isp_tui.audit.verify")
-    public = ssh_key.with_suffix(".pub").read_text().split()
-    signers = tmp_path / "allowed_signers"
-    signers.write_text(f'test.practitioner@example.invalid namespaces="git" {public[0]} {public[1]}\n')
-    isp("init", "--sign", "--key", str(ssh_key))
-    isp("record", str(write_toml(tmp_path / "a.toml", final_record(guidance))))
-    isp("signing", "publish", "--allowed-signers", str(signers), "--admin", "test.practitioner@example.invalid")
+    signers = published_policy(isp, tmp_path, guidance, ssh_key)
     scanned = []
     real = verifying.sensitive_values
     monkeypatch.setattr(verifying, "sensitive_values", lambda *a, **k: scanned.append(a) or real(*a, **k))
@@ -232,3 +247,74 @@ def test_the_policy_commit_is_not_scanned_for_personal_data(isp, tmp_path, guida
         "commit", "-q", "-m", "signing: policy for Test Child Alpha\n\nAction: signing-policy")
     checks(isp)
     assert scanned
+
+
+def test_the_policys_allowed_signers_are_never_written_or_read_through_a_link(isp, tmp_path, guidance, ssh_key):
+    """The committed policy's signers are written under .git/isp for git to read: never through a link there
+    (to a list of another person's keys, say). The file as a link is replaced; .git/isp as a link is refused."""
+    import shutil
+
+    from isp_tui.audit.policy import SIGNERS_FILE
+
+    signers = published_policy(isp, tmp_path, guidance, ssh_key)
+    assert checks(isp)["signatures"]["ok"]  # written here by the first verify
+    work = isp.records / ".git" / "isp"
+    planted = tmp_path / "planted"
+    planted.write_text(signers.read_text())  # the same words: read through the link, it would be kept
+    (work / SIGNERS_FILE).unlink()
+    (work / SIGNERS_FILE).symlink_to(planted)
+    assert checks(isp)["signatures"]["ok"]
+    assert not (work / SIGNERS_FILE).is_symlink()
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(work, elsewhere)
+    shutil.rmtree(work)
+    work.symlink_to(elsewhere)
+    result = isp("verify", check=None)
+    assert result.returncode != 0 and "not a plain folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_adding_a_signer_writes_the_whole_file_or_leaves_it(tmp_path, monkeypatch):
+    """The allowed signers are written again whole (a full disk leaves the file as it was, never a cut-short
+    line), keeping the file's mode and every line it had; a key it already names is not added twice."""
+    import errno
+    import os
+
+    from isp_tui.audit.signing import add_signer
+
+    (tmp_path / "keys").mkdir()
+    signers = tmp_path / "keys" / "allowed_signers"
+    signers.write_text("test.one@example.invalid ssh-ed25519 AAAAone")  # no newline at the end
+    signers.chmod(0o644)
+    add_signer(signers, "ssh-ed25519 AAAAtwo", 'test.two@example.invalid namespaces="git" ssh-ed25519 AAAAtwo')
+    assert signers.read_text().splitlines() == ["test.one@example.invalid ssh-ed25519 AAAAone",
+                                                'test.two@example.invalid namespaces="git" ssh-ed25519 AAAAtwo']
+    assert signers.stat().st_mode & 0o777 == 0o644
+    add_signer(signers, "ssh-ed25519 AAAAtwo", "a line not added")
+    assert "not added" not in signers.read_text()
+    before = signers.read_bytes()
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(OSError):
+        add_signer(signers, "ssh-ed25519 AAAAthree", "test.three@example.invalid ssh-ed25519 AAAAthree")
+    monkeypatch.undo()
+    assert signers.read_bytes() == before and [p.name for p in signers.parent.iterdir()] == ["allowed_signers"]
+
+
+def test_a_read_only_copy_with_a_signing_policy_still_verifies(mount_point, tmp_path, guidance, isp, ssh_key):
+    """A copy isp cannot write (an auditor's, read-only) that never verified: the policy's allowed signers, which
+    git reads from a file, go to a private temporary file outside it, and verify answers as anywhere else."""
+    from test_hostile_store import one_line
+
+    isp.records = mount_point / "records"
+    published_policy(isp, tmp_path, guidance, ssh_key)
+    (isp.records / ".git" / "isp" / "policy-allowed-signers").unlink(missing_ok=True)  # never verified here
+    done = subprocess.run(["mount", "-o", "remount,ro", str(mount_point)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot remount read-only ({done.stderr.decode(errors='replace').strip()})")
+    result = isp("verify", check=None)
+    one_line(result)
+    assert result.returncode == 0 and "no problems found" in result.stdout, result.stderr
+    assert checks(isp)["signatures"]["ok"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -63,12 +64,25 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-async def test_timeline_lists_every_change_newest_first_and_filters(repo, records):
+@asynccontextmanager
+async def auditing(records: Path, key: str = "", *, screen=None, action: str = "", size=SIZE):
+    """The app on `records`, loaded, then `screen` pushed, the app's `action` run or `key` pressed, and
+    settled: (app, pilot)."""
     app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await app.loaded.wait()
-        await pilot.press("t")
+        if screen is not None:
+            await app.push_screen(screen)
+        if action:
+            await getattr(app, f"action_{action}")()
+        if key:
+            await pilot.press(key)
         await settle(pilot)
+        yield app, pilot
+
+
+async def test_timeline_lists_every_change_newest_first_and_filters(repo, records):
+    async with auditing(records, "t") as (app, pilot):
         screen = app.screen
         assert isinstance(screen, TimelineScreen)
         assert [r["action"] for r in screen.rows] == ["draft", "amend", "final", "final"]
@@ -122,11 +136,7 @@ async def test_the_timelines_by_column_is_whole_at_80_columns(repo, records, siz
     """Who made each change keeps the width: the lesser columns give way first (the record, the time of day,
     the decision, the change in one word), so at 80 columns "By" holds a name and an address of 53 characters
     whole (a longer one ends in "…"), and the line below the table shows the highlighted change whole."""
-    app = make_app(records)
-    async with app.run_test(size=size) as pilot:
-        await app.loaded.wait()
-        await pilot.press("t")
-        await settle(pilot)
+    async with auditing(records, "t", size=size) as (app, pilot):
         screen = app.screen
         table = screen.query_one("#changes", DataTable)
         header = next(iter(table.columns.values())).label.plain
@@ -144,13 +154,9 @@ async def test_the_timelines_by_column_is_whole_at_80_columns(repo, records, siz
 
 
 async def test_export_from_a_revision_is_owner_only_with_the_footer(repo, records, tmp_path):
-    app = make_app(records)
     target = tmp_path / "out" / "exported.html"
     target.parent.mkdir()
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.push_screen(RevisionScreen(repo["ids"][0], repo["first_commit"], "final"))
-        await settle(pilot)
+    async with auditing(records, screen=RevisionScreen(repo["ids"][0], repo["first_commit"], "final")) as (app, pilot):
         await pilot.press("x")
         await pilot.pause()
         screen = app.screen
@@ -192,11 +198,7 @@ def test_export_file_refuses_and_replaces(tmp_path):
 
 
 async def test_export_of_a_record_from_the_palette_command(repo, records, tmp_path):
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.push_screen(RecordScreen(repo["ids"][1]))
-        await settle(pilot)
+    async with auditing(records, screen=RecordScreen(repo["ids"][1])) as (app, pilot):
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert "Export this record" in commands
         await app.action_export(app.screen.record_id)
@@ -224,11 +226,7 @@ async def test_export_of_the_ico_decision_form_from_the_app_is_the_clis(repo, re
     config.write_text('[organisation]\nname = "Test Borough"\ncontroller_relationship = "separate"\n')
     monkeypatch.setenv("ISP_CONFIG", str(config))
     record_id = repo["ids"][0]
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.push_screen(RecordScreen(record_id))
-        await settle(pilot)
+    async with auditing(records, screen=RecordScreen(record_id)) as (app, pilot):
         await app.action_export(record_id)
         await pilot.pause()
         screen = app.screen
@@ -297,11 +295,7 @@ async def test_verification_passes_then_shows_a_failure_and_opens_its_record(rep
 
 
 async def test_reports_show_charts_and_tables_as_of_a_date(repo, records):
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await pilot.press("p")
-        await settle(pilot)
+    async with auditing(records, "p") as (app, pilot):
         screen = app.screen
         assert isinstance(screen, ReportsScreen)
         assert set(screen.reports) == set(TABS)
@@ -323,6 +317,12 @@ async def test_reports_show_charts_and_tables_as_of_a_date(repo, records):
         await settle(pilot)
         assert reviews.row_count == 0
         assert screen.sub_title == "as of 2026-11-05"
+        from isp_tui.tui.screens.reports import ReportsMade
+
+        screen.post_message(ReportsMade(TODAY, [], {}, "a worker for the date asked before"))  # it ends late
+        await settle(pilot)
+        assert screen.sub_title == "as of 2026-11-05"
+        assert "asked before" not in str(screen.query_one("#reports-status").render())
         await pilot.press("t")
         await pilot.pause()
         assert screen.query_one("#switch-reviews", ContentSwitcher).current == "chart-reviews"
@@ -368,11 +368,7 @@ async def test_the_apps_charts_draw_the_reports_json(repo, records, isp):
     from isp_tui.tui.widgets.chart import SHOWN, ChartPlot
 
     out = json.loads(isp("report", "--json", "--as-of", TODAY.isoformat()).stdout)["reports"]
-    app = make_app(records)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await app.loaded.wait()
-        await pilot.press("p")
-        await settle(pilot)
+    async with auditing(records, "p", size=(120, 40)) as (app, pilot):
         screen = app.screen
         assert screen.pending == set(TABS) - {"months"}  # the first tab drawn, the others when shown
         for name in TABS:
@@ -427,11 +423,7 @@ def test_overrides_lists_departures_with_reason_who_when_and_advice(repo, guidan
 
 
 async def test_reports_screen_has_the_overrides(repo, records):
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.action_reports()
-        await settle(pilot)
+    async with auditing(records, action="reports") as (app, pilot):
         screen = app.screen
         screen.query_one("#report-tabs").active = "tab-overrides"
         await pilot.press("t")
@@ -448,11 +440,7 @@ async def test_a_destroyed_record_shows_its_tombstone_in_the_timeline(repo, reco
 
     destroy(repo["store"], repo["ids"][0], "Fictional: retention period ended (test).",
             Identity.parse("Test Admin <test.admin@example.invalid>"))
-    app = make_app(records)
-    async with app.run_test(size=SIZE) as pilot:
-        await app.loaded.wait()
-        await app.action_timeline()
-        await settle(pilot)
+    async with auditing(records, action="timeline") as (app, pilot):
         screen = app.screen
         screen.query_one("#action", Select).value = "destroy"
         await settle(pilot)
@@ -467,6 +455,8 @@ async def test_a_destroyed_record_shows_its_tombstone_in_the_timeline(repo, reco
         assert isinstance(tomb, RevisionScreen)
         text = tomb.query_one("#revision", Markdown).source
         assert "**Authorised by**: Test Admin" in text and "retention period ended" in text
+        assert "+00:00" not in text and "**Destroyed at**: 20" in text  # a time in words, not a datetime's str
+        assert "(test)" not in text and "\\(test\\)" in text  # shown as typed: Markdown's characters escaped
         assert "was destroyed" in str(tomb.query_one("#revision-head").render())
         assert not tomb.readable  # nothing to export: the content is gone
 
@@ -502,11 +492,7 @@ async def test_record_history_diffs_any_two_revisions_with_personal_values_hidde
     store, record_id = repo["store"], repo["ids"][1]
     store.amend(record_id, {"subject": {"name": "Test Child Renamed"}}, "Fictional: name corrected (test).",
                 guidance, Identity.parse(PRACTITIONER), partial=True)
-    app = make_app(records)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await app.loaded.wait()
-        await app.push_screen(RecordScreen(record_id))
-        await settle(pilot)
+    async with auditing(records, screen=RecordScreen(record_id), size=(120, 40)) as (app, pilot):
         await pilot.press("h")
         await settle(pilot)
         screen = app.screen
@@ -544,3 +530,28 @@ async def test_record_history_diffs_any_two_revisions_with_personal_values_hidde
         await pilot.press("h")
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen) and app.screen.record_id == record_id
+
+
+async def test_the_historys_by_column_is_whole_at_80_columns_and_the_rest_comes_back_wider(repo, records):
+    """A record's history at 80x24 keeps who made each revision whole (the reason, the time of day, the
+    decision and the revision's number give way); made wider, the columns come back, the cursor kept."""
+    from isp_tui.tui.screens.history import HistoryScreen
+
+    async with auditing(records, screen=RecordScreen(repo["ids"][1]), size=(80, 24)) as (app, pilot):
+        await pilot.press("h")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HistoryScreen)
+        table = screen.query_one("#revisions", DataTable)
+        header = next(iter(table.columns.values())).label.plain
+        assert header.split() == ["Date", "Change", "By"]
+        for n in range(table.row_count):
+            assert PRACTITIONER in str(table.get_row_at(n)[0]) or "Test Auditor <test.auditor@example.invalid>" in \
+                str(table.get_row_at(n)[0])
+        assert "reason: Fictional: review sooner (test)." in str(screen.query_one("#history-status").render())
+        await pilot.press("down")
+        await pilot.resize_terminal(160, 48)
+        await settle(pilot)
+        header = next(iter(table.columns.values())).label.plain
+        assert header.split() == ["#", "When", "Change", "Decision", "By", "Reason"]
+        assert table.cursor_row == 1 and "Fictional: review sooner" in str(table.get_row_at(0)[0])

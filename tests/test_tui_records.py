@@ -6,6 +6,7 @@ the real templates, the real store."""
 from __future__ import annotations
 
 import tomllib
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
@@ -65,6 +66,18 @@ def four_test_children(records: Path, guidance) -> list:
     return saved
 
 
+@asynccontextmanager
+async def first_record_open(records: Path, guidance):
+    """The first of four_test_children's records open on its screen at 80x24: (app, pilot, that record)."""
+    [first, *_] = four_test_children(records, guidance)
+    app = make_app(records)
+    async with app.run_test(size=SMALL) as pilot:
+        await ready(app, pilot)
+        app.push_screen(RecordScreen(first.id))
+        await pilot.pause()
+        yield app, pilot, first
+
+
 # -- 12: switching ruleset is explicit ---------------------------------------------------------------------
 
 
@@ -104,6 +117,12 @@ async def test_ruleset_choice_is_explicit_and_the_1998_wording_is_historical(rec
         await pilot.press("escape")
         await pilot.pause()
         assert app.ruleset_id == "dpa-1998"
+        await pilot.press("s")  # Enter without looking takes the safe choice: the ruleset in use is kept
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmRulesetScreen) and app.screen.focused.id == "ruleset-no"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.ruleset_id == "dpa-1998" and not isinstance(app.screen, ConfirmRulesetScreen)
 
 
 def test_a_ruleset_without_the_historical_key_still_loads(guidance):
@@ -167,12 +186,7 @@ async def test_home_lists_drafts_by_date_and_reference_and_recovered_work_in_wor
 
 
 async def test_a_record_reads_as_a_document_with_the_toml_one_key_away(records, guidance):
-    [first, *_] = four_test_children(records, guidance)
-    app = make_app(records)
-    async with app.run_test(size=SMALL) as pilot:
-        await ready(app, pilot)
-        app.push_screen(RecordScreen(first.id))
-        await pilot.pause()
+    async with first_record_open(records, guidance) as (app, pilot, _first):
         text = rendered(app.screen.query_one("#record"))
         for words in ("Final record: TEST-0001", "About the decision", "Case reference: TEST-0001",
                       "Review and retention", "Review on: 2027-11-03", "The flowchart's outcome: SHARE",
@@ -190,12 +204,7 @@ async def test_a_record_reads_as_a_document_with_the_toml_one_key_away(records, 
 
 
 async def test_amend_is_a_form_that_lists_the_changes_in_words_before_saving(records, guidance):
-    [first, *_] = four_test_children(records, guidance)
-    app = make_app(records)
-    async with app.run_test(size=SMALL) as pilot:
-        await ready(app, pilot)
-        app.push_screen(RecordScreen(first.id))
-        await pilot.pause()
+    async with first_record_open(records, guidance) as (app, pilot, first):
         await pilot.press("a")
         await pilot.pause()
         screen = app.screen
@@ -219,7 +228,7 @@ async def test_amend_is_a_form_that_lists_the_changes_in_words_before_saving(rec
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmAmendScreen)
+        assert isinstance(app.screen, ConfirmAmendScreen) and app.screen.focused.id == "changes-yes"
         listed = rendered(app.screen.query_one("#changes-text"))
         assert "Review on: 2027-11-03 -> 2027-12-01" in listed and "retention.review_on" not in listed
         await pilot.press("n")  # back to the form: nothing saved
@@ -232,6 +241,11 @@ async def test_amend_is_a_form_that_lists_the_changes_in_words_before_saving(rec
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, RecordScreen)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        pane = rendered(app.screen.query_one("#history"))  # the record's history: the same words
+        assert "changed: Review on" in pane and "Review on: 2027-11-03 -> 2027-12-01" in pane
+        assert "retention.review_on" not in pane
     assert git(records, "log", "-1", "--format=%s").strip() == f"record {first.id}: amend (share)"
     record = tomllib.loads((records / first.path).read_text())
     assert record["retention"]["review_on"] == date(2027, 12, 1)

@@ -6,6 +6,7 @@ button. Real parts only: a records repository in tmp_path, the real templates, t
 from __future__ import annotations
 
 import tomllib
+from contextlib import asynccontextmanager
 from datetime import date
 
 from textual import events
@@ -31,6 +32,16 @@ def make_app(records, config: Config | None = None) -> IspApp:
 def saved_records(records) -> list[dict]:
     paths = [p for p in git(records, "ls-files").split() if id_from_path(p)]
     return [tomllib.loads(git(records, "show", f"HEAD:{p}")) for p in paths]
+
+
+@asynccontextmanager
+async def on_the_name_field(records):
+    """A new decision open at 80x24, the subject's name field focused: (app, pilot)."""
+    async with make_app(records).run_test(size=SIZE) as pilot:
+        await start(pilot)
+        widget(pilot.app, "subject.name").focus()
+        await pilot.pause()
+        yield pilot.app, pilot
 
 
 async def test_the_typical_case_takes_at_most_80_keys_and_no_key_finds_focus(records, guidance):
@@ -93,11 +104,7 @@ async def test_a_returning_practitioner_types_role_and_organisation_once(records
 
 
 async def test_keys_typed_back_to_back_land_in_order_in_the_field_focused_for_them(records):
-    async with make_app(records).run_test(size=SIZE) as pilot:
-        await start(pilot)
-        app = pilot.app
-        widget(app, "subject.name").focus()
-        await pilot.pause()
+    async with on_the_name_field(records) as (app, pilot):
         burst = [*"Test Child", "tab", *"CASE-0002", "tab", *"2026-01-02"]
         for key in burst:  # straight to the app's queue, none waiting for the one before (a fast typist)
             char = key if len(key) == 1 else None
@@ -110,11 +117,7 @@ async def test_keys_typed_back_to_back_land_in_order_in_the_field_focused_for_th
 
 
 async def test_a_bracketed_paste_goes_into_the_field_and_spreads_over_the_next(records):
-    async with make_app(records).run_test(size=SIZE) as pilot:
-        await start(pilot)
-        app = pilot.app
-        widget(app, "subject.name").focus()
-        await pilot.pause()
+    async with on_the_name_field(records) as (app, pilot):
         app._driver.send_message(events.Paste("Test Child Beta"))
         await settle(pilot)
         assert app.screen.data["subject"]["name"] == "Test Child Beta"

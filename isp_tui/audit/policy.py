@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import tomli_w
@@ -82,10 +83,43 @@ def head_policy(store: Store) -> tuple[Policy | None, str, str]:
         return None, "", ""
     added = store.git("log", "--format=%H", "--diff-filter=A", BRANCH, "--", POLICY).split()
     path = store.work / SIGNERS_FILE
-    if not path.is_file() or path.read_text() != policy.allowed_signers():
-        store.work.mkdir(exist_ok=True, mode=0o700)
-        atomic_write(path, policy.allowed_signers().encode(), store.work / "tmp")
+    store.refuse_linked_work()  # git reads the signers from here: never through a link
+    if path.is_symlink() or not path.is_file() or path.read_text() != policy.allowed_signers():
+        try:
+            store.work.mkdir(exist_ok=True, mode=0o700)
+            atomic_write(path, policy.allowed_signers().encode(), store.work / "tmp")
+        except OSError:  # a read-only copy (an auditor's, say): verify still reads, from a private copy
+            path = private_copy(store, policy.allowed_signers())
+    if path == store.work / SIGNERS_FILE:
+        PRIVATE.pop(str(store.root), None)
     return policy, (added[-1] if added else ""), str(path)
+
+
+PRIVATE: dict[str, Path] = {}  # records repository -> the policy's signers written outside it (read-only copies)
+
+
+def private_copy(store: Store, text: str) -> Path:
+    """The allowed signers in an owner-only temporary file outside the repository, removed when isp exits: for a
+    repository isp cannot write (the signers are email addresses and public keys, nothing of a subject's)."""
+    import atexit
+    import os
+    import tempfile
+
+    from isp_tui.store.files import write_all
+
+    fd, name = tempfile.mkstemp(prefix="isp-allowed-signers-")
+    try:
+        write_all(fd, text.encode())
+    finally:
+        os.close(fd)
+    atexit.register(Path(name).unlink, missing_ok=True)
+    PRIVATE[str(store.root)] = Path(name)
+    return Path(name)
+
+
+def signers_path(store: Store) -> Path:
+    """Where git reads the policy's allowed signers for this repository (head_policy wrote them)."""
+    return PRIVATE.get(str(store.root), store.work / SIGNERS_FILE)
 
 
 def check_policy_changes(store: Store, signed_by: dict[str, tuple[str, str]], check: Check) -> None:
@@ -111,7 +145,7 @@ def check_policy_changes(store: Store, signed_by: dict[str, tuple[str, str]], ch
 
 
 def signature_of(store: Store, sha: str) -> tuple[str, str]:
-    out = store.git("-c", f"gpg.ssh.allowedSignersFile={store.work / SIGNERS_FILE}", "-c", "gpg.format=ssh", "log",
+    out = store.git("-c", f"gpg.ssh.allowedSignersFile={signers_path(store)}", "-c", "gpg.format=ssh", "log",
                     "-1", "--format=%G? %GS", sha).strip()
     status, _, principal = out.partition(" ")
     return status, principal
@@ -120,8 +154,6 @@ def signature_of(store: Store, sha: str) -> tuple[str, str]:
 def publish(store: Store, *, admins: list[str], signers_file: str, author: Any) -> str:
     """Commit the policy (signed, as the admin's machine signs every commit): the allowed signers as
     `email namespaces="git" type key` lines, and the admins who may change it."""
-    from pathlib import Path
-
     signers = []
     for line in Path(signers_file).expanduser().read_text().splitlines():
         parts = line.split()

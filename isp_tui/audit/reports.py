@@ -19,7 +19,7 @@ from isp_tui.dates import correction_due, day_of, response_due, working_days_bet
 from isp_tui.engine import OUTCOMES as ENGINE_OUTCOMES
 from isp_tui.errors import InputError
 from isp_tui.guidance import Guidance
-from isp_tui.index.due import due_sql
+from isp_tui.index.due import due_sql, is_late, late_sql
 from isp_tui.record.model import Record
 from isp_tui.record.schema import RECORDED, SHARING_DECISIONS
 from isp_tui.store.repo import Store
@@ -231,16 +231,15 @@ def _incomplete(q: Reported) -> Report:
 
 def _late_responses(q: Reported) -> Report:
     rows = []
-    # SQL leaves out what cannot be late (answered by its due date, or not yet due): ISO dates compare as
-    # dates. A request without a due date has it worked out here (15 working days), so it is always read.
+    # SQL leaves out what cannot be late (index.due's rule, its SQL form). A request without a due date has it
+    # worked out here (15 working days), so it is always read.
     for id_, agency, received, due, responded, status in q(
             "SELECT id, request_agency, received, response_due, responded, status FROM reported "
             "WHERE received IS NOT NULL AND (coalesce(response_due, '') = '' OR "
-            "coalesce(responded, '') = '' AND response_due < ? OR coalesce(responded, '') <> '' AND responded > "
-            "response_due) ORDER BY id", q.today.isoformat()):
+            f"{late_sql('responded', 'response_due')}) ORDER BY id", q.today.isoformat()):
         received, responded = day_of(received), day_of(responded)
         due = day_of(due) or response_due(received)
-        if responded and responded > due or not responded and q.today > due:
+        if is_late(responded, due, q.today):
             rows.append({"id": id_, "agency": agency, "received": received, "due": due, "responded": responded,
                          "working_days_late": working_days_between(due, responded or q.today), "status": status})
     return Report("responses", REPORTS["responses"], "000 13.2",
@@ -255,7 +254,7 @@ def _late_corrections(q: Reported) -> Report:
             due = correction_due(found_on) if found_on else None
             for recipient in c.get("recipients", []):
                 told = day_of(recipient.get("told_on"))
-                if due and (told and told > due or not told and q.today > due):
+                if is_late(told, due, q.today):
                     rows.append({"id": id_, "correction": c.get("id", ""), "found_on": found_on, "due": due,
                                  "agency": recipient.get("agency", ""), "told_on": told,
                                  "days_late": ((told or q.today) - due).days})

@@ -53,8 +53,7 @@ class SignatureCache:
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def _plain_folder(self) -> bool:
-        work = self.store.work
-        return work.is_dir() and not work.is_symlink() and not (work / "tmp").is_symlink()
+        return self.store.work.is_dir() and self.store.plain_work()
 
     def _load(self) -> dict[str, tuple[str, str]]:
         if not self._plain_folder():
@@ -90,6 +89,20 @@ class SignatureCache:
                 atomic_write(self.path, body.encode(), self.store.work / "tmp")
         except OSError:
             pass  # a read-only copy: checked again next time
+
+
+def add_signer(signers: Path, public: str, line: str) -> None:
+    """Add `line` to an allowed-signers file unless it already names the key `public`: the whole file written
+    again (atomic_write, in its own folder, keeping its mode), so a full disk leaves it as it was, never with a
+    cut-short line."""
+    import stat
+
+    existing = signers.read_text() if signers.is_file() else ""
+    if any(public in e for e in existing.splitlines()):
+        return
+    mode = stat.S_IMODE(signers.stat().st_mode) if signers.is_file() else 0o600
+    body = existing + ("" if not existing or existing.endswith("\n") else "\n") + line + "\n"
+    atomic_write(signers, body.encode(), signers.parent, mode=mode)
 
 
 def config_values(store: Store, names: tuple[str, ...]) -> list[str]:
@@ -220,10 +233,7 @@ def setup_signing(store: Store, *, key: str, principal: str, fmt: str = "ssh",
         signers = Path(allowed_signers).expanduser().absolute() if allowed_signers else store.work / "allowed_signers"
         signers.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         line = f'{principal} namespaces="git" {public}'
-        existing = signers.read_text().splitlines() if signers.is_file() else []
-        if not any(public in e for e in existing):
-            with signers.open("a") as fh:
-                fh.write(line + "\n")
+        add_signer(signers, public, line)
         config["user.signingkey"] = str(path.absolute())
         config["gpg.ssh.allowedSignersFile"] = str(signers)
     else:
@@ -273,13 +283,17 @@ def resign_unpushed(store: Store) -> list[tuple[str, str]]:
             mapped[sha] = resign_one(store, sha, mapped)
         store.git("update-ref", "-m", "isp init --sign: commits never pushed signed again", "refs/heads/main",
                   mapped[head], head)
+        from isp_tui.audit.verify_state import MARKER, read_marker
+
         pairs = [(old, mapped[old]) for old in todo]
         store.work.mkdir(exist_ok=True, mode=0o700)
-        with (store.work / RESIGNED).open("a") as fh:
-            fh.write("".join(f"{old} {new}\n" for old, new in pairs))
-        verified = store.work / "verified-head"  # merge: use audit.verify_state.MARKER
-        if verified.is_file() and verified.read_text().strip() in mapped:
-            verified.write_text(mapped[verified.read_text().strip()] + "\n")  # the same trees: same state
+        before = "".join(f"{old} {new}\n" for old, new in resigned_commits(store).items())
+        # whole files or none (a full disk): a cut-short line would map a commit to an id that is not one
+        atomic_write(store.work / RESIGNED, (before + "".join(f"{old} {new}\n" for old, new in pairs)).encode(),
+                     store.work / "tmp")
+        verified = read_marker(store)
+        if verified in mapped:  # the same trees: the same state, at the commit signed again
+            atomic_write(store.work / MARKER, (mapped[verified] + "\n").encode(), store.work / "tmp")
     return pairs
 
 

@@ -51,6 +51,8 @@ def save_marker(store: Store, head: str, progress: dict[str, tuple[bool, int]]) 
     """After a pass: the state at this head, then the head itself."""
     body = json.dumps({"head": head, "records": {k: [int(v[0]), v[1]] for k, v in progress.items()}},
                       separators=(",", ":"))
+    if not store.plain_work():
+        return  # .git/isp is a link: nothing is written through it (the next verify starts from scratch)
     try:
         atomic_write(store.work / STATE, body.encode(), store.work / "tmp")
         atomic_write(store.work / MARKER, (head + "\n").encode(), store.work / "tmp")
@@ -108,6 +110,8 @@ def _load_cache(store: Store, key: str) -> dict[str, Facts]:
 
 def _save_cache(store: Store, key: str, cache: dict[str, Facts]) -> None:
     body = f"guidance {key}\n" + "".join(facts.line(blob) for blob, facts in cache.items())
+    if not store.plain_work():
+        return  # .git/isp is a link: nothing is written through it
     try:
         atomic_write(store.work / CACHE, body.encode(), store.work / "tmp")
     except OSError:

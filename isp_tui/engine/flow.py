@@ -40,15 +40,15 @@ def decide(answers: Answers, ruleset: Ruleset, guidance: Guidance, on: date | No
     day = on or answers.decision_date or date.today()
     notes = Notes()
     path: list[str] = []
-    consent_valid = _consent_valid(answers, notes)
+    valid = consent_valid(answers)
     node = ruleset.first_question
     while node in ANSWERS:
         path.append(node)
         question = ruleset.question(node)
         if node == "lawful_basis":
-            answer = law.lawful_basis(answers, guidance, day, consent_valid, notes)
+            answer = law.lawful_basis(answers, guidance, day, valid, notes)
         elif node == "consent":
-            answer = _consent(answers, guidance, consent_valid, notes)
+            answer = _consent(answers, guidance, valid, notes)
         else:
             answer = getattr(answers, node)
         if answer is None:
@@ -65,7 +65,7 @@ def decide(answers: Answers, ruleset: Ruleset, guidance: Guidance, on: date | No
             notes.reason(f"{node}-{shown}", ANSWER_TEXT[(node, shown)], source)
         node = question.next[answer]
     outcome = node
-    outcome = _after(outcome, path, answers, ruleset, consent_valid, notes)
+    outcome = _after(outcome, path, answers, ruleset, valid, notes)
     if outcome == INCOMPLETE and not notes.missing:
         notes.need("when.lawful_basis")
     return Decision(outcome, tuple(path), tuple(notes.reasons), tuple(notes.warnings), tuple(notes.missing),
@@ -101,8 +101,9 @@ def _capacity(answers: Answers) -> str | None:
     return "yes"
 
 
-def _consent_valid(answers: Answers, notes: Notes) -> bool:
-    """Is the consent recorded as given valid: given by someone who can give it, and informed (003 App A; 004)?"""
+def consent_valid(answers: Answers) -> bool:
+    """Is the consent recorded as given valid: given by someone who can give it, and informed (003 App A; 004)?
+    The one rule: the engine's, and the form's answer to "Do I already have informed consent?" (tui.forms)."""
     if answers.consent != "given":
         return False
     if answers.consent_informed is False:

@@ -97,8 +97,11 @@ def blobs(root: Path, shas: list[str]) -> Iterator[bytes | None]:
         for _ in shas:
             header = out.readline().split()
             if len(header) == 3:
-                data = out.read(int(header[2]))
-                out.read(1)
+                size = int(header[2])
+                data = out.read(size)
+                if len(data) != size or out.read(1) != b"\n":  # git stopped part way: never a cut-short file
+                    raise StoreError(f"git cat-file stopped part way through the object {header[0].decode('ascii', 'replace')[:12]} "
+                                     f"({len(data):,} of {size:,} bytes); nothing was read from it: run isp again")
                 yield data
             else:
                 yield None  # "<sha> missing": reported as a problem for that file

@@ -39,6 +39,20 @@ def is_due(day: date | None, today: date) -> bool:
     return due_state(day, today) in (DUE, OVERDUE)
 
 
+def is_late(done: date | None, due: date | None, today: date) -> bool:
+    """Whether something due on `due` (a response, telling a recipient of a correction) is late: done after
+    its due date, or not done and its due date has passed (on the due date itself it is not late yet)."""
+    if due is None:
+        return False
+    return done > due if done is not None else today > due
+
+
+def late_sql(done: str, due: str, today: str = "?") -> str:
+    """is_late for columns of ISO dates (`done` empty or NULL: not done), as an SQL condition."""
+    return (f"(coalesce({due}, '') <> '' AND (coalesce({done}, '') = '' AND {due} < {today} "
+            f"OR coalesce({done}, '') <> '' AND {done} > {due}))")
+
+
 def due_sql(column: str, today: str = ":today") -> str:
     """is_due for a column of ISO dates, as an SQL condition; bind `sql_params(today)`, or give the
     placeholder a query with positional parameters uses (`today="?"`) and bind today's ISO date to it."""

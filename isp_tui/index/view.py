@@ -172,7 +172,7 @@ class Index:
     def references(self, ids: Iterable[str]) -> dict[str, str]:
         """Each record's subject reference, read from its committed file (personal data is not kept in the
         index's own columns in plain), remembered by blob so a page shown again reads nothing."""
-        import tomllib
+        from isp_tui.tomlfile import parse_toml
 
         cache: dict[str, str] = self.__dict__.setdefault("_references", {})
         db, wanted = self._ready(), []
@@ -183,9 +183,9 @@ class Index:
         missing = [(record_id, blob) for record_id, blob in wanted if blob not in cache]
         for (_, blob), raw in zip(missing, blobs(self.store.root, [blob for _, blob in missing])):
             try:
-                subject = tomllib.loads((raw or b"").decode("utf-8")).get("subject", {})
+                subject = parse_toml(raw or b"", blob).get("subject", {})
                 value = subject.get("reference") if isinstance(subject, dict) else None
-            except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+            except InputError:  # not UTF-8, not TOML: no reference to show
                 value = None
             cache[blob] = value if isinstance(value, str) else ""
         return {record_id: cache[blob] for record_id, blob in wanted}

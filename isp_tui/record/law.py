@@ -35,6 +35,9 @@ LAW_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
+WITHOUT_CONSENT = ("refused", "withdrawn", "not-sought")  # consent answers under which sharing is without consent
+
+
 def decided_under(record: Record) -> int:
     """The record schema a record was decided under: a final record says it (decided.schema); one not yet decided
     is decided under today's."""
@@ -57,10 +60,11 @@ def in_words(missing: list[str]) -> list[str]:
 
 
 def missing_by_law(record: Record, guidance: Guidance) -> list[str]:
-    """What the law asks a record of sharing to say: why sharing is necessary (ICO Annex B); the public-interest
-    reasoning when confidential information is shared without consent (000 13.3.4); who consented and whether
-    it was informed (003 App A; 004); a competent child's view beside a parent's. Necessity and the consent
-    details only of a record decided under schema 2 or later (LAW_FIELDS_SCHEMA)."""
+    """What the law asks a record of sharing to say: why it is shared without consent, where it is; why sharing is
+    necessary (ICO Annex B); the public-interest reasoning when confidential information is shared without
+    consent (000 13.3.4); who consented and whether it was informed (003 App A; 004); a competent child's view
+    beside a parent's. Necessity and the consent details only of a record decided under schema 2 or later
+    (LAW_FIELDS_SCHEMA)."""
     missing: list[str] = []
 
     def need(key: str) -> None:
@@ -68,6 +72,8 @@ def missing_by_law(record: Record, guidance: Guidance) -> list[str]:
             missing.append(key)
 
     consent = record.get("when.consent")
+    if consent in WITHOUT_CONSENT:  # shared without consent: the record says why
+        need("consent.explanation")
     public_interest = "common-law-public-interest" in (record.get("when.lawful_basis") or [])
     if consent != "given" and (record.get("when.confidential") == "yes" or public_interest):
         need("decision.public_interest")

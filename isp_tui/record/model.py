@@ -230,8 +230,6 @@ class Record:
                 need(key)
             if self.get("transparency.told") is False:
                 need("transparency.not_told_reason")
-            if self.get("when.consent") in ("refused", "withdrawn", "not-sought"):
-                need("consent.explanation")
             missing.extend(m for m in missing_by_law(self, guidance) if m not in missing)
         if blank(self.get("retention.review_on")) and blank(self.get("retention.retain_until")):
             missing.append("retention.review_on or retention.retain_until")

@@ -21,6 +21,7 @@ A record is one TOML file. Its tables, in the order they are written:
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 from typing import Any, Callable
 
@@ -171,8 +172,17 @@ def check_outcome(value: Any, file: object) -> dict[str, Any]:
     return out
 
 
+ANSWER_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+KIND_WORDS = {bool: "true or false", int: "a number", float: "a number", list: "a list", dict: "a table",
+              date: "a date", datetime: "a date and time"}
+
+
 def printable_answer(answer: Any) -> str:
-    return repr(answer) if isinstance(answer, str) else f"a {type(answer).__name__}"
+    """A checklist answer as a message names it: an id as it is ('maybe'); free text only as "a text" (it may
+    name a person, and the message reaches the terminal and the index's problems); other values by kind."""
+    if isinstance(answer, str):
+        return repr(answer) if ANSWER_ID.fullmatch(answer) else "a text"
+    return KIND_WORDS.get(type(answer), "a value")
 
 
 def check_checklists(value: Any, guidance: Guidance | None, file: object) -> dict[str, dict[str, str]]:

@@ -56,16 +56,43 @@ def make_dirs(path: Path) -> None:
         folder.mkdir(mode=0o700, exist_ok=True)
 
 
+def linked_folder(target: Path, tmp_dir: Path) -> Path | None:
+    """The first folder on the way to `target` that is a symbolic link, below the folder it shares with
+    `tmp_dir` (the records repository, or .git/isp: callers keep their temporary files inside it), or None.
+    Plain string work and one lstat a folder: a first sync writes 100,000 files."""
+    folder, spare = (os.fspath(p) if os.path.isabs(p) else os.path.abspath(p) for p in (target, tmp_dir))
+    folder = os.path.dirname(folder)
+    shared = os.path.commonprefix([folder + os.sep, spare + os.sep])
+    here = shared[:shared.rindex(os.sep)] or os.sep  # cut back to a whole folder name (at least the root)
+    rest = folder[len(here):].strip(os.sep)
+    for part in rest.split(os.sep) if rest else ():
+        here = os.path.join(here, part)
+        if os.path.islink(here):
+            return Path(here)
+    return None
+
+
 def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *, flush: bool = True) -> None:
     """Write a file so that a crash leaves the old content or the new, never a half file; a write that fails
     leaves the old content and no temporary file. `flush=False`: no fsync of the file and its folder, for a
     caller writing many files that flushes them all at once (sync_filesystem) and can write them again after
-    a crash."""
+    a crash. A folder on the way that is a symbolic link is refused (StoreError), never written through: a
+    record (personal data) would land wherever the link points, outside the repository."""
+    link = linked_folder(target, tmp_dir)
+    if link is not None:
+        from isp_tui.errors import StoreError, printable
+
+        raise StoreError(f"refused to write {printable(target.name)}: the folder {printable(str(link))} is a symbolic "
+                         "link, and isp never writes through one (records are plain files in plain folders); "
+                         "replace the link with a plain folder, then run isp again")
     make_dirs(target.parent)
     make_dirs(tmp_dir)
     tmp = tmp_dir / f"{target.name}.{os.getpid()}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        # the name is predictable: whatever stands there (a stale copy, or a symbolic link planted in a repository
+        # handed over) is removed, never written through, and the file is made new (O_EXCL: no link followed)
+        tmp.unlink(missing_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
         try:
             write_all(fd, data)
             if flush:

@@ -138,6 +138,19 @@ class Store(Saving, Journal, Committing):
             raise StoreError(f"the records repository {self.root} cannot be written here ({exc.strerror or exc}); "
                              "reading commands still work, nothing was changed") from None
 
+    def plain_work(self) -> bool:
+        """Whether .git/isp (and its tmp folder) is a plain folder of ours, or not there yet: never a link."""
+        work, tmp = self.work, self.work / "tmp"
+        return not work.is_symlink() and (not work.exists() or work.is_dir()) and not tmp.is_symlink()
+
+    def refuse_linked_work(self) -> None:
+        """Refuse (StoreError, one line) a .git/isp, or its tmp folder, that is a link: for a reading command that
+        must write there (the policy's allowed signers, which git then reads). Writers clear links instead, under
+        the lock (prepare_work)."""
+        if not self.plain_work():
+            raise StoreError(f"refused: {self.work} or its tmp folder is not a plain folder (a symbolic link?); "
+                             "isp never reads or writes through one: remove it and run isp again")
+
     def refuse_other_branch(self) -> None:
         """isp writes only to main: another branch checked out, or a detached HEAD, is refused (read from
         .git/HEAD itself: no git runs)."""

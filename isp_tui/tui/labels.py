@@ -18,6 +18,7 @@ from isp_tui.errors import printable
 
 ACTION_LABELS = {"draft": "Draft saved", "final": "Final", "amend": "Amended", "correct": "Corrected",
                  "destroy": "Destroyed"}
+SHORT_ACTIONS = {"draft": "Draft"}  # an action in one word, where a table is narrow (the others are one already)
 COLUMN_LABELS = {"id": "Record", "month": "Month", "decisions": "Decisions", "share": "Share",
                  "share-part": "Share part", "do-not-share": "Do not share", "drafts": "Drafts", "outcome": "Outcome",
                  "engine": "Engine's outcome", "recorded": "Recorded decision", "agency": "Agency",

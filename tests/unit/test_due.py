@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from isp_tui.index import DUE_SOON_DAYS, Index, due, due_state
-from isp_tui.index.due import DUE, DUE_SOON, OVERDUE, Due, due_sql, is_due, soon_sql, sql_params
+from isp_tui.index.due import DUE, DUE_SOON, OVERDUE, Due, due_sql, is_due, is_late, late_sql, soon_sql, sql_params
 from isp_tui.store import Store
 
 TODAY = date(2026, 11, 21)
@@ -44,6 +44,23 @@ def test_the_sql_says_what_python_says_day_by_day(soon_days):
     assert positional == due_days
     soon = {d for (d,) in db.execute(f"SELECT day FROM t WHERE {soon_sql('day')}", params)}
     assert soon == {d.isoformat() for d in days if due_state(d, TODAY, soon_days) is not None}
+
+
+def test_late_is_after_the_due_date_and_the_sql_says_so_too():
+    """Late (a response, telling a recipient of a correction): done after the due date, or not done once it
+    has passed; on the due date itself, not yet late."""
+    assert not is_late(None, TODAY, TODAY) and is_late(None, TODAY, TODAY + timedelta(days=1))
+    assert not is_late(TODAY, TODAY, TODAY + timedelta(days=9)) and is_late(TODAY + timedelta(days=1), TODAY, TODAY)
+    assert not is_late(None, None, TODAY)
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (done TEXT, due TEXT)")
+    days = [TODAY + timedelta(days=n) for n in range(-5, 6)]
+    pairs = [(done, due) for done in days + [None] for due in days + [None]]
+    db.executemany("INSERT INTO t VALUES (?, ?)", [(d and d.isoformat(), u and u.isoformat()) for d, u in pairs]
+                   + [("", TODAY.isoformat()), (TODAY.isoformat(), "")])
+    late = set(db.execute(f"SELECT coalesce(done, ''), coalesce(due, '') FROM t WHERE {late_sql('done', 'due')}",
+                          (TODAY.isoformat(),)))
+    assert late == {(d.isoformat() if d else "", u.isoformat()) for d, u in pairs if is_late(d, u, TODAY)}
 
 
 class Dated:

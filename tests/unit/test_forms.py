@@ -222,6 +222,39 @@ def test_consent_given_asks_who_how_when_and_whether_informed(form, guidance):
     assert "consent_by" not in built["when"] and "on" not in built.get("consent", {})
 
 
+def test_the_childs_own_view_is_asked_exactly_when_the_records_law_asks_it(form, guidance):
+    """One rule: the form shows consent.child_view where record.law.missing_by_law would miss it."""
+    from isp_tui.record.law import missing_by_law
+    from isp_tui.tui.forms.law import Answers
+
+    answer(form, legitimate_purpose="yes", consent="given")
+    for by in ("subject", "parent", "other"):
+        for capacity in ("yes", "no", "unsure", None):
+            form.set("when.consent_by", by)
+            form.set("context.child_capacity", capacity, keep_empty=True)
+            asked = "consent.child_view" in missing_by_law(Answers(form.data), guidance)
+            assert ("consent.child_view" in shown(form, "when:consent")) == asked, (by, capacity)
+            assert asked == (by == "parent" and capacity == "yes")
+
+
+def test_why_it_is_shared_without_consent_is_asked_exactly_when_the_record_needs_it(form, guidance):
+    """One rule: the form asks consent.explanation where a final record would miss it (record.law)."""
+    from isp_tui.record import Record
+
+    answer(form, legitimate_purpose="yes")
+    for consent in ("given", "refused", "withdrawn", "not-sought"):
+        for recorded in ("share", "share-part", "do-not-share"):
+            answer(form, consent=consent)
+            form.set("decision.recorded", recorded)
+            data = final_record(guidance, when={**final_record(guidance)["when"], "consent": consent},
+                                decision={"recorded": recorded, "reasons": "Fictional (test)."})
+            data.pop("consent", None)
+            needed = "consent.explanation" in Record.from_dict(data, guidance=guidance, new=True).missing_for_final(
+                guidance)
+            assert ("consent.explanation" in shown(form, "decision")) == needed, (consent, recorded)
+            assert needed == (consent != "given" and recorded != "do-not-share")
+
+
 def test_the_reasons_consent_was_not_sought_come_from_the_checklist(form, guidance):
     reason = next(f for f in form.spec("when:consent").fields if f.key == "when.consent_not_sought_reason")
     ids = [i for i, _ in reason.options]

@@ -135,3 +135,18 @@ def test_a_failed_atomic_write_leaves_the_old_file_and_no_temporary(tmp_path, mo
     with pytest.raises(OSError):
         atomic_write(target, b"new", tmp_path / "tmp")
     assert target.read_bytes() == b"old" and list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_cat_file_cut_short_is_an_error_never_a_short_blob(repo, monkeypatch):
+    """`git cat-file --batch` killed part way through an object: the reader raises, it never hands on the bytes
+    it got as the whole file (a first sync would have written them as the record)."""
+    import sys
+
+    from isp_tui.errors import StoreError
+    from isp_tui.gitlayer import plumbing
+
+    script = "import sys; sys.stdin.read(); sys.stdout.write('%s blob 100\\n0123456789'); sys.stdout.flush()" % ("a" * 40)
+    monkeypatch.setattr(plumbing, "start_git", lambda root, *args, **popen: subprocess.Popen(
+        [sys.executable, "-c", script], **popen))
+    with pytest.raises(StoreError, match="10 of 100 bytes"):
+        list(plumbing.blobs(repo, ["a" * 40]))

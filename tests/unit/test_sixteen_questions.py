@@ -39,6 +39,13 @@ def test_the_record_takes_each_kind_of_answer_and_refuses_another(guidance):
         check_checklists({SIXTEEN: {"q06": date(2026, 12, 1)}}, guidance, None)
     with pytest.raises(InputError, match="is not one of: yes, no, not-applicable"):
         check_checklists({SIXTEEN: {"q01": "The child's"}}, guidance, None)
+    with pytest.raises(InputError, match="maybe") as refused:  # an id is named; free text is not echoed
+        check_checklists({SIXTEEN: {"q01": "maybe"}}, guidance, None)
+    with pytest.raises(InputError) as refused:
+        check_checklists({SIXTEEN: {"q05": "Test Child Alpha's mother"}}, guidance, None)
+    assert "Test Child Alpha" not in str(refused.value) and "a text is not one of: subject, parent" in str(refused.value)
+    with pytest.raises(InputError, match="a date is not a text"):
+        check_checklists({SIXTEEN: {"q06": date(2026, 12, 1)}}, guidance, None)
 
 
 def test_answers_given_elsewhere_fill_in_the_16_questions(guidance):
@@ -60,6 +67,25 @@ def test_answers_given_elsewhere_fill_in_the_16_questions(guidance):
     answers = get(form.data, f"checklists.{SIXTEEN}")
     assert answers["q05"] == "parent" and answers["q01"] == "yes" and "q07" not in answers
     assert "checklists" in form.build("Test Practitioner <t@example.invalid>")
+
+
+def test_q01_says_consent_is_had_only_when_the_engine_says_it_is_valid(guidance):
+    """"Do I already have informed consent?" is the engine's own rule (engine.consent_valid): a child without the
+    capacity to consent giving it themselves is not valid consent (003 App A), whatever the form was told."""
+    from isp_tui.engine import consent_valid, read_answers
+
+    form = DecisionForm(guidance, ruleset_id="gdpr-2018")
+    form.set("context.child_capacity", "no")
+    assert "q01" not in (get(form.data, f"checklists.{SIXTEEN}") or {})  # not asked about consent yet
+    form.set("when.consent", "given")
+    form.set("when.consent_by", "subject")
+    form.set("when.consent_informed", True)
+    assert not consent_valid(read_answers(form.data["when"], form.data["context"], guidance))
+    assert get(form.data, f"checklists.{SIXTEEN}.q01") == "no"
+    form.set("context.child_capacity", "yes")  # the child can consent: now it is valid
+    assert get(form.data, f"checklists.{SIXTEEN}.q01") == "yes"
+    form.set("when.consent_by", "other")
+    assert get(form.data, f"checklists.{SIXTEEN}.q01") == "no"
 
 
 def test_no_answer_leaves_no_empty_table(guidance):

@@ -20,8 +20,8 @@ from isp_tui.tui.forms.progress import in_words, plain, position
 from isp_tui.tui.forms.review import value_words
 from isp_tui.tui.forms.steps import Spec, how_fields, spec
 
-UNSURE_BASIS = "lawful_basis.unsure"
-ENGINE_READS = ("when", "context", "sharing")  # what engine.read_answers reads (sharing: the data categories)  # not a record key: "unsure" at the lawful-basis question
+UNSURE_BASIS = "lawful_basis.unsure"  # not a record key: "unsure" at the lawful-basis question
+ENGINE_READS = ("when", "context", "sharing")  # what evaluate() gives read_answers (sharing: the data categories)
 
 if TYPE_CHECKING:
     from isp_tui.guidance import Guidance, LegalBasis
@@ -233,11 +233,7 @@ class DecisionForm:
         data = copy.deepcopy(self.data)
         if decided_by is not None:
             data.setdefault("decided", {}).setdefault("by", decided_by)
-        checklists = {k: v for k, v in (data.get("checklists") or {}).items() if v}  # none answered: no table
-        data.pop("checklists", None)
-        if checklists:
-            data["checklists"] = checklists
-        return normalise(data, self.guidance)
+        return normalise(data, self.guidance)  # its prune drops a checklist with no answer, and empty tables
 
     def missing(self, decided_by: str | None = None) -> list[str]:
         """What the record still needs before it can be final, in the record's words."""

@@ -80,7 +80,7 @@ def spec(form: DecisionForm, step: str) -> Spec:
             options = tuple((answer, ANSWER_LABELS.get(answer, answer)) for answer in question.next)
             fields = [Field(f"when.{node}", "Your answer", "choice", options)]
         if node == "consent":
-            fields += consent_given_fields()
+            fields += consent_given_fields(g)
             informed = g.checklists.get("informed-consent")
             if informed and get(data, "when.consent") == "given":
                 guidance += f"\n\n{informed.title}\n\n{informed.intro}\n" + "\n".join(
@@ -121,8 +121,8 @@ def spec(form: DecisionForm, step: str) -> Spec:
                   show=lambda d: departs(form.outcome, get(d, "decision.recorded"))),
         ]
         fields.append(Field("consent.explanation", "Why you share without consent", "long",
-                            show=lambda d: get(d, "when.consent") in ("refused", "withdrawn", "not-sought")
-                            and get(d, "decision.recorded") in SHARING_DECISIONS))
+                            show=lambda d: get(d, "decision.recorded") in SHARING_DECISIONS
+                            and asked_by_law(d, g, "consent.explanation")))
         fields.append(Field("decision.necessity", LAW_FIELDS["decision.necessity"][0], "long",
                             show=lambda d: get(d, "decision.recorded") in SHARING_DECISIONS))
         fields.append(Field("decision.public_interest", "The public-interest reasoning for sharing confidential "
@@ -165,8 +165,9 @@ def checklist_fields(checklist) -> list[Field]:
     return out
 
 
-def consent_given_fields() -> list[Field]:
-    """Who consented, whether it was informed, how and when (003 App A; 004; 001 3.3): asked once consent is given."""
+def consent_given_fields(g: Guidance) -> list[Field]:
+    """Who consented, whether it was informed, how and when (003 App A; 004; 001 3.3): asked once consent is given;
+    the child's own view where the law asks it (record.law.missing_by_law: a parent consented for a competent child)."""
     given = lambda d: get(d, "when.consent") == "given"  # noqa: E731
     return [
         Field("when.consent_by", LAW_FIELDS["when.consent_by"][0], "choice", CONSENT_BY, show=given),
@@ -174,8 +175,7 @@ def consent_given_fields() -> list[Field]:
         Field("when.consent_how", "How was consent given?", "choice", CONSENT_HOW, show=given),
         Field("consent.on", "Consent given on (YYYY-MM-DD)", "date", show=given),
         Field("consent.child_view", "The child's own view (a competent child's view is recorded beside a "
-              "parent's consent)", "long", show=lambda d: get(d, "when.consent_by") == "parent"
-              and get(d, "context.child_capacity") == "yes"),
+              "parent's consent)", "long", show=lambda d: asked_by_law(d, g, "consent.child_view")),
     ]
 
 

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from isp_tui.errors import InputError, printable
+from isp_tui.tui.screens.lines import line, table_width
 from isp_tui.tui.screens.record import AmendScreen, RecordScreen, history_text  # noqa: F401  (their old home)
 
 PAGE = 100  # rows added to the table at a time: the first page on open, the next as the cursor nears the end
@@ -46,15 +47,6 @@ def layout(width: int) -> list[tuple[str, int, str]]:
         shown = [f for f in shown if f[2] != which]
     fixed = sum(w + 2 for _, w, k in shown if k != "recipient")
     return [(t, max(RECIPIENT_AT_LEAST, width - fixed) if k == "recipient" else w, k) for t, w, k in shown]
-
-
-def cut(value: str, width: int) -> str:
-    """`value` in `width` columns; a longer one ends in "…" (the line below the table shows it whole)."""
-    return value if len(value) <= width else value[:width - 1] + "…"
-
-
-def line(columns: list[tuple[str, int, str]], values: dict[str, str]) -> str:
-    return "  ".join(f"{cut(values[k], w):<{w}}" for _, w, k in columns).rstrip()
 
 
 def _day(value) -> str:
@@ -123,7 +115,7 @@ ctrl+d shows drafts only, or all records again."""
             self.fill()
 
     def table_width(self) -> int:
-        return max(40, (self.size.width or 80) - 4)  # the cursor's padding and the scrollbar
+        return table_width(self.size.width)
 
     def fill(self) -> None:
         """The count and the first page of matching records; more pages as the cursor nears the end."""

@@ -13,11 +13,52 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from isp_tui.charts import OUTCOME_LABELS
 from isp_tui.errors import InputError, printable
-from isp_tui.tui.labels import action_label
+from isp_tui.tui.labels import SHORT_ACTIONS, action_label
+from isp_tui.tui.screens.lines import BY_AT_LEAST, add_header, layout, line, table_width
 
 
 def _p(value: object) -> str:
     return printable(str(value))
+
+
+# (title, width, which): the reason takes the width left over. On a narrow terminal the lesser columns give way
+# first, in NARROWER's order, so 80 columns keep who made each revision whole (as the timeline does): the
+# reason goes (the amendments below give each one's), then the time of day (the date stays), then the
+# decision, then the change is named in a word, then the revision's number (the diff below names it). The
+# line below the table shows the highlighted revision whole.
+FIELDS = (("#", 3, "n"), ("When", 16, "when"), ("Change", 11, "action"), ("Decision", 12, "decision"),
+          ("By", BY_AT_LEAST, "by"), ("Reason", 0, "reason"))
+NARROWER = (("reason", None), ("when", ("Date", 10, "day")), ("decision", None),
+            ("action", ("Change", 9, "short_action")), ("n", None))
+REASON_AT_LEAST = 10  # a word or two; the line below shows it whole
+
+
+def columns_for(width: int) -> list[tuple[str, int, str]]:
+    """The history table's columns that fit in `width`."""
+    return layout(width, FIELDS, NARROWER, rest="reason", at_least=REASON_AT_LEAST)
+
+
+def row_values(r: dict) -> dict[str, str]:
+    """One revision's fields in words, each printable and on one line."""
+    action = action_label(r["action"])
+    return {"n": str(r["n"]), "when": f"{r['date']:%Y-%m-%d %H:%M}", "day": f"{r['date']:%Y-%m-%d}", "action": action,
+            "short_action": SHORT_ACTIONS.get(r["action"], action),
+            "decision": OUTCOME_LABELS.get(r["outcome"], _p(r["outcome"])),
+            "by": _p(f"{r['author']} <{r['email']}>"), "reason": _p(" ".join(str(r["reason"] or "").split()))}
+
+
+def revision_line(r: dict) -> Text:
+    """The highlighted revision whole: what the columns cut or leave out at this width."""
+    values = row_values(r)
+    text = Text()
+    text.append(values["by"], style="bold")
+    text.append(f"  revision {values['n']}  {values['when']}  {values['action']}")
+    if values["decision"]:
+        text.append(f"  decision: {values['decision']}")
+    if values["reason"]:
+        text.append(f"  reason: {values['reason']}")
+    text.append(f"  commit {_p(r['commit'])[:12]}")
+    return text
 
 
 PERSONAL = "changed (personal data: shown in the record itself, not in its history)"
@@ -94,6 +135,7 @@ Escape goes back."""
     def compose(self) -> ComposeResult:
         yield Header()
         yield DataTable(id="revisions", cursor_type="row", zebra_stripes=True)
+        yield Static(id="history-status")
         with VerticalScroll(id="history-pane"):
             yield Static(Text("Reading the history...", style="italic"), id="diff")
             yield Static(id="amendments")
@@ -101,8 +143,9 @@ Escape goes back."""
 
     def on_mount(self) -> None:
         self.sub_title = f"history of {self.record_id}"
+        self.columns = columns_for(table_width(self.size.width))
         table = self.query_one("#revisions", DataTable)
-        table.add_columns("#", "When", "Change", "Decision", "By", "Reason")
+        add_header(table, self.columns)
         table.focus()
         self.run_worker(self._read, thread=True, name="history", exit_on_error=False)
 
@@ -121,14 +164,28 @@ Escape goes back."""
 
     def _show(self, found, described: list[Described]) -> None:
         self.revisions = found.revisions
-        table = self.query_one("#revisions", DataTable)
-        for r in found.revisions:
-            table.add_row(str(r["n"]), f"{r['date']:%Y-%m-%d %H:%M}", action_label(r["action"]),
-                          OUTCOME_LABELS.get(r["outcome"], _p(r["outcome"])),
-                          _p(f"{r['author']} <{r['email']}>"), _p(r["reason"]), key=r["commit"])
+        self._rows(self.query_one("#revisions", DataTable))
         self.query_one("#amendments", Static).update(amendments_text(found.amendments, described))
         if found.revisions:
             self._compare(found.revisions[0]["commit"])
+
+    def _rows(self, table: DataTable) -> None:
+        for r in self.revisions:
+            table.add_row(Text(line(self.columns, row_values(r))), key=r["commit"])
+
+    def on_resize(self) -> None:
+        """Columns for the new width: the revisions drawn again, the cursor kept where it was."""
+        columns = columns_for(table_width(self.size.width))
+        if columns == getattr(self, "columns", columns):  # unchanged, or not mounted yet
+            return
+        self.columns = columns
+        table = self.query_one("#revisions", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        add_header(table, columns)
+        self._rows(table)
+        if self.revisions:
+            table.move_cursor(row=row, animate=False)
 
     @property
     def numbers(self) -> dict[str, int]:
@@ -141,6 +198,9 @@ Escape goes back."""
     def _compare(self, commit: str) -> None:
         """The diff from the pinned revision (else the one before) to this one."""
         self.current = commit
+        shown = next((r for r in self.revisions if r["commit"] == commit), None)
+        if shown is not None:
+            self.query_one("#history-status", Static).update(revision_line(shown))
         n = self.numbers[commit]
         other = self.pinned if self.pinned and self.pinned != commit else None
         if other is None:

@@ -9,12 +9,13 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.containers import VerticalScroll
+from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, SelectionList, Static, TextArea
 
 from isp_tui.errors import InputError, printable
 from isp_tui.tui.forms import Field, Invalid, put
+from isp_tui.tui.screens.confirm import ConfirmScreen
 
 from isp_tui.record.model import IDENTITY_TABLES, KEPT_BY_STORE
 
@@ -23,8 +24,12 @@ KEPT = IDENTITY_TABLES + KEPT_BY_STORE
 NOT_AMENDED = ("checklist", "agency", "note")  # field kinds the amend form leaves out (the 16 questions...)
 
 
-def history_text(found) -> Text:
-    """audit.history's revisions and amendments as text; every string from git or a record made printable."""
+def history_text(found, record=None, guidance=None) -> Text:
+    """audit.history's revisions and amendments as text, each field under the label the record's form asks it
+    with (record_doc.change_words; without `record`, its key in words), values in words; every string from git
+    or a record made printable."""
+    from isp_tui.tui.screens.record_doc import change_words
+
     p = lambda value: printable(str(value))  # noqa: E731
     text = Text()
     text.append("History (newest first)\n", style="bold underline")
@@ -34,19 +39,17 @@ def history_text(found) -> Text:
         text.append(f"  revision {rev['n']}, commit {p(rev['commit'])}\n", style="dim")
         if rev["reason"]:
             text.append(f"  reason: {p(rev['reason'])}\n")
-        fields = [p(c["field"]) for c in rev["changes"] if not c["field"].startswith("outcome.")]
-        if fields:
-            text.append(f"  changed: {', '.join(fields)}\n")
+        changed = [c for c in rev["changes"] if not str(c["field"]).startswith("outcome.")]
+        if changed:
+            text.append(f"  changed: {', '.join(label for label, _, _ in change_words(changed, record, guidance))}\n")
     if found.amendments:
         text.append("\nAmendments\n", style="bold underline")
         for a in found.amendments:
             text.append(f"{a['at']:%Y-%m-%d %H:%M}  {p(a['by'])}\n", style="bold")
             text.append(f"  reason: {p(a['reason'])}\n")
-            for c in a["changes"]:
-                if c.get("personal"):
-                    text.append(f"  {p(c['field'])}: changed (personal data: shown in the record above)\n")
-                else:
-                    text.append(f"  {p(c['field'])}: {p(c.get('before', '(none)'))} -> {p(c.get('after', '(none)'))}\n")
+            for label, before, after in change_words(a["changes"], record, guidance):
+                text.append(f"  {label}: changed (personal data: shown in the record above)\n" if before is None else
+                            f"  {label}: {before} -> {after}\n")
     return text
 
 
@@ -118,7 +121,8 @@ fields (a reason is required); e resumes a draft decision. Escape goes back."""
         from isp_tui.audit import history
 
         try:
-            text = history_text(history(self.app.services.store, self.record_id))
+            services = self.app.services
+            text = history_text(history(services.store, self.record_id), self.record, services.guidance)
         except InputError as exc:
             text = Text(printable(str(exc)), style="red")
         except Exception as exc:  # noqa: BLE001 - whatever git gave, the pane says so instead of "loading..."
@@ -307,46 +311,25 @@ changed, in the record and in its own commit. Escape cancels."""
         self.app.pop_screen()
 
 
-class ConfirmAmendScreen(ModalScreen[bool]):
+class ConfirmAmendScreen(ConfirmScreen):
     HELP = """The fields this amendment changes, before it is saved. y saves it; n or Escape goes back to
 the form."""
-    DEFAULT_CSS = """
-    ConfirmAmendScreen { align: center middle; }
-    #changes-dialog { width: 90%; max-width: 110; height: auto; max-height: 100%; border: round $warning;
-                      padding: 0 1; background: $surface; }
-    #changes-scroll { height: auto; max-height: 16; }
-    #changes-buttons { height: auto; margin-top: 1; }
-    #changes-buttons Button { margin-right: 2; }
-    """
     BINDINGS = [
         Binding("y", "answer(True)", "Save it", id="amend.confirm"),
         Binding("n,escape", "answer(False)", "Back to the form", id="amend.back"),
     ]
+    NAME, YES, NO, MAX_WIDTH = "changes", "Save it (y)", "Back to the form (n)", 110
 
     def __init__(self, lines: list[str], reason: str):
         super().__init__()
         self.lines = lines
         self.reason = reason
 
-    def compose(self) -> ComposeResult:
+    def body(self) -> Text:
         text = Text()
         text.append(f"Save this amendment? It changes {len(self.lines)} field(s):\n\n", style="bold")
         for line in self.lines:
             text.append(f"- {line}\n")
         text.append("\nReason: ", style="bold")
         text.append(printable(self.reason))
-        with Vertical(id="changes-dialog"):
-            with VerticalScroll(id="changes-scroll", can_focus=False):
-                yield Static(text, id="changes-text")
-            with Horizontal(id="changes-buttons"):
-                yield Button("Save it (y)", id="changes-yes", variant="primary", compact=True)
-                yield Button("Back to the form (n)", id="changes-no", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#changes-yes").focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "changes-yes")
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+        return text

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from isp_tui.errors import printable
 from isp_tui.tui.forms import DecisionForm, Field, get
-from isp_tui.tui.forms.fields import OUTCOME_LABELS
+from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT
 from isp_tui.tui.labels import words
 
 if TYPE_CHECKING:
@@ -129,25 +129,43 @@ def document(record: Record, guidance: Guidance, *, toml_key: str = "t") -> Text
 
 
 def change_words(changes: list[dict[str, Any]], record: Record | None,
-                 guidance: Guidance) -> list[tuple[str, str | None, str | None]]:
+                 guidance: Guidance | None) -> list[tuple[str, str | None, str | None]]:
     """Changes to a record as (label, before, after) in words, under the labels its form asks them with
     (of `record`, the record at one of the revisions; None: a record that no longer reads, its fields named
     in words). A personal change the history hides (`{"field": ..., "personal": True}`) is (label, None, None)."""
     known, fields = dict(OTHER_LABELS), {}
-    if record is not None:
+    if record is not None and guidance is not None:
         form = form_for(record, guidance)
         known, fields = labels(form), {f.key: f for _, fs in sections(form) for f in fs}
     known = {k: v for k, v in known.items() if v}
     out: list[tuple[str, str | None, str | None]] = []
     for change in changes:
         key = change["field"]
+        label = printable(label_for(str(key), known))
         if change.get("personal"):
-            out.append((label_for(key, known), None, None))
+            out.append((label, None, None))
             continue
         f = fields.get(key)
-        before, after = (words(change.get(side), field=f, guidance=guidance) for side in ("before", "after"))
-        out.append((label_for(key, known), before, after))
+        before, after = (outcome_words(key, change.get(side)) if key.startswith("outcome.") else
+                         words(change.get(side), field=f, guidance=guidance) for side in ("before", "after"))
+        out.append((label, before, after))
     return out
+
+
+def outcome_words(key: str, value: Any) -> str:
+    """A value of the engine's [outcome] table in words: the outcome by its label, the questions on its path by
+    their short titles (as the list of steps names them), each reason or warning by its text and source (never
+    its code)."""
+    from isp_tui.charts import outcome_label
+
+    if key == "outcome.engine" and isinstance(value, str) and value:
+        return outcome_label(value)
+    if key == "outcome.path" and isinstance(value, list) and value:
+        return "; ".join(SHORT.get(q) or words(str(q).replace("_", " ")) for q in value)
+    if key in ("outcome.reasons", "outcome.warnings") and isinstance(value, list) and value:
+        return "; ".join(words(f"{f.get('text', '')} ({f.get('source', '')})" if f.get("source") else f.get("text", ""))
+                         if isinstance(f, dict) else words(f) for f in value)
+    return words(value)
 
 
 def change_lines(changes: list[dict[str, Any]], record: Record, guidance: Guidance) -> list[str]:

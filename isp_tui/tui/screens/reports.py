@@ -175,6 +175,7 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         self._start(as_of)
 
     def _start(self, as_of: date) -> None:
+        self.asked = as_of  # a worker still running for a date asked before is not shown when it ends
         self.run_worker(lambda: self._work(as_of), thread=True, exclusive=True, group="reports", name="reports",
                         exit_on_error=False)
 
@@ -204,6 +205,8 @@ a date (YYYY-MM-DD) and press Enter. Escape goes back."""
         self.post_message(ReportsMade(as_of, reports, charts))
 
     def on_reports_made(self, message: ReportsMade) -> None:
+        if message.as_of != self.asked:
+            return
         if message.error:
             self._status(message.error, "bold red")
             self.query_one("#reports-progress").display = False

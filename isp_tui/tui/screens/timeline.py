@@ -15,8 +15,9 @@ from textual.widgets import Button, DataTable, Footer, Header, Input, Label, Mar
 
 from isp_tui.charts import OUTCOME_LABELS
 from isp_tui.errors import InputError, printable
-from isp_tui.tui.labels import ACTION_LABELS, action_label
-from isp_tui.tui.screens.browse import cut
+from isp_tui.tui.labels import ACTION_LABELS, SHORT_ACTIONS, action_label
+from isp_tui.tui.screens.lines import BY_AT_LEAST, add_header, line, table_width
+from isp_tui.tui.screens.lines import layout as fitted
 
 PAGE = 100  # rows added at a time, as Browse does
 MORE_WITHIN = 20
@@ -29,8 +30,6 @@ FIELDS = (("When", 16, "when"), ("Change", 11, "action"), ("Decision", 12, "deci
           ("By", 0, "by"))
 NARROWER = (("record", None), ("when", ("Date", 10, "day")), ("decision", None),
             ("action", ("Change", 9, "short_action")))  # dropped (None), or shortened to
-SHORT_ACTIONS = {"draft": "Draft"}  # the others are one word already
-BY_AT_LEAST = 53  # a name and an address: "Test Practitioner <test.practitioner@example.invalid>"
 TOMBSTONES = "retention/destroyed"  # merge: use sync.TOMBSTONES
 TOMBSTONE_LABELS = {"id": "Record", "destroyed_at": "Destroyed at", "authorised_by": "Authorised by",
                     "reason": "Reason", "history_rewritten_from": "History rewritten from commit",
@@ -45,24 +44,7 @@ def decision(row: dict) -> str:
 
 def layout(width: int) -> list[tuple[str, int, str]]:
     """The columns that fit in `width` ("By" the width left over), lesser ones dropped first."""
-    shown = list(FIELDS)
-    for which, shorter in NARROWER:
-        if width - sum(w + 2 for _, w, k in shown if k != "by") >= BY_AT_LEAST:
-            break
-        shown = [shorter if f[2] == which else f for f in shown if f[2] != which or shorter]
-    fixed = sum(w + 2 for _, w, k in shown if k != "by")
-    return [(t, max(BY_AT_LEAST, width - fixed) if k == "by" else w, k) for t, w, k in shown]
-
-
-def add_header(table, columns: list[tuple[str, int, str]]) -> None:
-    """The one column the lines are drawn in, as wide as a whole line: its width never waits for the table to
-    measure the rows (a picture taken before that showed "By" cut to two letters)."""
-    table.add_column(Text(_line(columns, {k: t for t, _, k in columns})),
-                     width=sum(w for _, w, _ in columns) + 2 * (len(columns) - 1))
-
-
-def _line(columns: list[tuple[str, int, str]], values: dict[str, str]) -> str:
-    return "  ".join(f"{cut(values[k], w):<{w}}" for _, w, k in columns).rstrip()
+    return fitted(width, FIELDS, NARROWER, rest="by", at_least=BY_AT_LEAST)
 
 
 def _date(text: str, what: str) -> date | None:
@@ -128,7 +110,7 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
         self.load()
 
     def table_width(self) -> int:
-        return max(40, (self.size.width or 80) - 4)  # the cursor's padding and the scrollbar
+        return table_width(self.size.width)
 
     def on_resize(self) -> None:
         """Columns for the new width: the rows shown so far drawn again, the cursor kept where it was."""
@@ -208,7 +190,7 @@ record shows its tombstone: who destroyed it, when and why). Escape goes back.""
             values = {"when": f"{r['date']:%Y-%m-%d %H:%M}", "day": f"{r['date']:%Y-%m-%d}", "action": action,
                       "short_action": SHORT_ACTIONS.get(r["action"], action), "decision": decision(r),
                       "record": printable(r["record"]), "by": printable(f"{r['author']} <{r['email']}>")}
-            table.add_row(Text(_line(self.columns, values)), key=str(n))
+            table.add_row(Text(line(self.columns, values)), key=str(n))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         table = event.data_table
@@ -290,17 +272,21 @@ diff between any two revisions). Escape goes back."""
 
     def _tombstone(self, store) -> tuple[Text, str]:
         import subprocess
-        import tomllib
+
+        from isp_tui.export import md_inline
+        from isp_tui.tomlfile import parse_toml
+        from isp_tui.tui.labels import words
 
         head = Text()
+        path = f"{TOMBSTONES}/{self.record_id}.toml"
         try:
-            data = tomllib.loads(store.git("show", f"{self.commit}:{TOMBSTONES}/{self.record_id}.toml"))
-        except (subprocess.CalledProcessError, tomllib.TOMLDecodeError):
+            data = parse_toml(store.git("show", f"{self.commit}:{path}").encode("utf-8"), path)
+        except (subprocess.CalledProcessError, InputError):
             head.append(f"Record {self.record_id} cannot be read at commit {self.commit[:12]}.", style="bold red")
             return head, ""
         head.append(f"Record {self.record_id} was destroyed: its content is gone from the history; "
                     "the tombstone says who, when and why.\n", style="bold")
-        lines = [f"- **{TOMBSTONE_LABELS.get(k, k.replace('_', ' ').capitalize())}**: {printable(str(v))}"
+        lines = [f"- **{md_inline(TOMBSTONE_LABELS.get(k, k.replace('_', ' ').capitalize()))}**: {md_inline(words(v))}"
                  for k, v in data.items()]
         return head, "\n".join(lines)
 

@@ -56,6 +56,13 @@ class FieldTextArea(TextArea):
     def render_lines(self, crop: Region) -> list[Strip]:
         try:
             return super().render_lines(crop)
-        except KeyError:
+        except KeyError as exc:
+            if not unresolved_styles(exc):
+                raise  # any other KeyError is a fault to see, not a frame to draw blank for ever
             self.refresh()
             return [Strip.blank(crop.width)] * crop.height
+
+
+def unresolved_styles(exc: KeyError) -> bool:
+    """Whether this is Textual's "No 'text-area--…' key in COMPONENT_CLASSES" (styles not yet resolved)."""
+    return "COMPONENT_CLASSES" in str(exc) and "text-area--" in str(exc)
