@@ -175,9 +175,10 @@ def test_sync_never_writes_an_incoming_record_through_a_linked_folder(tmp_path, 
     outside.mkdir()
     folder.parent.mkdir(parents=True, exist_ok=True)
     folder.symlink_to(outside)
-    with pytest.raises(StoreError, match="symbolic link"):
+    with pytest.raises(StoreError, match="symbolic link") as refused:
         sync.sync(b)
-    assert list(outside.iterdir()) == []
+    assert "nothing was merged and nothing is lost" in str(refused.value)  # refused before anything is touched
+    assert list(outside.iterdir()) == [] and not (b.work / "moving").exists()
     folder.unlink()  # the link replaced by a plain folder: the next sync brings the record in
     sync.sync(b)
     assert (b.root / record_path(incoming)).is_file() and not folder.is_symlink()

@@ -99,11 +99,25 @@ def _verify(store: Store, guidance: Guidance, *, full: bool, mark: bool,
     worktree = threading.Thread(target=_check_worktree_locked, args=(store, checks["worktree"]), daemon=True)
     worktree.start()
     try:
-        tip = head or BRANCH  # the head read above: a save the lock completes meanwhile is the next run's
-        commits = read_log(store, rev=f"{verified}..{tip}" if state is not None else tip)
-    except BaseException:
-        worktree.join()
+        return _verify_beside(store, guidance, checks, full=full, mark=mark, step=step, head=head,
+                              reachable=reachable, verified=verified, state=state, fsck=fsck, worktree=worktree,
+                              signing=(required, since, signers, policy))
+    except BaseException:  # nothing started here outlives verify: fsck is stopped, the working tree's check waited
+        if fsck is not None:
+            fsck(stop=True)
         raise
+    finally:
+        worktree.join()
+
+
+def _verify_beside(store: Store, guidance: Guidance, checks: dict[str, Check], *, full: bool, mark: bool,
+                   step: Callable[[str], None], head: str | None, reachable: set[str], verified: str | None,
+                   state: Any, fsck: Callable[..., None] | None, worktree: threading.Thread,
+                   signing: tuple[bool, str, str, Any]) -> Verification:
+    """The checks that run while git fsck and the working tree's check go on beside them."""
+    required, since, signers, policy = signing
+    tip = head or BRANCH  # the head read above: a save the lock completes meanwhile is the next run's
+    commits = read_log(store, rev=f"{verified}..{tip}" if state is not None else tip)
     files = head_files(store)
     step("reading the records")
     facts, pins = check_records(store, guidance, files, checks, use_cache=not full, step=step)
@@ -156,12 +170,12 @@ def _check_index(store: Store, check: Check) -> None:
                    f"{store.work / 'index.sqlite'} as evidence, then delete it: isp rebuilds it from the records")
 
 
-def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> Callable[[], None] | None:
+def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> Callable[..., None] | None:
     """git fsck: every object of the whole history (`--full`: also each object's own form), or, with `since`
     (the head of the last passing run, still in the history), only the commits after it and the trees and
     files they bring: each must be in the object store. The whole walk takes seconds at 100,000 records, so
     it is started here and runs beside the rest of the checks: the function returned waits for it and
-    records what it found."""
+    records what it found (or, with stop=True, stops it)."""
     if store.head() is None:
         return None
     if since:
@@ -171,7 +185,13 @@ def _check_fsck(store: Store, check: Check, full: bool, since: str = "") -> Call
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # files, not pipes: nothing to drain meanwhile
     proc = start_git(store.root, *args, stdout=out, stderr=err)
 
-    def finish() -> None:
+    def finish(stop: bool = False) -> None:
+        if stop:  # verify failed part way: git fsck is not left running behind it
+            proc.kill()
+            proc.wait()
+            out.close()
+            err.close()
+            return
         returncode = proc.wait()
         output = ""
         for stream in (out, err):

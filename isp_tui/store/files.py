@@ -3,6 +3,7 @@ and no temporary file left behind when it fails."""
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -72,6 +73,15 @@ def linked_folder(target: Path, tmp_dir: Path) -> Path | None:
     return None
 
 
+def refused_link(name: str, link: str) -> Exception:
+    """The one refusal of a write through a folder that is a symbolic link (a StoreError, one line)."""
+    from isp_tui.errors import StoreError, printable
+
+    return StoreError(f"refused to write {printable(name)}: the folder {printable(link)} is a symbolic link, and isp "
+                      "never writes through one (records are plain files in plain folders); replace the link with a "
+                      "plain folder, then run isp again")
+
+
 def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *, flush: bool = True) -> None:
     """Write a file so that a crash leaves the old content or the new, never a half file; a write that fails
     leaves the old content and no temporary file. `flush=False`: no fsync of the file and its folder, for a
@@ -80,11 +90,7 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *,
     record (personal data) would land wherever the link points, outside the repository."""
     link = linked_folder(target, tmp_dir)
     if link is not None:
-        from isp_tui.errors import StoreError, printable
-
-        raise StoreError(f"refused to write {printable(target.name)}: the folder {printable(str(link))} is a symbolic "
-                         "link, and isp never writes through one (records are plain files in plain folders); "
-                         "replace the link with a plain folder, then run isp again")
+        raise refused_link(target.name, str(link))
     make_dirs(target.parent)
     make_dirs(tmp_dir)
     tmp = tmp_dir / f"{target.name}.{os.getpid()}.tmp"
@@ -144,7 +150,12 @@ def write_many(root: Path, files: Iterable[tuple[str, bytes]], tmp_dir: Path) ->
                         os.mkdir(name, 0o700, dir_fd=at)
                     except FileExistsError:
                         pass
-                    fd = os.open(name, os.O_RDONLY | _NO_FOLLOW, dir_fd=at)
+                    try:
+                        fd = os.open(name, os.O_RDONLY | _NO_FOLLOW, dir_fd=at)
+                    except OSError as exc:
+                        if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # a link (or a file) where a folder belongs
+                            raise refused_link(relative + "/", relative) from None
+                        raise
                 folders[relative] = fd
             return fd
 

@@ -102,8 +102,14 @@ def move_to(store: Store, old: str | None, new: str) -> None:
     except SyncError:
         moving.unlink(missing_ok=True)  # a move an older isp left half done on such a commit is given up
         raise
-    atomic_write(moving, f"{old or ZERO} {new}\n".encode(), store.work / "tmp")
     changed = tree_diff(store, old, new)
+    for folder in sorted({path.rpartition("/")[0] for path in changed} - {""}):
+        link = store.linked(folder)  # checked before anything is written or removed: never through a link
+        if link is not None:
+            raise SyncError(f"the records that came in could not be written here: {printable(link)} is a symbolic "
+                            "link, and isp never writes or removes a record through one; nothing was merged and "
+                            "nothing is lost. Replace the link with a plain folder, then sync again")
+    atomic_write(moving, f"{old or ZERO} {new}\n".encode(), store.work / "tmp")
     dirty = []
     for path, (was, becomes) in changed.items():
         full = store.root / path

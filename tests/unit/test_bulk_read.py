@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 
 from factory import final_record
 from isp_tui.audit.verify_state import Facts, facts_of
-from isp_tui.errors import InputError
+from isp_tui.errors import InputError, StoreError
 from isp_tui.index.parse import read
 from isp_tui.index.workers import bulk_work
 from isp_tui.record import Record, new_id
@@ -90,7 +91,7 @@ def test_many_files_never_go_through_a_symbolic_link(tmp_path):
     root.mkdir()
     outside.mkdir()
     (root / "2026").symlink_to(outside)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreError, match="the folder 2026 is a symbolic link"):
         write_many(root, iter([("2026/01/TEST0001.toml", b"x = 1\n")]), tmp_path / "tmp")
     assert not any(outside.rglob("*")) and not os.listdir(tmp_path / "tmp")
 
@@ -139,3 +140,32 @@ def test_the_history_read_in_small_pieces_is_the_history_read_whole(tmp_path, mo
     monkeypatch.setattr(gitlog, "LOG_CHUNK", 7)
     assert gitlog.read_log(store) == whole and len(whole) == 5
     assert whole[0].author == "Tëst Äuthor ✓" and whole[-1].changes[0].path == "README.md"
+
+
+def test_a_verify_that_fails_part_way_leaves_no_git_fsck_running(tmp_path, guidance, monkeypatch):
+    """git fsck runs beside verify's other checks; if one of them raises, fsck is stopped, not left behind."""
+    from isp_tui.audit import verify
+
+    verify_module = sys.modules["isp_tui.audit.verify"]  # the package's `verify` is the function
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    generate(tmp_path / "records", 5, gc=False)
+    store = Store(tmp_path / "records")
+    started = []
+    real_start = verify_module.start_git
+
+    def slow_fsck(root, *args, **popen):  # a git fsck that would take 30 s
+        proc = subprocess.Popen(["sleep", "30"], **popen) if args[0] == "fsck" else real_start(root, *args, **popen)
+        started.append(proc)
+        return proc
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a check that fails part way")
+
+    monkeypatch.setattr(verify_module, "start_git", slow_fsck)
+    monkeypatch.setattr(verify_module, "check_records", broken)
+    with pytest.raises(RuntimeError):
+        verify(store, guidance)
+    assert started and all(proc.poll() is not None for proc in started)
