@@ -25,7 +25,6 @@ from isp_tui.tui.widgets.field_input import FieldInput, FieldTextArea, SteadyInp
 OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow",
                   "incomplete": "italic"}
 DECISION_LABELS = {"share": "Share", "share-part": "Share part", "do-not-share": "Do not share"}
-CHECK_MARKS = {"yes": "yes", "no": "no ", "not-applicable": "n/a"}
 ANSWERING = "Input, TextArea, SelectionList, OptionList"  # the widgets that take an answer
 
 
@@ -55,8 +54,6 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
     elif f.kind in ("choice", "bool"):
         current = ({True: "yes", False: "no"}.get(value) if f.kind == "bool" else value)
         out.append(ChoiceList(f.options, current, name=f.key))
-    elif f.kind == "checklist":
-        out.append(OptionList(*checklist_options(form, f), name=f.key, classes="checklist", compact=True))
     elif f.kind == "multi":
         out.append(SteadyInput(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.key}",
                                compact=True))
@@ -85,12 +82,6 @@ def basis_detail(form: DecisionForm, basis_id: str) -> Text:
     text.append(f"\n{basis.force_text()}\n", style="italic")
     text.append(basis.summary.strip())
     return text
-
-
-def checklist_options(form: DecisionForm, f: Field) -> list[Option]:
-    answers = get(form.data, f.key) or {}
-    return [Option(Text(f"[{CHECK_MARKS.get(answers.get(ident), '   ')}] {n}. {label}"), id=ident)
-            for n, (ident, label) in enumerate(f.options, 1)]
 
 
 def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text, str, bool]]:
