@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 
 from isp_tui.config import Config
 from isp_tui.identity import Identity
@@ -22,6 +22,7 @@ from isp_tui.tui.screens.guide import RulesScreen
 from isp_tui.tui.screens.home import HomeScreen
 from isp_tui.tui.screens.record import ConfirmAmendScreen
 from isp_tui.tui.screens.ruleset import ConfirmRulesetScreen
+from isp_tui.tui.widgets.keybar import KeyBar
 
 from conftest import git
 from factory import final_record
@@ -310,13 +311,15 @@ async def test_the_home_footer_has_f1_at_80x24(records):
     async with app.run_test(size=SMALL) as pilot:
         await ready(app, pilot)
         assert isinstance(app.screen, HomeScreen)
-        footer = app.screen.query_one(Footer)
+        footer = app.screen.query_one(KeyBar)  # Home's footer: Footer's line drawn by one widget
         shown = [key for key, _, _ in footer_keys(app)]
         assert "f1" in shown
         # drawn within the 80 columns: the footer's keys take no more than the screen's width
         width = sum(len(key) + len(description) + 3 for key, description, _ in footer_keys(app))
         assert width + len(" ^p palette ") <= 80, width
         assert footer.region.width == 80
+        drawn = rendered(footer)
+        assert " f1 Help " in drawn and drawn.rstrip().endswith("^p palette") and len(drawn) == 80
 
 
 # -- 17: one records repository per user ---------------------------------------------------------------------

@@ -47,14 +47,6 @@ async def select(pilot, name: str, *values: str, filter_text: str = "") -> None:
     await pilot.pause()
 
 
-async def cycle(pilot, name: str, index: int, times: int) -> None:
-    listing = widget(pilot.app, name)
-    listing.focus()
-    listing.highlighted = index
-    await pilot.press(*["enter"] * times)
-    await pilot.pause()
-
-
 async def pick_agency(pilot, query: str) -> None:
     app = pilot.app
     flt = widget(app, "filter:agency")
@@ -117,7 +109,7 @@ async def answer_when(pilot, node: str, value) -> None:
     if (node, value) == ("consent", "not-sought"):
         await choose(pilot, "when.consent_not_sought_reason", "increased-risk")
     if node == "consent":
-        await cycle(pilot, "checklists.child-capacity", 0, times=1)
+        await choose(pilot, "checklists.child-capacity.alternatives", "yes")  # the first capacity question: yes
         await choose(pilot, "context.child_capacity", "yes")
     if (node, value) == ("consent", "given"):  # who consented and whether it was informed (issue 12)
         await choose(pilot, "when.consent_by", "subject")

@@ -5,8 +5,8 @@ A person's mistake is one line on stderr naming the file and the field, never a 
 
 `main(argv)` keeps nothing between runs (each run's state is a `Session`), so it can run
 in-process and returns the exit code. It runs under umask 077 (UMASK): what isp and git create is
-owner-only. `isp` and `isp tui` are parsed without building every command's parser and import only the
-app's command (the app's first paint waits for nothing).
+owner-only. `isp` and `isp tui` are read without argparse (cli.appargs) and import only the app's
+command (the app's first paint waits for nothing).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_main(argv: list[str] | None) -> int:
-    from isp_tui.cli.parser import app_args
+    from isp_tui.cli.appargs import app_args
 
     try:
         args = app_args(argv)

@@ -6,7 +6,6 @@ that came from outside (git authors, file names, a store's messages) is made pri
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +28,8 @@ def say(message: str) -> None:
 
 
 def print_json(value: Any) -> None:
+    import json  # here, not at the top: the app's start imports this module and prints no JSON
+
     print(json.dumps(value, indent=2, default=json_default, ensure_ascii=False))
 
 

@@ -1,7 +1,7 @@
 """The `isp` command line's grammar: every command's arguments, and the fast path for the app.
 
-`isp` and `isp tui` (the way the app is started every time) are parsed by `app_args` without
-building every command's parser, so nothing delays the app's first screen.
+`isp` and `isp tui` (the way the app is started every time) are read by `cli.appargs.app_args`
+without argparse, so nothing delays the app's first screen; everything else is parsed here.
 """
 
 from __future__ import annotations
@@ -22,11 +22,6 @@ class Parser(argparse.ArgumentParser):
         raise InputError(message)
 
 
-class _Quiet(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        raise ValueError(message)
-
-
 def options(default: Any, records: str = "the user's own") -> argparse.ArgumentParser:
     # the same options before or after the command; after it they must not reset what came before
     common = argparse.ArgumentParser(add_help=False)
@@ -39,18 +34,6 @@ def options(default: Any, records: str = "the user's own") -> argparse.ArgumentP
     common.add_argument("--verbose", action="store_true", default=default,
                         help="with a failed sync: git's and ssh's own text too")
     return common
-
-
-def app_args(argv: list[str] | None) -> argparse.Namespace | None:
-    """`isp` or `isp tui` with the common options only (the way the app is started every time): parsed
-    without building every command's parser, so nothing delays the first screen. None for anything else."""
-    quick = _Quiet(prog="isp", add_help=False, parents=[options(None)])
-    quick.add_argument("command", nargs="?", choices=["tui"])
-    try:
-        args, rest = quick.parse_known_args(argv)
-    except ValueError:  # anything else: the full parser parses it, and says what is wrong
-        return None
-    return None if rest else args
 
 
 TABLE_ROWS = 50  # a report's rows on a terminal: the first of them, then how many more and where to get them

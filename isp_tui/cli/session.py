@@ -6,13 +6,14 @@ and again, as the tests do.
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING, Any
 
 from isp_tui.errors import InputError
 from isp_tui.cli.output import say
 
 if TYPE_CHECKING:
+    import argparse
+
     from isp_tui.config import Config
     from isp_tui.guidance import Guidance
     from isp_tui.identity import Identity

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
@@ -33,16 +32,18 @@ if TYPE_CHECKING:
 THEMES = {"ansi": "ansi-dark", "terminal": "ansi-dark", "textual-ansi": "ansi-dark"}
 
 
-@dataclass
 class Services:
-    """What the screens work with, loaded after the first paint."""
+    """What the screens work with, loaded after the first paint. (A plain class, not a dataclass: making one
+    costs a few milliseconds at import, before the first frame.)"""
 
-    guidance: Guidance
-    store: Store
-    index: Index
-    identity: Identity | None
-    identity_error: str = ""
-    messages: list[str] = field(default_factory=list)
+    def __init__(self, guidance: Guidance, store: Store, index: Index, identity: Identity | None,
+                 identity_error: str = "", messages: list[str] | None = None):
+        self.guidance = guidance
+        self.store = store
+        self.index = index
+        self.identity = identity
+        self.identity_error = identity_error
+        self.messages: list[str] = messages if messages is not None else []
 
     def refresh(self) -> None:
         self.index.refresh()
@@ -74,6 +75,8 @@ class IspApp(InOrder, App):
         self.loaded = asyncio.Event()
         self._progress_at = 0.0
         self.config_problems: list[str] = []  # what in the config file was not used, in words (Home shows it)
+        if self.config.keymap:  # before Home is composed: its menu shows each item's key as it is now
+            self.set_keymap(self.config.keymap)
 
     # -- start-up ----------------------------------------------------------------------------------
 
@@ -90,8 +93,6 @@ class IspApp(InOrder, App):
         else:
             self.config_problems.append(f"theme {self.config.theme!r} is not one of the app's themes, so the "
                                         f"default is used (the command palette's \"Change theme\" lists them)")
-        if self.config.keymap:
-            self.set_keymap(self.config.keymap)
 
     def on_ready(self) -> None:
         """Textual posts Ready once the first frame is drawn: only then load the guidance, the store and the

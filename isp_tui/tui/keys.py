@@ -3,8 +3,6 @@ footer shows it, and which keymap ids name no binding of the app."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
@@ -18,16 +16,26 @@ def key_display(app, binding: Binding) -> str:
     return app.get_key_display(binding)
 
 
+def binding_keys(screen: Screen) -> dict[str, str]:
+    """The key that runs each binding id on `screen` now (the keymap applied), as the footer shows it; an id
+    that no key runs is left out."""
+    keys: dict[str, str] = {}
+    for active in screen.active_bindings.values():
+        if active.binding.id and active.binding.id not in keys:
+            keys[active.binding.id] = key_display(screen.app, active.binding)
+    return keys
+
+
 def key_for(screen: Screen, binding_id: str) -> str | None:
     """The key that runs the binding `binding_id` on `screen` now (the keymap applied), or None if none does."""
-    for active in screen.active_bindings.values():
-        if active.binding.id == binding_id:
-            return key_display(screen.app, active.binding)
-    return None
+    return binding_keys(screen).get(binding_id)
 
 
 def binding_ids() -> set[str]:
     """Every binding id of the app, its screens and widgets (what a [keymap] may name). Imports every screen."""
+    import importlib
+    import pkgutil
+
     import isp_tui.tui.app  # noqa: F401  (the app's own bindings)
     import isp_tui.tui.screens as screens
     import isp_tui.tui.widgets as widgets

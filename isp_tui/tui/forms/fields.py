@@ -52,7 +52,7 @@ CONSENT_HOW = (("verbal", "Verbally"), ("written", "In writing"), ("signed", "Si
 class Field:
     key: str
     label: str
-    kind: str = "text"  # text | long | date | choice | bool | multi | agency | bases | checklist | note
+    kind: str = "text"  # text | long | date | choice | bool | multi | agency | bases | note
     options: tuple[tuple[str, str], ...] = ()
     hint: str = ""
     only: str = ""  # bases: "general" or "condition"

@@ -93,9 +93,9 @@ def spec(form: DecisionForm, step: str) -> Spec:
                 guidance += f"\n\n{checklist.title}\n\n{checklist.intro}"
             capacity = g.checklists.get("child-capacity")
             if get(data, "context.subject") == "child" and capacity:
-                fields.append(Field("checklists.child-capacity", f"{capacity.title} Can the child... "
-                                    "(Enter cycles yes / no / not applicable)", "checklist",
-                                    tuple((i.id, i.text) for i in capacity.items)))
+                # its questions answered as the 16 are: space chooses, Enter chooses and goes to the next not answered
+                fields.append(Field("checklists.child-capacity", f"{capacity.title} Can the child...", "note"))
+                fields += checklist_fields(capacity)
                 fields.append(Field("context.child_capacity", "So: can the child give informed consent?",
                                     "choice", (("yes", "Yes"), ("no", "No"), ("unsure", "Unsure"))))
                 guidance += f"\n\n{capacity.title}\n\n{capacity.intro}"

@@ -23,7 +23,7 @@ from isp_tui.identity import remembered_practice
 from isp_tui.store.autosave import new_autosave_path
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get
 from isp_tui.tui.forms.progress import in_words, required_here, resume_step
-from isp_tui.tui.screens.decision_view import (ANSWERING, basis_detail, checklist_options, field_box, flowchart_map,
+from isp_tui.tui.screens.decision_view import (ANSWERING, basis_detail, field_box, flowchart_map,
                                                outcome_text, refilter, review_widgets, steps_text, widget_named)
 from isp_tui.tui.screens.decision_keys import Keys
 from isp_tui.tui.screens.decision_save import Saving
@@ -299,16 +299,6 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             if event.option.id:  # "goto:n:step|key": the step, focused on the field that is missing
                 step, _, key = event.option.id.split(":", 2)[2].partition("|")
                 await self.show_step(step, focus_key=key)
-            return
-        f = self.fields.get(event.option_list.name or "")
-        if f is not None and f.kind == "checklist":
-            event.stop()
-            await self.changed(f.key, self.form.cycled(f.key, event.option.id or ""), force=True)
-            listing = event.option_list
-            index = listing.highlighted
-            listing.clear_options()
-            listing.add_options(checklist_options(self.form, f))
-            listing.highlighted = index
             return
         if event.option_list.name == "agency":
             event.stop()

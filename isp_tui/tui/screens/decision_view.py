@@ -20,12 +20,11 @@ from isp_tui.tui.forms.law import cited
 from isp_tui.tui.forms.progress import in_words, labels, readable
 from isp_tui.tui.forms.review import checklist_words, review_lines
 from isp_tui.tui.widgets.choice import ChoiceList, TickList
-from isp_tui.tui.widgets.field_input import FieldInput, FieldTextArea
+from isp_tui.tui.widgets.field_input import FieldInput, FieldTextArea, SteadyInput
 
 OUTCOME_STYLES = {"share": "bold green", "do-not-share": "bold red", "seek-advice": "bold yellow",
                   "incomplete": "italic"}
 DECISION_LABELS = {"share": "Share", "share-part": "Share part", "do-not-share": "Do not share"}
-CHECK_MARKS = {"yes": "yes", "no": "no ", "not-applicable": "n/a"}
 ANSWERING = "Input, TextArea, SelectionList, OptionList"  # the widgets that take an answer
 
 
@@ -55,19 +54,17 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
     elif f.kind in ("choice", "bool"):
         current = ({True: "yes", False: "no"}.get(value) if f.kind == "bool" else value)
         out.append(ChoiceList(f.options, current, name=f.key))
-    elif f.kind == "checklist":
-        out.append(OptionList(*checklist_options(form, f), name=f.key, classes="checklist", compact=True))
     elif f.kind == "multi":
-        out.append(Input(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.key}",
-                         compact=True))
+        out.append(SteadyInput(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.key}",
+                               compact=True))
         out.append(TickList(*multi_options(form, f, ""), name=f.key, compact=True))
     elif f.kind == "bases":
-        out.append(Input(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.only}",
-                         compact=True))
+        out.append(SteadyInput(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.only}",
+                               compact=True))
         out.append(TickList(*basis_options(form, f.only, ""), name=f.key, id=f"bases-{f.only}", compact=True))
         out.append(Static(id=f"detail-{f.only}", classes="basis-detail"))  # the highlighted basis in full
     elif f.kind == "agency":
-        out.append(Input(placeholder="Type to filter the partner register", name="filter:agency", compact=True))
+        out.append(SteadyInput(placeholder="Type to filter the partner register", name="filter:agency", compact=True))
         out.append(OptionList(*agency_options(form, ""), name="agency", id="agencies", compact=True))
     if f.hint or f.dynamic_hint:
         out.append(Static(Text(f.hint), classes="hint"))
@@ -85,12 +82,6 @@ def basis_detail(form: DecisionForm, basis_id: str) -> Text:
     text.append(f"\n{basis.force_text()}\n", style="italic")
     text.append(basis.summary.strip())
     return text
-
-
-def checklist_options(form: DecisionForm, f: Field) -> list[Option]:
-    answers = get(form.data, f.key) or {}
-    return [Option(Text(f"[{CHECK_MARKS.get(answers.get(ident), '   ')}] {n}. {label}"), id=ident)
-            for n, (ident, label) in enumerate(f.options, 1)]
 
 
 def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text, str, bool]]:
@@ -134,16 +125,37 @@ def agency_options(form: DecisionForm, query: str) -> list[Option]:
 
 def refilter(screen, which: str, query: str) -> None:
     """Show the partner register ("agency"), the legal bases ("general", "condition") or a field's options
-    (by its record key) matching `query`."""
+    (by its record key) matching `query`. A key that leaves the same entries shown (most keys, once a few are
+    typed) changes nothing on screen; otherwise the list's entries are replaced, the first highlighted."""
     listing = filtered_list(screen, which)
-    listing.clear_options()
     if which == "agency":
-        listing.add_options(agency_options(screen.form, query))
-    elif which in ("general", "condition"):
-        listing.add_options(basis_options(screen.form, which, query))
+        options: list = agency_options(screen.form, query)
+        wanted = tuple(option.id for option in options)
     else:
-        listing.add_options(multi_options(screen.form, screen.fields[which], query))
+        options = (basis_options(screen.form, which, query) if which in ("general", "condition")
+                   else multi_options(screen.form, screen.fields[which], query))
+        wanted = tuple((value, ticked) for _, value, ticked in options)
+    if shown_entries(listing) == wanted:
+        if listing.option_count and listing.highlighted is None:
+            listing.highlighted = 0
+        return
+    if which == "agency":
+        listing.set_options(options)
+    else:
+        listing.clear_options()
+        listing.add_options(options)
     listing.highlighted = 0 if listing.option_count else None
+
+
+def shown_entries(listing: OptionList) -> tuple:
+    """What a filtered list shows now, as refilter compares it: the agencies' ids, or each entry's value and
+    whether it is ticked."""
+    count = listing.option_count
+    if isinstance(listing, SelectionList):
+        selected = set(listing.selected)
+        values = (listing.get_option_at_index(i).value for i in range(count))
+        return tuple((value, value in selected) for value in values)
+    return tuple(listing.get_option_at_index(i).id for i in range(count))
 
 
 # -- the side panel ------------------------------------------------------------------------------------

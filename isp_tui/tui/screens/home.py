@@ -7,12 +7,14 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from isp_tui.tui.messages import IndexProgress, RecordsChanged, RulesetChanged, ServicesReady
+from isp_tui.tui.widgets.keybar import KeyBar
+from isp_tui.tui.widgets.title import TitleBar
 
 # how Home marks an item by its state (isp_tui.index.due.due_state); "due soon" is shown plainly
 DUE_LABELS = {"overdue": ("bold red", " OVERDUE"), "due": ("bold", " DUE TODAY")}
@@ -86,27 +88,26 @@ ctrl+p opens the command palette; F1 shows this help on every screen."""
     ]
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal(id="home"):
-            yield OptionList(*[Option(Text(label), id=ident) for ident, label, _ in MENU], id="home-menu")
-            with VerticalScroll(id="home-side"):
-                yield Static(self._where(), id="where")
-                yield Static(Text("What is due: loading the records...", style="italic"), id="due")
-        yield Footer()
+        # Home is the first frame: Header's and Footer's lines each drawn by one widget (the footer's keys in the
+        # first frame too), and no container around the menu and the side (app.tcss splits the screen in this order)
+        yield TitleBar()
+        yield KeyBar()
+        yield OptionList(*[Option(prompt, id=ident) for ident, prompt in self.menu_prompts()], id="home-menu")
+        with VerticalScroll(id="home-side"):
+            yield Static(self._where(), id="where")
+            yield Static(Text("What is due: loading the records...", style="italic"), id="due")
 
     def on_mount(self) -> None:
         self.query_one("#home-menu").focus()
-        self.label_menu()
-        self.call_after_refresh(self.label_menu)  # the config's keymap is in place once the app is mounted
 
-    def label_menu(self) -> None:
-        """Each item with the key that runs it now (drawn from the bindings, so a [keymap] shows)."""
-        from isp_tui.tui.keys import key_for
+    def menu_prompts(self) -> list[tuple[str, Text]]:
+        """Each item with the key that runs it now, drawn from the bindings (the app sets the config's [keymap]
+        before Home is composed, so a remapped key shows in the first frame)."""
+        from isp_tui.tui.keys import binding_keys
 
-        menu = self.query_one("#home-menu", OptionList)
-        for ident, label, binding_id in MENU:
-            key = key_for(self, binding_id)
-            menu.replace_option_prompt(ident, Text(f"{label} ({key})" if key else label))
+        keys = binding_keys(self)
+        return [(ident, Text(f"{label} ({keys[binding_id]})" if binding_id in keys else label))
+                for ident, label, binding_id in MENU]
 
     def _where(self) -> Text:
         app = self.app

@@ -9,7 +9,9 @@ from typing import Sequence
 from rich.segment import Segment
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.widgets import Checkbox, OptionList, SelectionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -19,6 +21,9 @@ class ChoiceList(OptionList):
     """Space chooses the highlighted answer and stays; Enter chooses it and moves on (`Chosen.advance`)."""
 
     BINDINGS = [Binding("space", "choose", "Choose", show=False)]
+    # Textual's OptionList sets its virtual size at each drawing, to a width the screen's layout then sets back:
+    # each drawing (a highlight moved) laid the whole step out again. Its options, added or cleared, still do.
+    virtual_size = Reactive(Size(0, 0), layout=False)
 
     class Chosen(Message):
         def __init__(self, choice_list: ChoiceList, value: str, advance: bool = False) -> None:
@@ -69,6 +74,8 @@ class ChoiceList(OptionList):
 
 class TickList(SelectionList):
     """A SelectionList whose boxes show x when selected and stay empty when not (not colour alone)."""
+
+    virtual_size = Reactive(Size(0, 0), layout=False)  # as ChoiceList's: a drawing lays nothing out again
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)

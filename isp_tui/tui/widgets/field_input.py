@@ -1,21 +1,33 @@
 """A one-line field that takes a bracketed paste whole: Textual's own Input keeps the first line of a paste and
 drops the rest. A paste of several parts (tab or line separated, as copied from a table) fills this field with the
-first and asks the screen to put the rest in the fields that follow, as typing them with Tab between would."""
+first and asks the screen to put the rest in the fields that follow, as typing them with Tab between would.
+
+Both keep a key typed from laying the whole screen out again (SteadyInput)."""
 
 from __future__ import annotations
 
 import re
 
 from textual import events
+from textual.geometry import Region, Size
 from textual.message import Message
-from textual.geometry import Region
+from textual.reactive import Reactive
 from textual.strip import Strip
 from textual.widgets import Input, TextArea
 
 PARTS = re.compile(r"\t|\r\n|\r|\n")
 
 
-class FieldInput(Input):
+class SteadyInput(Input):
+    """An Input whose typed keys redraw it and nothing else. Textual's Input sets its virtual size to its text's
+    width at every key, and a widget's virtual size lays the whole screen out again when it changes (a decision
+    step: a hundred widgets, the better part of a key's time). A one-line field's size does not follow its text
+    (it scrolls within its width), so here the virtual size only repaints it."""
+
+    virtual_size = Reactive(Size(0, 0), layout=False)
+
+
+class FieldInput(SteadyInput):
     class Spread(Message):
         """The parts of a paste after the first, for the fields after `field_input`."""
 
