@@ -252,7 +252,8 @@ async def test_browse_search_open_history_and_amend(records, guidance):
         await pilot.pause()
         history = str(app.screen.query_one("#history").render())
         assert "Test correction of the summary" in history
-        assert "sharing.information" in history
+        # the change under the form's label, not its TOML key (record_doc.change_words)
+        assert "How much information is it necessary to share" in history and "sharing.information" not in history
     assert git(records, "log", "-1", "--format=%s").strip() == f"record {first.id}: amend (share)"
 
 
