@@ -10,7 +10,7 @@ from isp_tui.config import Config
 from isp_tui.tui.app import IspApp
 
 from tui_driver import PRACTITIONER
-from walks import STEP, play, settle, typical
+from walks import settle, walk_to
 
 SIZE = (80, 24)
 TODAY = date(2026, 12, 1)
@@ -24,11 +24,7 @@ def make_app(records) -> IspApp:
 
 async def at_the_capacity_questions(pilot) -> None:
     """The typical walk (a child) up to the consent step, consent not sought and why: the capacity questions next."""
-    walk = typical(TODAY)
-    at = next(n for n, (what, value) in enumerate(walk) if what == STEP and value[0] == "when:consent")
-    await pilot.app.loaded.wait()
-    await play(pilot, walk[:at + 1 + 4])  # the step; not sought (down, down, Enter); the first reason (Enter)
-    await settle(pilot)
+    await walk_to(pilot, TODAY, "when:consent", 4)  # the step; not sought (down, down, Enter); the first reason
 
 
 async def test_the_capacity_questions_take_space_and_enter_as_the_16_questions_do(records):

@@ -14,7 +14,7 @@ from isp_tui.tui.app import IspApp
 from isp_tui.tui.screens.decision_view import shown_entries
 
 from tui_driver import PRACTITIONER, start, widget
-from walks import STEP, play, settle, typical
+from walks import settle, walk_to
 
 SIZE = (80, 24)
 TODAY = date(2026, 12, 1)
@@ -27,11 +27,7 @@ def make_app(records) -> IspApp:
 
 async def at_the_general_bases(pilot) -> None:
     """The typical walk up to the lawful-basis step's filter of the general bases."""
-    walk = typical(TODAY)
-    at = next(n for n, (what, value) in enumerate(walk) if what == STEP and value[0] == "when:lawful_basis")
-    await pilot.app.loaded.wait()
-    await play(pilot, walk[:at + 1 + 4])  # the step; confidential yes, special category yes, criminal no
-    await settle(pilot)
+    await walk_to(pilot, TODAY, "when:lawful_basis", 4)  # the step; confidential yes, special category yes, criminal no
     assert pilot.app.focused.name == "filter:general"
 
 

@@ -173,3 +173,13 @@ async def play(pilot, walk: list[tuple[str, object]],
         else:
             await pilot.press(*str(value))
             pressed += len(str(value))
+
+
+async def walk_to(pilot, today: date, step_id: str, keys_after: int) -> None:
+    """The typical walk up to `step_id`, and then `keys_after` more of its entries (keys or typed text), settled:
+    a test that starts part way through the typical case."""
+    walk = typical(today)
+    at = next(n for n, (what, value) in enumerate(walk) if what == STEP and value[0] == step_id)  # type: ignore[index]
+    await pilot.app.loaded.wait()
+    await play(pilot, walk[:at + 1 + keys_after])
+    await settle(pilot)
