@@ -11,7 +11,7 @@ import pytest
 
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get, step_of
 from isp_tui.record.normalise import prune
-from isp_tui.tui.forms.fields import chosen_bases, next_in_cycle, parse_typed, put
+from isp_tui.tui.forms.fields import chosen_bases, parse_typed, put
 
 from factory import final_record
 
@@ -154,16 +154,6 @@ def test_typing_a_recipient_forgets_the_register_entry(form):
     f = Field("recipient.agency", "Recipient agency")
     form.set(f.key, form.parse(f, "Test Other Agency"))
     assert get(form.data, "recipient.agency_id") is None
-
-
-def test_checklist_answers_cycle(form):
-    assert [next_in_cycle(a) for a in (None, "yes", "no", "not-applicable")] == ["yes", "no", "not-applicable", None]
-    key = "checklists.sixteen-questions"
-    form.set(key, form.cycled(key, "q1"))
-    assert get(form.data, key) == {"q1": "yes"}
-    for _ in range(3):
-        form.set(key, form.cycled(key, "q1"), force=True)
-    assert get(form.data, key) is None  # back to unanswered: nothing kept
 
 
 def test_bases_chosen_in_a_filtered_list_keep_those_not_shown():

@@ -20,7 +20,6 @@ YES_NO = (("yes", "Yes"), ("no", "No"))
 STEP_TITLES = {"subject": "About the decision", "request": "The request", "recipient": "The recipient",
                "advice": "Seek advice", "decision": "Your decision", "retention": "Review and retention",
                "checklist": "The 16 questions", "review": "Review and save"}
-CHECKLIST_CYCLE = (None, "yes", "no", "not-applicable")  # Enter on a checklist item moves it along this cycle
 
 # Where each field of the record is asked for, so the review can go straight to what is missing.
 FIELD_STEPS = {"decided": "subject", "subject": "subject", "request": "request", "recipient.agency": "recipient",
@@ -131,11 +130,6 @@ def response_due_hint(data: dict[str, Any]) -> str:
     from isp_tui.dates import response_due
 
     return f"The response is due by {response_due(received).isoformat()} (15 working days, 000 13.2)."
-
-
-def next_in_cycle(answer: str | None) -> str | None:
-    """A checklist item's next answer: none, yes, no, not applicable, none again."""
-    return CHECKLIST_CYCLE[(CHECKLIST_CYCLE.index(answer) + 1) % len(CHECKLIST_CYCLE)]
 
 
 def chosen_bases(old: list[str], visible: set[str], selected: list[str]) -> list[str]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from isp_tui.errors import InputError
 from isp_tui.record.normalise import normalise
 from isp_tui.record.schema import SHARING_DECISIONS
-from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get, next_in_cycle,
+from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get,
                                       parse_typed, put)
 from isp_tui.tui.forms.law import cited, sensitivity
 from isp_tui.tui.forms.prefill import follow
@@ -115,12 +115,6 @@ class DecisionForm:
         if f.key == "recipient.agency" and not isinstance(value, Invalid) and value != get(self.data, f.key):
             put(self.data, "recipient.agency_id", None)
         return value
-
-    def cycled(self, key: str, item: str) -> dict[str, str] | None:
-        """A checklist's answers after Enter on one item (None when none is left answered)."""
-        answers = dict(get(self.data, key) or {})
-        answers[item] = next_in_cycle(answers.get(item))
-        return {k: v for k, v in answers.items() if v} or None
 
     def choose_agency(self, option_id: str):
         """The recipient chosen from a partner register ("register/agency"): its name, its register id and
