@@ -288,7 +288,8 @@ class Store(Saving, Journal, Committing):
         some other git wrote without them). With wait=False it runs as a background git process."""
         args = ["commit-graph", "write", "--reachable", "--changed-paths", "--no-progress",
                 "--split=replace" if replace else "--split"]
-        if wait:
+        if wait:  # after any write still running in the background (at the lowest priority it may be slow):
+            wait_for_background()  # git takes one commit-graph lock, and the second writer would do nothing
             run_git(self.root, *args, check=False)
             return
         BACKGROUND[:] = [p for p in BACKGROUND if p.poll() is None]
