@@ -154,3 +154,20 @@ async def test_the_lawful_basis_step_shows_the_highlighted_basis_in_full(records
         basis = guidance.bases[str(listing.get_option_at_index(0).value)]
         detail = str(screen.query_one("#detail-condition", Static).render())
         assert basis.title in detail and "in force" in detail
+
+
+async def test_the_step_heading_stays_on_screen_when_the_focused_field_is_far_down(records):
+    """At 80x24 the checklist opens on its first question not yet answered, far below the heading: the form
+    scrolls to it, and "Stage 5 of 6, Keeping the record" stays in view (pinned above what scrolls)."""
+    from walks import settle, walk_to
+
+    async with make_app(records).run_test(size=SIZE) as pilot:
+        await walk_to(pilot, date(2026, 11, 21), "checklist", 0)
+        await settle(pilot)
+        screen = pilot.app.screen
+        form, heading = screen.query_one("#form"), screen.query_one("#form .step-title", Static)
+        assert screen.step_id == "checklist"
+        assert form.scroll_y > 0  # the field being answered is below the first screenful
+        assert pilot.app.focused.region.y >= heading.region.bottom  # and it shows below the heading
+        assert str(heading.render()).startswith("Stage 5 of 6, Keeping the record")
+        assert heading.region.height > 0 and form.region.contains_region(heading.region)
