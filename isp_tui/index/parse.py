@@ -9,6 +9,7 @@ from isp_tui.errors import InputError
 from isp_tui.index.db import Row, reported_values, row_values
 from isp_tui.gitlayer.plumbing import blobs
 from isp_tui.record.model import Record
+from isp_tui.record.schema import texts_pass
 from isp_tui.store.types import Problem
 
 # also(path, raw, tables or None when they could not be read, *args, record=the Record validated without the
@@ -34,7 +35,7 @@ def read(path: str, raw: bytes | None, mode: str = "100644"
         if raw is None:
             raise InputError("cannot be read from git", file=path)
         tables = Record.toml_tables(raw, path)
-        record = Record.from_dict(tables, path)
+        record = Record.from_dict(tables, path, texts_checked=texts_pass(raw))
         stem = path.rsplit("/", 1)[-1][:-5]
         if record.id != stem:
             raise InputError(f"holds id {record.id!r}, but its file name says {stem!r}", file=path, field="id")
