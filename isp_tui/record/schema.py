@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from isp_tui.errors import ASCII_CONTROL, InputError, check_printable, is_unprintable
 from isp_tui.guidance import Guidance
@@ -101,6 +101,8 @@ def check_value(value: Any, kind: type, file: object, key: str, texts_checked: b
     """One value of `kind`; `texts_checked`: every string of the file already passed check_text (texts_pass)."""
     if kind is str and type(value) is str:  # most values: asked first (a new machine checks 5 million)
         return value if texts_checked else check_text(value, file, key)
+    if kind is date and type(value) is date:  # the next most common (a datetime is a date too: asked below)
+        return value
     if kind is datetime:
         if not isinstance(value, datetime):
             raise InputError("expected a date and time such as 2026-11-21T09:30:00Z", file=file, field=key)
@@ -145,9 +147,24 @@ def check_table(table: Any, spec: dict[str, type], file: object, where: str,
     for k, kind in spec.items():  # in the schema's order, as the record is written
         if k in table:
             value = table[k]
-            out[k] = value if texts_checked and kind is str and type(value) is str else \
-                check_value(value, kind, file, f"{where}.{k}", texts_checked)
+            out[k] = value if plain(value, kind, texts_checked) else check_value(value, kind, file, f"{where}.{k}",
+                                                                                 texts_checked)
     return out
+
+
+def plain(value: Any, kind: type, texts_checked: bool) -> bool:
+    """Whether a value of a table is of its kind as is, with nothing to check or convert: a string whose text
+    is checked, a date or a flag. check_value decides the rest (its key named only then)."""
+    return type(value) is kind and (kind is not str or texts_checked) and kind is not list and kind is not datetime
+
+
+def all_strings(values: Iterable[Any]) -> bool:
+    """Whether every value is a string, asked in C (str.join refuses anything else)."""
+    try:
+        "".join(values)
+    except TypeError:
+        return False
+    return True
 
 
 def check_list(value: Any, spec: dict[str, type], file: object, where: str,
@@ -156,7 +173,11 @@ def check_list(value: Any, spec: dict[str, type], file: object, where: str,
     if not isinstance(value, list):
         raise InputError("expected an array of tables", file=file, field=where)
     out = []
+    order = tuple(spec) if texts_checked and item is None and all(kind is str for kind in spec.values()) else None
     for n, entry in enumerate(value):
+        if order is not None and type(entry) is dict and tuple(entry) == order and all_strings(entry.values()):
+            out.append(dict(entry))  # such as [outcome]'s reasons as isp writes them: every key, strings, checked
+            continue
         if not isinstance(entry, dict):
             raise InputError("expected a table", file=file, field=f"{where}[{n}]")
         extra = entry.keys() - spec.keys()
