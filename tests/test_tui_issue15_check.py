@@ -58,3 +58,13 @@ async def test_a_record_lists_its_general_bases_and_its_conditions_apart(records
         assert "9(2)(g)" not in general and "paragraph 18" not in general
         assert "Article 9(2)(g)" in condition and "paragraph 18" in condition
         assert "6(1)(e)" not in condition and "section 47" not in condition
+
+
+async def test_browse_with_no_records_names_homes_key_after_a_keymap(records):
+    app = make_app(records, Config(keymap={"home.new": "ctrl+n"}))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.loaded.wait()
+        app.push_screen(BrowseScreen())
+        await settle(pilot)
+        shown = text_of(app.screen.query_one("#problems", Static))
+        assert "from Home (^n)" in shown and "(n)" not in shown
