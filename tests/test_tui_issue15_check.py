@@ -41,6 +41,16 @@ def text_of(widget) -> str:
     return rendered.plain if isinstance(rendered, Text) else str(rendered)
 
 
+def test_a_filter_word_begins_a_word_of_the_entry(guidance):
+    assert matches("para 18", "Data Protection Act 2018, Schedule 1, Part 2, paragraph 18")
+    assert not matches("18", "Data Protection Act 2018, Schedule 1, Part 1, paragraph 1")
+    assert matches("s47", "ca1989-s47", "Children Act 1989, section 47")
+    assert matches("6(1)(e)", "UK GDPR, Article 6(1)(e) (public task)")
+    assert matches("", "anything") and matches("POLICE", "Leicestershire Police")
+    form = DecisionForm(guidance, ruleset_id="gdpr-2018", today=TODAY)
+    assert [b.id for b, _ in form.citable_bases("condition", "18")] == ["dpa2018-sch1-pt2-para18"]
+
+
 async def test_a_record_lists_its_general_bases_and_its_conditions_apart(records, guidance):
     from isp_tui.identity import Identity
     from isp_tui.store import Store

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from isp_tui.errors import InputError
 from isp_tui.record.normalise import normalise
 from isp_tui.record.schema import SHARING_DECISIONS
-from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get,
+from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get, matches,
                                       parse_typed, put)
 from isp_tui.tui.forms.law import cited, sensitivity
 from isp_tui.tui.forms.prefill import follow
@@ -144,14 +144,13 @@ class DecisionForm:
         decision's day in this wording's era, each with when it came into force ("" for one not tied to a date);
         one already cited is kept so it can be unticked."""
         chosen = set(cited(self.data))
-        words = query.casefold().split()
         out = []
         for basis in self.guidance.bases.values():
             if basis.special_category != (only == "condition"):
                 continue
             if basis.id not in chosen and not (basis.fits_era(self.ruleset.era) and basis.in_force_on(self.day)):
                 continue
-            if all(w in f"{basis.id} {basis.title} {basis.kind}".casefold() for w in words):
+            if matches(query, basis.id, basis.title, basis.kind):
                 dated = basis.in_force is not None or basis.in_force_source
                 out.append((basis, basis.force_text().split(" (")[0] if dated else ""))
         return out

@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, OptionList, SelectionList, Sta
 from textual.widgets.option_list import Option
 
 from isp_tui.tui.forms import DecisionForm, Field, get, step_of
-from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT
+from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT, matches
 from isp_tui.tui.forms.law import cited
 from isp_tui.tui.forms.progress import in_words, labels, readable
 from isp_tui.tui.forms.review import checklist_words, review_lines
@@ -98,9 +98,8 @@ def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text,
 
 def multi_options(form: DecisionForm, f: Field, query: str) -> list[tuple[Text, str, bool]]:
     """A field's options (the data categories) whose label has every word of `query`, ticked as answered."""
-    chosen, words = set(get(form.data, f.key) or []), query.casefold().split()
-    return [(Text(label), ident, ident in chosen) for ident, label in f.options
-            if all(w in f"{ident} {label}".casefold() for w in words)]
+    chosen = set(get(form.data, f.key) or [])
+    return [(Text(label), ident, ident in chosen) for ident, label in f.options if matches(query, ident, label)]
 
 
 def filtered_list(screen, which: str) -> OptionList:
@@ -113,11 +112,9 @@ def filtered_list(screen, which: str) -> OptionList:
 
 
 def agency_options(form: DecisionForm, query: str) -> list[Option]:
-    words = query.casefold().split()
     out = []
     for register, agency in form.guidance.agencies():
-        hay = f"{agency.name} {agency.group} {register.id}".casefold()
-        if all(w in hay for w in words):
+        if matches(query, agency.name, agency.group, register.id):
             kind = "statutory" if agency.statutory else "not statutory"
             out.append(Option(Text(f"{agency.name} ({agency.group}; {kind})"), id=f"{register.id}/{agency.id}"))
     return out
