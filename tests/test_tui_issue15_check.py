@@ -41,6 +41,23 @@ def text_of(widget) -> str:
     return rendered.plain if isinstance(rendered, Text) else str(rendered)
 
 
+async def test_enter_brings_the_question_it_goes_on_to_into_view_and_answers_read_in_words(records):
+    async with make_app(records).run_test(size=SIZE) as pilot:
+        await walk_to(pilot, TODAY, "when:consent", 0)
+        await pilot.press("down", "down", "enter")  # consent not sought: the reason appears, far below at 80x24
+        await settle(pilot)
+        screen, focused = pilot.app.screen, pilot.app.focused
+        form = screen.query_one("#form")
+        assert focused.name == "when.consent_not_sought_reason"
+        heading = screen.query_one("#form .step-title", Static)
+        question = focused.parent.query_one(".field-label", Label)
+        # the question and the answers' first (highlighted) rows below the pinned heading, on screen
+        assert heading.region.bottom <= question.region.y and question.region.bottom <= focused.region.y
+        assert focused.region.y + 2 <= form.region.bottom, (focused.region, form.region)
+        side = text_of(screen.query_one("#map", Static))
+        assert "not sought -> identifiable?" in side and "not-sought" not in side
+
+
 def test_a_filter_word_begins_a_word_of_the_entry(guidance):
     assert matches("para 18", "Data Protection Act 2018, Schedule 1, Part 2, paragraph 18")
     assert not matches("18", "Data Protection Act 2018, Schedule 1, Part 1, paragraph 1")

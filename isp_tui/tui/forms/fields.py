@@ -15,6 +15,11 @@ ANSWER_LABELS = {"yes": "Yes", "no": "No", "unsure": "Unsure: seek advice (golde
                  "withdrawn": "Consent withdrawn"}
 
 
+def answer_words(answer: object) -> str:
+    """A flowchart answer as the side panel and the review name it: "not sought", never its id "not-sought"."""
+    return str(answer).replace("-", " ").replace("_", " ")
+
+
 def matches(query: str, *entry: str) -> bool:
     """The one rule of every filter (the partner register, the legal bases, the data categories): each word typed
     begins a word of the entry (its title, its id, its group), in any case. "para 18" finds paragraph 18, not

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from isp_tui.errors import InputError
 from isp_tui.record.normalise import normalise
 from isp_tui.record.schema import SHARING_DECISIONS
-from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get, matches,
-                                      parse_typed, put)
+from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, answer_words, chosen_bases,
+                                      get, matches, parse_typed, put)
 from isp_tui.tui.forms.law import cited, sensitivity
 from isp_tui.tui.forms.prefill import follow
 from isp_tui.tui.forms.progress import in_words, plain, position
@@ -248,7 +248,8 @@ class DecisionForm:
             elif target == "lawful_basis" and answer is not None:
                 answer = f"{len(answer)} cited (named under The record)" if answer else "none identified"
             on_path = self.decision and target in self.decision.path
-            return f"{SHORT[target]} {answer if answer is not None else ('not answered' if on_path else 'not reached')}"
+            shown = answer_words(answer) if answer is not None else ('not answered' if on_path else 'not reached')
+            return f"{SHORT[target]} {shown}"
         how = {s.id: s for s in self.ruleset.how}.get(target)
         if how is None:
             return target

@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, OptionList, SelectionList, Sta
 from textual.widgets.option_list import Option
 
 from isp_tui.tui.forms import DecisionForm, Field, get, step_of
-from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT, matches
+from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT, answer_words, matches
 from isp_tui.tui.forms.law import cited
 from isp_tui.tui.forms.progress import in_words, labels, readable
 from isp_tui.tui.forms.review import checklist_words, review_lines
@@ -171,10 +171,11 @@ def flowchart_map(form: DecisionForm, step_id: str) -> Text:
         if q.id == current:
             text.append(f"> {label}\n", style="bold reverse")
             for a, n in q.next.items():
-                text.append(f"    {a} -> {OUTCOME_LABELS.get(n, SHORT.get(n, n)).lower()}\n", style="dim")
+                text.append(f"    {answer_words(a)} -> {OUTCOME_LABELS.get(n, SHORT.get(n, n)).lower()}\n",
+                            style="dim")
         elif q.id in path and answer is not None:
             text.append(f"+ {label} ", style="")
-            text.append(f"{answer}\n", style="bold")
+            text.append(f"{answer_words(answer)}\n", style="bold")
         elif q.id in path:
             text.append(f"  {label}\n")
         else:
