@@ -58,6 +58,27 @@ async def test_enter_brings_the_question_it_goes_on_to_into_view_and_answers_rea
         assert "not sought -> identifiable?" in side and "not-sought" not in side
 
 
+async def test_the_decision_step_marks_what_share_brings_up_and_gives_reasons_in_words(records):
+    async with make_app(records).run_test(size=SIZE) as pilot:
+        await walk_to(pilot, TODAY, "decision", 0)
+        screen = pilot.app.screen
+        guidance = text_of(screen.query_one("#guidance", Static))
+        assert "There is a clear and legitimate purpose for sharing." in guidance
+        assert "gdpr-2018 when." not in guidance and "(002 When)" not in guidance  # sources: one key away
+        assert "F2 shows the sources" in guidance
+        await pilot.press("enter")  # share: why without consent, why necessary and the public interest appear
+        await settle(pilot)
+        marked = {box.field.key: text_of(box.query_one(".field-label", Label))
+                  for box in screen.query("#form .field") if box.display and hasattr(box, "field")}
+        for key in ("consent.explanation", "decision.necessity", "decision.public_interest"):
+            assert marked[key].endswith("* required"), (key, marked[key])
+        await pilot.press("f2")
+        await settle(pilot)
+        assert "(gdpr-2018 when.legitimate_purpose (002 When))" in " ".join(
+            text_of(screen.query_one("#guidance", Static)).split())
+        assert pilot.app.focused.name == "decision.reasons"  # F2 keeps the field being answered
+
+
 def test_a_filter_word_begins_a_word_of_the_entry(guidance):
     assert matches("para 18", "Data Protection Act 2018, Schedule 1, Part 2, paragraph 18")
     assert not matches("18", "Data Protection Act 2018, Schedule 1, Part 1, paragraph 1")

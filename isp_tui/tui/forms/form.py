@@ -47,6 +47,7 @@ class DecisionForm:
         self.recipient_follows = not get(self.data, "recipient.agency")  # the recipient is the requester until set
         self.decision = None
         self.error = ""
+        self.sources = False  # the engine's reasons shown with their sources (F2), not in every line
         self.evaluate()
 
     # -- the engine --------------------------------------------------------------------------------------

@@ -79,6 +79,17 @@ def readable(form: DecisionForm, text: str, known: dict[str, str] | None = None)
                   text)
 
 
+def reason_lines(form: DecisionForm, sources: bool = False) -> list[tuple[str, str]]:
+    """The engine's reasons ("-") and warnings ("!") in words, each with its source only when `sources` (F2):
+    the sources are one key away, not in every line."""
+    if form.decision is None:
+        return []
+    known = labels(form)
+    notes = [("-", r) for r in form.decision.reasons] + [("!", w) for w in form.decision.warnings]
+    return [(mark, readable(form, n.text, known) + (f"\n  ({n.source})" if sources and n.source else ""))
+            for mark, n in notes]
+
+
 def required_here(form: DecisionForm, step: str, missing: list[str]) -> list[str]:
     """The record keys of `step` that the record still needs (what moving on leaves empty)."""
     steps = form.steps()

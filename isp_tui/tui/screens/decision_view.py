@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from isp_tui.tui.forms import DecisionForm, Field, get, step_of
 from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT, answer_words, matches
 from isp_tui.tui.forms.law import cited
-from isp_tui.tui.forms.progress import in_words, labels, readable
+from isp_tui.tui.forms.progress import in_words, readable, reason_lines
 from isp_tui.tui.forms.review import checklist_words, review_lines
 from isp_tui.tui.widgets.choice import ChoiceList, TickList
 from isp_tui.tui.widgets.field_input import FieldInput, FieldTextArea, SteadyInput
@@ -39,10 +39,8 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
     value = form.value(f.key)
     if f.kind == "note":
         return Static(Text(f.label, style="italic"), classes="note field")
-    label = Text(f.label)
-    if required:
-        label.append("  * required", style="bold")
-    out: list[Any] = [Label(label, classes="field-label")]
+    out: list[Any] = [Label(required_label(f, required), classes="field-label")]
+    out[0].marked = required  # type: ignore[attr-defined]
     if f.kind == "text":
         out.append(FieldInput(value=str(value or ""), name=f.key, compact=True))
     elif f.kind == "date":
@@ -71,6 +69,14 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
     box = Vertical(*out, classes="field")
     box.field = f  # type: ignore[attr-defined]
     return box
+
+
+def required_label(f: Field, required: bool) -> Text:
+    """A field's label, marked "* required" while the record still needs it."""
+    label = Text(f.label)
+    if required:
+        label.append("  * required", style="bold")
+    return label
 
 
 def basis_detail(form: DecisionForm, basis_id: str) -> Text:
@@ -219,12 +225,8 @@ def review_widgets(form: DecisionForm, decided_by: str | None, sources: bool = F
     text.append(f"{DECISION_LABELS.get(recorded, 'not recorded yet')}\n\n")
     if form.decision:
         text.append("Why\n", style="bold underline")
-        known = labels(form)
-        for r in form.decision.reasons:
-            text.append(f"- {readable(form, r.text, known)}\n" + (f"  ({r.source})\n" if sources else ""))
-        for w in form.decision.warnings:
-            text.append(f"! {readable(form, w.text, known)}\n" + (f"  ({w.source})\n" if sources else ""),
-                        style="yellow")
+        for mark, line in reason_lines(form, sources):
+            text.append(f"{mark} {line}\n", style="yellow" if mark == "!" else "")
         if not sources:
             text.append("(F2 shows the sources)\n", style="dim")
     text.append("\nThe golden rules and this decision\n", style="bold underline")
