@@ -5,7 +5,8 @@
 - item 3: the fields that choosing "Share" brings up (why you share without consent...) were not marked required;
 - item 4: the decision step gave every reason with its source ("(gdpr-2018 when.legitimate_purpose (002
   When))") and the side panel and the review said "not-sought";
-- item 2: a filter's "18" matched every entry of the Act of 2018 (four rows cut to "Schedule 1, P");
+- item 2: a filter's "18" matched every entry of the Act of 2018 (four rows cut to "Schedule 1, P"), and a data
+  category's row was cut ("Health information (GP/Health Workers i") with nothing saying the rest;
 - item 14: the record read as a document listed every basis twice, under both lists;
 - item 15: browse with no records named Home's new-decision key as "n" after a [keymap].
 Real parts only: a records repository in tmp_path, the real templates, the real store, Textual's Pilot."""
@@ -116,3 +117,20 @@ async def test_browse_with_no_records_names_homes_key_after_a_keymap(records):
         await settle(pilot)
         shown = text_of(app.screen.query_one("#problems", Static))
         assert "from Home (^n)" in shown and "(n)" not in shown
+
+
+async def test_a_data_category_cut_short_at_80x24_shows_whole_below_the_list(records, guidance):
+    async with make_app(records).run_test(size=SIZE) as pilot:
+        await walk_to(pilot, TODAY, "how:how-much", 3)  # what is shared, Tab, "health" typed into the filter
+        screen = pilot.app.screen
+        assert pilot.app.focused.name == "filter:sharing.data_categories"
+        detail = screen.query_one(".option-detail", Static)
+        title = guidance.categories["health-information"].title
+        assert detail.display and title in text_of(detail)  # "Health information (GP/Health Workers i" on its row
+        assert detail.region.height and screen.query_one("#form").region.contains_region(detail.region)
+        await pilot.press("enter", *"attendance")  # health ticked; the next one highlighted is shown whole
+        await settle(pilot)
+        assert guidance.categories["school-attendance"].title in text_of(detail)
+        await pilot.press(*["backspace"] * len("attendance"), *"name")  # "Name(s) and Alias" fits its row
+        await settle(pilot)
+        assert not detail.display

@@ -23,9 +23,9 @@ from isp_tui.identity import remembered_practice
 from isp_tui.store.autosave import new_autosave_path
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get
 from isp_tui.tui.forms.progress import in_words, required_here, resume_step
-from isp_tui.tui.screens.decision_view import (ANSWERING, basis_detail, field_box, flowchart_map,
-                                               outcome_text, refilter, required_label, review_widgets, steps_text,
-                                               widget_named)
+from isp_tui.tui.screens.decision_view import (ANSWERING, field_box, flowchart_map,
+                                               outcome_text, refilter, required_label, review_widgets, show_highlighted,
+                                               steps_text, widget_named)
 from isp_tui.tui.screens.decision_keys import Keys
 from isp_tui.tui.screens.decision_save import Saving
 from isp_tui.tui.widgets.choice import ChoiceList
@@ -313,11 +313,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             self.dirty = True
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
-        listing = event.selection_list
-        if (listing.id or "").startswith("bases-"):
-            detail = self.query(f"#detail-{listing.id.partition('-')[2]}")
-            if detail:
-                detail.first(Static).update(basis_detail(self.form, str(event.selection.value)))
+        show_highlighted(self, event.selection_list, str(event.selection.value))
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if isinstance(event.option_list, ChoiceList):

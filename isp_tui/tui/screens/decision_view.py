@@ -56,6 +56,8 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
         out.append(SteadyInput(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.key}",
                                compact=True))
         out.append(TickList(*multi_options(form, f, ""), name=f.key, compact=True))
+        out.append(Static(classes="option-detail"))  # the highlighted entry whole, when its row is cut short
+        out[-1].display = False
     elif f.kind == "bases":
         out.append(SteadyInput(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.only}",
                                compact=True))
@@ -88,6 +90,27 @@ def basis_detail(form: DecisionForm, basis_id: str) -> Text:
     text.append(f"\n{basis.force_text()}\n", style="italic")
     text.append(basis.summary.strip())
     return text
+
+
+def show_highlighted(screen, listing: SelectionList, value: str) -> None:
+    """Beside a list of ticks, the highlighted entry in full: a basis's title, force and summary always; a data
+    category's title when its row is too narrow for it ("Health information (GP/Health Workers i" at 80x24)."""
+    if (listing.id or "").startswith("bases-"):
+        detail = screen.query(f"#detail-{listing.id.partition('-')[2]}")
+        if detail:
+            detail.first(Static).update(basis_detail(screen.form, value))
+        return
+    f = screen.fields.get(listing.name or "")
+    details = listing.parent.query(".option-detail") if f is not None and listing.parent is not None else ()
+    if not details:
+        return
+    label = dict(f.options).get(value, "")
+    cut = len(label) > listing.scrollable_content_region.width - 5  # the tick box and its margins take 5
+    detail = details.first(Static)
+    if cut:
+        detail.update(Text(label))
+    if detail.display != cut:
+        detail.display = cut
 
 
 def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text, str, bool]]:
