@@ -1,7 +1,8 @@
 """Issue 15 checked end to end as a new practitioner would (80x24, the typical case): what fell short, each pinned.
 
 - item 1: Enter on "Consent not sought" focused the reason below the fold and left it there (the next Enter
-  chose a reason nobody could see);
+  chose a reason nobody could see), and shift+Tab up to the partner register's filter left it under the pinned
+  step heading;
 - item 3: the fields that choosing "Share" brings up (why you share without consent...) were not marked required;
 - item 4: the decision step gave every reason with its source ("(gdpr-2018 when.legitimate_purpose (002
   When))") and the side panel and the review said "not-sought";
@@ -134,3 +135,19 @@ async def test_a_data_category_cut_short_at_80x24_shows_whole_below_the_list(rec
         await pilot.press(*["backspace"] * len("attendance"), *"name")  # "Name(s) and Alias" fits its row
         await settle(pilot)
         assert not detail.display
+
+
+async def test_a_field_focused_up_the_step_is_not_left_under_the_pinned_heading(records):
+    async with make_app(records).run_test(size=SIZE) as pilot:
+        await walk_to(pilot, TODAY, "recipient", 0)  # opens on "a statutory body?", the register far above
+        await pilot.press("shift+tab", "shift+tab", "shift+tab")  # the register's list, then its filter
+        await settle(pilot)
+        screen, focused = pilot.app.screen, pilot.app.focused
+        heading = screen.query_one("#form .step-title", Static)
+        assert focused.name == "filter:agency"
+        assert focused.region.y >= heading.region.bottom, (focused.region, heading.region)
+        assert screen.query_one("#form").region.contains_region(focused.region)
+        await pilot.press(*"Test Other Agency")  # an agency not in the register, typed: the recipient
+        await settle(pilot)
+        assert screen.data["recipient"]["agency"] == "Test Other Agency"
+        assert pilot.app.focused.region.y >= heading.region.bottom

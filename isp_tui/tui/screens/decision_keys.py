@@ -96,6 +96,21 @@ class Keys:
             box.scroll_visible(animate=False)
         target.scroll_visible(animate=False)
 
+    def on_descendant_focus(self, event: Any) -> None:
+        self.call_after_refresh(self.clear_of_heading, event.widget)
+
+    def clear_of_heading(self, widget: Any) -> None:
+        """A field focused behind the step's pinned heading is scrolled out from under it. Textual scrolls a
+        focused widget into view only when it is outside the form, and the heading docked on top of the form
+        does not count: shift+Tab up to the partner register's filter left the filter under the heading."""
+        if self.focused is not widget or not widget.is_attached or not widget.region.height:
+            return
+        form, heading = self.query("#form"), self.query("#form .step-title")
+        if not form or not heading or widget.region.y >= heading.first().region.bottom:
+            return
+        if any(node is form.first() for node in widget.ancestors):
+            form.first().scroll_to_widget(widget, animate=False)  # the docked heading's rows are kept clear
+
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         name = event.input.name or ""
