@@ -8,7 +8,8 @@
   When))") and the side panel and the review said "not-sought";
 - item 2: a filter's "18" matched every entry of the Act of 2018 (four rows cut to "Schedule 1, P"), and a data
   category's row was cut ("Health information (GP/Health Workers i") with nothing saying the rest;
-- item 14: the record read as a document listed every basis twice, under both lists;
+- item 14: the record read as a document listed every basis twice, under both lists, and in the amend form
+  ctrl+End did nothing, the review date and the reason some forty fields down;
 - item 15: browse with no records named Home's new-decision key as "n" after a [keymap].
 Real parts only: a records repository in tmp_path, the real templates, the real store, Textual's Pilot."""
 
@@ -151,3 +152,25 @@ async def test_a_field_focused_up_the_step_is_not_left_under_the_pinned_heading(
         await settle(pilot)
         assert screen.data["recipient"]["agency"] == "Test Other Agency"
         assert pilot.app.focused.region.y >= heading.region.bottom
+
+
+async def test_amend_reaches_the_reason_and_the_review_date_in_three_keys(records, guidance):
+    from isp_tui.tui.screens.browse import AmendScreen
+    from test_tui_records import first_record_open
+
+    async with first_record_open(records, guidance) as (app, pilot, _first):
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AmendScreen)
+        await pilot.press("ctrl+end")  # ctrl+End did nothing; the reason is at the foot of a long form
+        await settle(pilot)
+        assert app.focused.id == "amend-reason"
+        assert app.screen.query_one("#form").region.contains_region(app.focused.region)
+        await pilot.press("shift+tab", "shift+tab")  # retain until, then review on: just above the reason
+        await settle(pilot)
+        assert app.focused.name == "retention.review_on"
+        await pilot.press("ctrl+home")
+        await settle(pilot)
+        assert app.focused.name == "decided.role"
+        assert "^end Reason" in " ".join(f"{app.get_key_display(b.binding)} {b.binding.description}"
+                                         for b in app.screen.active_bindings.values() if b.binding.show)
