@@ -65,7 +65,7 @@ _ZONES: dict[timedelta, tzinfo] = {}
 
 def _newer_toml(text: str) -> bool:
     """Whether the text may use what TOML 1.1 adds (see above); plain string searches first, they are fast."""
-    if text.startswith("\ufeff") or "\\x" in text or "\\e" in text or _SHORT_TIME.search(text):
+    if text.startswith("\ufeff") or ("\\" in text and ("\\x" in text or "\\e" in text)) or _SHORT_TIME.search(text):
         return True
     if "{" not in text:
         return False
@@ -101,16 +101,23 @@ def _zoned(value: datetime) -> datetime:
     return value.replace(tzinfo=plain)
 
 
-def parse_toml(raw: bytes, path: object) -> dict[str, Any]:
+def parse_toml(raw: bytes, path: object, *, plain_only: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """`plain_only`: the caller converts every date-time it reads but in these tables (a record's, whose other
+    date-times Record.from_dict converts to UTC as it validates them), so only they are walked for rtoml's."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"is not UTF-8 text (byte {exc.start})", file=path) from None
     if _fast_loads is not None and not _newer_toml(text):
         try:
-            return _plain(_fast_loads(text))
+            tables = _fast_loads(text)
         except Exception:  # noqa: BLE001 - whatever rtoml refuses, tomllib's reading (and its message) decides
             pass
+        else:
+            if plain_only is None:
+                return _plain(tables)
+            _plain_items(tables, [(name, tables[name]) for name in plain_only if name in tables])
+            return tables
     try:
         return _toml_loads(text)
     except (tomllib.TOMLDecodeError, _TOMLError) as exc:

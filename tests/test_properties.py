@@ -248,3 +248,57 @@ def test_engine_invariants(ruleset_id, answers):
         assert decision.outcome != "share"
     # every reason names where it comes from
     assert all(f.source for f in decision.reasons + decision.warnings)
+
+
+def read_both_ways(raw: bytes):
+    """A record file read with each string checked on its own, and with the whole file checked at once where
+    schema.texts_pass vouches for it (a new machine's reading): (the record or the error's words) each way."""
+    from isp_tui.errors import InputError
+    from isp_tui.record.schema import texts_pass
+
+    answers = []
+    for at_once in (False, texts_pass(raw)):
+        try:
+            answers.append(Record.from_dict(Record.toml_tables(raw, "generated.toml"), "generated.toml",
+                                            texts_checked=at_once).data)
+        except InputError as exc:
+            answers.append(str(exc))
+    return answers
+
+
+ANY_TEXT = st.one_of(st.text(max_size=30), st.sampled_from(["\x1b[31m", "\u202e", "\u200b", "\r", "\x7f", "\x85",
+                                                           "\ufeff", "\ue000", "x" * 20_001, "é\u2066"]))
+
+
+@SETTINGS
+@given(records(), st.sampled_from(["decision.reasons", "subject.name", "sharing.information", "request.agency"]),
+       ANY_TEXT)
+def test_a_file_checked_at_once_reads_as_one_checked_string_by_string(record, field, text):
+    """Whatever a text holds (control, escape, direction-override, zero-width, private-use characters, a text too
+    long), the whole-file check and the string-by-string check give the same record or the same message."""
+    section, key = field.split(".")
+    record.data.setdefault(section, {})[key] = text
+    raw = record.to_toml().encode("utf-8")
+    by_string, at_once = read_both_ways(raw)
+    assert at_once == by_string
+
+
+@pytest.mark.parametrize("line", ['reasons = "tab\\there"', 'reasons = "a \\u001b escape"', 'reasons = "bell \\b"',
+                                  "reasons = 'raw\ttab'", 'reasons = "cr\\r"', "reasons = '\u202e'",
+                                  'reasons = "\\u00e9 fine"', 'reasons = """two\r\nlines"""',
+                                  "reasons = 'C:\\users\\test'"])
+def test_raw_characters_and_escapes_read_the_same_either_way(line):
+    record = Record.from_dict(Record.toml_tables(final_like().encode(), "t.toml"), "t.toml")
+    raw = (record.to_toml().replace('reasons = "Fictional', f'{line}\nold_reasons = "Fictional', 1)
+           .replace("old_reasons", "override_reason")).encode("utf-8")
+    by_string, at_once = read_both_ways(raw)
+    assert at_once == by_string
+
+
+def final_like() -> str:
+    from factory import final_record
+
+    data = final_record(GUIDANCE)
+    data.update(schema=SCHEMA_VERSION, id=new_id(), status="final", created=datetime(2026, 11, 21, tzinfo=timezone.utc))
+    data["ruleset"] = GUIDANCE.rulesets["gdpr-2018"].pin()
+    return Record.from_dict(data).to_toml()

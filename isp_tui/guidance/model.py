@@ -4,6 +4,7 @@ and partner registers (read from templates/ by isp_tui.guidance.load)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 from typing import Iterator
@@ -284,6 +285,10 @@ class Guidance:
                 yield register, agency
 
     def consent_not_sought_reasons(self) -> tuple[str, ...]:
+        return self._consent_not_sought_reasons
+
+    @cached_property
+    def _consent_not_sought_reasons(self) -> tuple[str, ...]:  # asked of each record read: worked out once
         checklist = self.checklists.get(CONSENT_NOT_SOUGHT)
         return tuple(i.id for i in checklist.items) if checklist else ()
 

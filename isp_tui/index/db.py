@@ -42,19 +42,7 @@ class Row:
 
     @classmethod
     def of(cls, record: Record) -> Row:
-        text = " ".join(str(v) for v in (
-            record.id, record.get("recipient.agency"), record.get("request.agency"), record.get("subject.reference"),
-            record.get("subject.name"), record.engine_outcome, record.recorded, record.status,
-            record.get("decided.by")) if v)
-        return cls(
-            id=record.id, created=record.get("created"), status=record.status, outcome=record.engine_outcome or "",
-            decision=record.recorded or "", recipient=record.get("recipient.agency") or "",
-            requester_agency=record.get("request.agency") or "", ruleset=record.get("ruleset.id") or "",
-            decided_by=record.get("decided.by") or "", response_due=record.get("request.response_due"),
-            responded=record.get("request.responded"), review_on=record.get("retention.review_on"),
-            retain_until=record.get("retention.retain_until"), amendments=len(record.data.get("amendments", [])),
-            search_text=text.casefold(),
-        )
+        return row_from(stored_row(record))
 
 
 COLUMNS = ("id", "created", "status", "outcome", "decision", "recipient", "requester_agency", "ruleset",
@@ -64,12 +52,32 @@ SELECT = ", ".join(COLUMNS)
 
 def iso(value: object) -> object:
     """Dates and moments as ISO text (they sort as dates in SQLite); anything else as it is."""
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
+    return value.isoformat() if isinstance(value, date) else value  # a datetime is a date too
 
 
 def row_values(row: Row) -> tuple:
     """A Row as the `rows` table holds it."""
     return tuple(iso(getattr(row, name)) for name in COLUMNS)
+
+
+_EMPTY: dict = {}
+
+
+def stored_row(record: Record) -> tuple:
+    """A record's row as the `rows` table holds it (COLUMNS; dates as ISO text), read straight from its tables: a
+    new machine makes 100,000. `search_text` is what a search matches: the id, agencies, subject reference and
+    name, outcome, decision, state and who decided."""
+    data = record.data
+    recipient, request = data.get("recipient", _EMPTY), data.get("request", _EMPTY)
+    subject, retention = data.get("subject", _EMPTY), data.get("retention", _EMPTY)
+    engine, recorded = data.get("outcome", _EMPTY).get("engine"), data.get("decision", _EMPTY).get("recorded")
+    status, by = data.get("status", "draft"), data.get("decided", _EMPTY).get("by")
+    text = " ".join(str(v) for v in (data["id"], recipient.get("agency"), request.get("agency"),
+                                      subject.get("reference"), subject.get("name"), engine, recorded, status, by) if v)
+    return (data["id"], iso(data.get("created")), status, engine or "", recorded or "", recipient.get("agency") or "",
+            request.get("agency") or "", data.get("ruleset", _EMPTY).get("id") or "", by or "",
+            iso(request.get("response_due")), iso(request.get("responded")), iso(retention.get("review_on")),
+            iso(retention.get("retain_until")), len(data.get("amendments", ())), text.casefold())
 
 
 def row_from(values: tuple) -> Row:
@@ -106,19 +114,22 @@ CREATE TABLE problems (path TEXT PRIMARY KEY, blob TEXT NOT NULL, message TEXT N
 
 def reported_values(record: Record) -> tuple:
     """A record's REPORTED columns. `decided` is the day of decided.at; `responded` is when the request
-    was answered: request.responded, else the day shared, else the day decided (000 13.2)."""
-    at = record.get("decided.at")
+    was answered: request.responded, else the day shared, else the day decided (000 13.2). Read straight from
+    the record's tables, as stored_row is; a draft's lawful basis "unsure" names no basis."""
+    data = record.data
+    request, retention, when = data.get("request", _EMPTY), data.get("retention", _EMPTY), data.get("when", _EMPTY)
+    at = data.get("decided", _EMPTY).get("at")
     decided = at.date() if isinstance(at, datetime) else None
-    responded = record.get("request.responded") or record.get("sharing.shared_on") or decided
-    reasons = record.get("decision.reasons") or ""
-    corrections = record.data.get("corrections")
-    return (record.id, record.status, record.engine_outcome or "", record.recorded or "",
-            iso(record.get("created")), iso(decided), record.get("recipient.agency") or "",
-            "\n".join(record.get("when.lawful_basis") or []), record.get("when.consent") or "",
-            record.get("when.consent_not_sought_reason") or "", record.get("consent.explanation") or "", reasons,
-            int(bool(reasons.strip())), iso(record.get("request.received")), iso(record.get("request.response_due")),
-            iso(responded), record.get("request.agency") or "", iso(record.get("retention.review_on")),
-            iso(record.get("retention.retain_until")),
+    responded = request.get("responded") or data.get("sharing", _EMPTY).get("shared_on") or decided
+    reasons = data.get("decision", _EMPTY).get("reasons") or ""
+    corrections = data.get("corrections")
+    return (data["id"], data.get("status", "draft"), data.get("outcome", _EMPTY).get("engine") or "",
+            data.get("decision", _EMPTY).get("recorded") or "", iso(data.get("created")), iso(decided),
+            data.get("recipient", _EMPTY).get("agency") or "", "\n".join(bases) if isinstance(bases := when.get("lawful_basis"), list) else "",
+            when.get("consent") or "", when.get("consent_not_sought_reason") or "",
+            data.get("consent", _EMPTY).get("explanation") or "", reasons, int(bool(reasons.strip())),
+            iso(request.get("received")), iso(request.get("response_due")), iso(responded),
+            request.get("agency") or "", iso(retention.get("review_on")), iso(retention.get("retain_until")),
             json.dumps(corrections, default=iso, ensure_ascii=False) if corrections else None,
             " ".join(identifying_digests(record)))
 

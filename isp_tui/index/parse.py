@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 from isp_tui.errors import InputError
-from isp_tui.index.db import Row, reported_values, row_values
+from isp_tui.index.db import reported_values, stored_row
 from isp_tui.gitlayer.plumbing import blobs
 from isp_tui.record.model import Record
+from isp_tui.record.schema import texts_pass
 from isp_tui.store.types import Problem
 
 # also(path, raw, tables or None when they could not be read, *args, record=the Record validated without the
@@ -17,16 +18,11 @@ from isp_tui.store.types import Problem
 Also = Callable[..., Any]
 
 
-def parse(path: str, raw: bytes | None, mode: str = "100644") -> tuple[Row, tuple] | Problem:
-    """One record file, as committed, to its Row and its REPORTED values; a file that is not a readable
-    record to a Problem."""
-    return read(path, raw, mode)[0]
-
-
 def read(path: str, raw: bytes | None, mode: str = "100644"
-         ) -> tuple[tuple[Row, tuple] | Problem, dict | None, Record | None]:
-    """parse(), the tables as read (None where they could not be), and the record they validate as (None where
-    they do not)."""
+         ) -> tuple[tuple[tuple, tuple] | Problem, dict | None, Record | None]:
+    """One record file, as committed, to its row as stored (db.stored_row) and its REPORTED values, or to a
+    Problem when it is not a readable record; with the tables as read (None where they could not be), and the
+    record they validate as (None where they do not)."""
     tables = record = None
     try:
         if mode == "120000":
@@ -34,11 +30,11 @@ def read(path: str, raw: bytes | None, mode: str = "100644"
         if raw is None:
             raise InputError("cannot be read from git", file=path)
         tables = Record.toml_tables(raw, path)
-        record = Record.from_dict(tables, path)
+        record = Record.from_dict(tables, path, texts_checked=texts_pass(raw))
         stem = path.rsplit("/", 1)[-1][:-5]
         if record.id != stem:
             raise InputError(f"holds id {record.id!r}, but its file name says {stem!r}", file=path, field="id")
-        return (Row.of(record), reported_values(record)), tables, record
+        return (stored_row(record), reported_values(record)), tables, record
     except InputError as exc:
         return Problem(path, str(exc)), tables, None
 
@@ -56,5 +52,5 @@ def parse_many(root: Path, wanted: list[tuple[str, str, str]], also: Also | None
             problems.append((path, sha, item.message))
         else:
             row, reported = item
-            rows.append((path, sha, *row_values(row), reported))
+            rows.append((path, sha, *row, reported))
     return rows, problems, extra

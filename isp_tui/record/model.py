@@ -21,7 +21,7 @@ from isp_tui.record.law import check_sensitivity, missing_by_law
 from isp_tui.record.migrate import SCHEMA_VERSION, migrate
 from isp_tui.record.schema import (AMENDMENT, CORRECTION, CORRECTION_RECIPIENT, MAX_FILE, ORDER, RECORDED, SECTIONS,
                                    SHARING_DECISIONS, STATUSES, TOP, check_changes, check_checklists, check_list,
-                                   blank, check_outcome, check_references, check_table, check_value)
+                                   blank, check_outcome, check_references, check_table, check_value, texts_pass)
 
 __all__ = ["FIXED", "FIXED_TABLES", "IDENTITY_TABLES", "KEPT_BY_STORE", "RECORDED", "SCHEMA_VERSION", "SHARING_DECISIONS",
            "SUMMARY", "Record", "outcome_table", "summary"]
@@ -32,6 +32,9 @@ FIXED = frozenset({"schema", "id", "status", "created", "ruleset.id", "ruleset.v
 # the tables that hold those fields: an amendment keeps them as they stand when it does not name them
 IDENTITY_TABLES = ("schema", "id", "status", "created", "ruleset")  # every field of these is fixed
 FIXED_TABLES = IDENTITY_TABLES + ("decided",)
+# the tables from_dict keeps as they are read (their values are checked against the guidance, or are an amendment's
+# before and after): every other date-time of a record is converted to UTC as it is validated
+AS_READ = ("when", "context", "checklists", "amendments")
 # what an amendment never gives: the store works out [outcome] and keeps [[amendments]] and [[corrections]]
 KEPT_BY_STORE = ("amendments", "outcome", "corrections")
 
@@ -46,7 +49,8 @@ class Record:
 
     @classmethod
     def from_toml(cls, raw: bytes, file: object = None, *, guidance: Guidance | None = None) -> Record:
-        return cls.from_dict(cls.toml_tables(raw, file), file, guidance=guidance)
+        tables = cls.toml_tables(raw, file)
+        return cls.from_dict(tables, file, guidance=guidance, texts_checked=texts_pass(raw))
 
     @staticmethod
     def toml_tables(raw: bytes, file: object = None) -> dict[str, Any]:
@@ -56,12 +60,14 @@ class Record:
             raise InputError(f"is {len(raw):,} bytes; a record may be at most {MAX_FILE:,}", file=file)
         if not raw.strip():
             raise InputError("is empty; expected a TOML record", file=file)
-        return parse_toml(raw, file)
+        return parse_toml(raw, file, plain_only=AS_READ)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], file: object = None, *, guidance: Guidance | None = None,
-                  new: bool = False) -> Record:
-        """Validate a record's tables. `new` allows the store's own keys (id, created...) to be absent."""
+                  new: bool = False, texts_checked: bool = False) -> Record:
+        """Validate a record's tables. `new` allows the store's own keys (id, created...) to be absent.
+        `texts_checked`: the file's text as a whole passed schema.texts_pass, so its strings are not checked
+        one by one."""
         data = migrate(dict(data), file)
         extra = sorted(set(data) - set(ORDER))
         if extra:
@@ -69,7 +75,7 @@ class Record:
         out: dict[str, Any] = {}
         for key, kind in TOP.items():
             if key in data:
-                out[key] = check_value(data[key], kind, file, key)
+                out[key] = check_value(data[key], kind, file, key, texts_checked)
             elif not new:
                 raise InputError("missing; every stored record has schema, id, status and created", file=file, field=key)
         if "id" in out and not is_record_id(out["id"]):
@@ -80,7 +86,7 @@ class Record:
             raise InputError(f"{out['status']!r} is not one of: {', '.join(STATUSES)}", file=file, field="status")
         for section, spec in SECTIONS.items():
             if section in data:
-                out[section] = check_table(data[section], spec, file, section)
+                out[section] = check_table(data[section], spec, file, section, texts_checked)
         decision = out.get("decision", {})
         if "recorded" in decision and decision["recorded"] not in RECORDED:
             raise InputError(f"{decision['recorded']!r} is not one of: {', '.join(RECORDED)}", file=file, field="decision.recorded")
@@ -88,16 +94,18 @@ class Record:
             if section in data:
                 out[section] = data[section]
         if "outcome" in data:
-            out["outcome"] = check_outcome(data["outcome"], file)
+            out["outcome"] = check_outcome(data["outcome"], file, texts_checked)
         if "checklists" in data:
-            out["checklists"] = check_checklists(data["checklists"], None, file)  # against the guidance: against()
+            out["checklists"] = check_checklists(data["checklists"], None, file, texts_checked)  # against the guidance: against()
         if "corrections" in data:
             out["corrections"] = check_list(data["corrections"], CORRECTION, file, "corrections",
                                              lambda c, key: {**c, "recipients": check_list(
-                                                 c.get("recipients", []), CORRECTION_RECIPIENT, file, f"{key}.recipients")})
+                                                 c.get("recipients", []), CORRECTION_RECIPIENT, file, f"{key}.recipients",
+                                                 texts_checked=texts_checked)}, texts_checked)
         if "amendments" in data:
             out["amendments"] = check_list(data["amendments"], AMENDMENT, file, "amendments",
-                                            lambda a, key: {**a, "changes": check_changes(a.get("changes", []), file, key)})
+                                            lambda a, key: {**a, "changes": check_changes(a.get("changes", []), file, key)},
+                                            texts_checked)
         record = cls({k: out[k] for k in ORDER if k in out})
         return record if guidance is None else record.against(guidance, file)
 

@@ -169,3 +169,31 @@ def test_a_verify_that_fails_part_way_leaves_no_git_fsck_running(tmp_path, guida
     with pytest.raises(RuntimeError):
         verify(store, guidance)
     assert started and all(proc.poll() is not None for proc in started)
+
+
+def test_a_record_read_quickly_holds_only_plain_date_times(guidance):
+    """A record's date-times are converted where they are validated, and only the tables kept as read are walked
+    for rtoml's own time zones (tomlfile.parse_toml's plain_only): whatever is read pickles (to a worker) and
+    equals tomllib's reading, an amendment's before and after too."""
+    import pickle
+    import tomllib
+
+    data = final_record(guidance)
+    data.update(schema=2, id=new_id(), status="final")
+    record = Record.from_dict(data, guidance=guidance, new=True)
+    from datetime import datetime, timezone
+
+    moment = datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc)
+    record.data["created"] = record.data["decided"]["at"] = moment
+    record.data["amendments"] = [{"id": new_id(), "at": moment, "by": "Test Practitioner", "reason": "Fictional test.",
+                                  "changes": [{"field": "retention.review_on", "before": moment, "after": moment}]}]
+    raw = record.to_toml().replace("+00:00", "+01:00").encode()  # an offset other than UTC, read as written
+    again = Record.from_dict(Record.toml_tables(raw, "t.toml"), "t.toml")
+    pickle.dumps(again.data)
+    assert again.data == Record.from_dict(tomllib.loads(raw.decode()), "t.toml").data
+    change = again.data["amendments"][0]["changes"][0]
+    assert change["before"].utcoffset().total_seconds() == 3600 and type(change["before"].tzinfo).__module__ == "datetime"
+    with pytest.raises(InputError) as refused:  # a date-time where an answer belongs: named by kind, no repr
+        Record.from_dict(Record.toml_tables(raw.replace(b'consent = "', b'consent = 2026-11-21T09:30:00Z\nx = "', 1),
+                                            "t.toml"), "t.toml", guidance=guidance)
+    assert "rtoml" not in str(refused.value)
