@@ -5,7 +5,8 @@
   step heading;
 - item 3: the fields that choosing "Share" brings up (why you share without consent...) were not marked required;
 - item 4: the decision step gave every reason with its source ("(gdpr-2018 when.legitimate_purpose (002
-  When))") and the side panel and the review said "not-sought";
+  When))") and the side panel and the review said "not-sought"; the public-interest warning named its field
+  in the very words it had just said;
 - item 2: a filter's "18" matched every entry of the Act of 2018 (four rows cut to "Schedule 1, P"), and a data
   category's row was cut ("Health information (GP/Health Workers i") with nothing saying the rest;
 - item 14: the record read as a document listed every basis twice, under both lists, and in the amend form
@@ -174,3 +175,15 @@ async def test_amend_reaches_the_reason_and_the_review_date_in_three_keys(record
         assert app.focused.name == "decided.role"
         assert "^end Reason" in " ".join(f"{app.get_key_display(b.binding)} {b.binding.description}"
                                          for b in app.screen.active_bindings.values() if b.binding.show)
+
+
+def test_a_warning_naming_its_field_in_the_fields_own_words_says_it_once(guidance):
+    from isp_tui.tui.forms.progress import readable
+
+    form = DecisionForm(guidance, ruleset_id="gdpr-2018", today=TODAY)
+    warning = ("Record the public-interest reasoning for sharing confidential information without consent "
+               "(decision.public_interest).")
+    assert readable(form, warning) == ("Record the public-interest reasoning for sharing confidential information "
+                                       "without consent.")
+    other = readable(form, "Record how consent was given (when.consent_how): an Early Help referral needs it.")
+    assert "when.consent_how" not in other and "\u201c" in other  # a key its sentence does not say: its label
