@@ -69,6 +69,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100000)
     parser.add_argument("--no-before", action="store_true", help="skip isp's old path on the plain clone")
+    parser.add_argument("--baseline-code", type=Path, metavar="DIR",
+                        help="a folder holding an earlier isp_tui/ and templates/ (e.g. `git archive COMMIT isp_tui "
+                             "templates | tar -x -C DIR`): its `isp init --clone` and first verify are timed too, "
+                             "in the same run, for a ratio")
     args = parser.parse_args()
     source = build(args.size)
     shutil.rmtree(SCRATCH, ignore_errors=True)
@@ -79,7 +83,8 @@ def main() -> None:
     subprocess.run(["git", "clone", "-q", "--bare", str(source), str(server)], check=True, env=env)
     url = server.as_uri()
     isp = [sys.executable, "-m", "isp_tui"]
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "isp_tui")], check=True)
+    for code in (ROOT, *([args.baseline_code] if args.baseline_code else [])):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "isp_tui")], check=True)
     result: dict = {"size": args.size, "load_start": load()}
     print(f"[{args.size}] plain git clone", file=sys.stderr)
     result["git_clone"], _, _ = timed(["git", "clone", "-q", url, str(SCRATCH / "plain")], env)
@@ -92,6 +97,15 @@ def main() -> None:
     result["verify_first"], _, said = timed([*isp, "--records", str(SCRATCH / "machine"), "verify"], env)
     result["verify_passed"] = "verified: no problems found" in said
     result["load_verify"] = load()
+    if args.baseline_code:
+        print(f"[{args.size}] the earlier code: isp init --clone, then its first verify", file=sys.stderr)
+        earlier = dict(env, PYTHONPATH=str(args.baseline_code.resolve()))
+        result["earlier_init_clone"], result["earlier_clone_part"], _ = timed(
+            [*isp, "init", "--clone", url, str(SCRATCH / "earlier")], earlier, mark="reading the records once")
+        result["load_earlier_init"] = load()
+        result["earlier_verify"], _, said = timed([*isp, "--records", str(SCRATCH / "earlier"), "verify"], earlier)
+        result["earlier_verify_passed"] = "verified: no problems found" in said
+        result["load_earlier_verify"] = load()
     if not args.no_before:
         print(f"[{args.size}] before: index from nothing, then verify reading every record, on the plain clone",
               file=sys.stderr)
@@ -109,6 +123,12 @@ def main() -> None:
              "(**browsable**)", s(whole) + ratio, result["load_isp_init"]),
             ("first `isp verify` after it" + ("" if result["verify_passed"] else " (FAILED)"), s(result["verify_first"]),
              result["load_verify"])]
+    if args.baseline_code:
+        rows += [("the earlier code: `isp init --clone`, whole command", s(result["earlier_init_clone"]) +
+                  f" ({result['earlier_init_clone'] / whole:.2f}x this code's)", result["load_earlier_init"]),
+                 ("the earlier code: its fetch", s(result["earlier_clone_part"]), result["load_earlier_init"]),
+                 ("the earlier code: first `isp verify`" + ("" if result["earlier_verify_passed"] else " (FAILED)"),
+                  s(result["earlier_verify"]), result["load_earlier_verify"])]
     if not args.no_before:
         rows += [("before: derived index from nothing (`isp list --json`, on the plain clone)", s(result["before_index"]),
                   result["load_before"]),

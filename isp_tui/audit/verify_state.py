@@ -174,7 +174,8 @@ def facts_of(path: str, raw: bytes | None, tables: dict | None, guidance: Guidan
     """One record file's Facts, or why it fails the schema; `tables` is its TOML already read (None: read
     `raw`), `record` those tables validated without the guidance (checked against it here, not validated
     again). The derived index's build passes each file it reads here too (index_and_facts)."""
-    record_id = RECORD_PATH.match(path)["id"] if RECORD_PATH.match(path) else ""  # type: ignore[index]
+    named = RECORD_PATH.match(path)
+    record_id = named["id"] if named else ""
     try:
         if record is not None:
             record = record.against(guidance, path)

@@ -125,7 +125,8 @@ def reported_values(record: Record) -> tuple:
     corrections = data.get("corrections")
     return (data["id"], data.get("status", "draft"), data.get("outcome", _EMPTY).get("engine") or "",
             data.get("decision", _EMPTY).get("recorded") or "", iso(data.get("created")), iso(decided),
-            data.get("recipient", _EMPTY).get("agency") or "", "\n".join(bases) if isinstance(bases := when.get("lawful_basis"), list) else "",
+            data.get("recipient", _EMPTY).get("agency") or "",
+            "\n".join(bases) if isinstance(bases := when.get("lawful_basis"), list) else "",
             when.get("consent") or "", when.get("consent_not_sought_reason") or "",
             data.get("consent", _EMPTY).get("explanation") or "", reasons, int(bool(reasons.strip())),
             iso(request.get("received")), iso(request.get("response_due")), iso(responded),

@@ -27,9 +27,14 @@ def identifying(record: Record) -> list[str]:
     return out
 
 
+_HASH = hashlib.blake2b(digest_size=8, person=b"isp-identify")  # each digest starts from a copy of it
+
+
 def digest(text: str) -> str:
     """A short keyed-by-purpose digest of a casefolded value: its length, then 16 hex digits of BLAKE2b."""
-    return f"{len(text)}:{hashlib.blake2b(text.encode(), digest_size=8, person=b'isp-identify').hexdigest()}"
+    h = _HASH.copy()
+    h.update(text.encode())
+    return f"{len(text)}:{h.hexdigest()}"
 
 
 def identifying_digests(record: Record) -> list[str]:

@@ -31,10 +31,15 @@ _CROCKFORD = str.maketrans("0123456789ABCDEFGHJKMNPQRSTVWXYZ", "0123456789abcdef
 
 
 def record_path(record_id: str, *, file: object = None) -> str:
-    """Where a record lives in the records repository: YYYY/MM/DD/<id>.toml, the day its id was made.
+    """Where a record lives in the records repository: YYYY/MM/DD/<id>.toml, the day its id was made."""
+    made = record_day(record_id, file=file)
+    return f"{made.year:04d}/{made.month:02d}/{made.day:02d}/{record_id}.toml"
 
-    The day is the ULID's first ten letters (milliseconds since 1970 in Crockford's base 32), read with
-    int() and a translation table: verify and sync ask this of every record, 100,000 times at scale."""
+
+def record_day(record_id: str, *, file: object = None) -> date:
+    """The day a record's id was made (its folder), or InputError when it is no record id or its time part is
+    out of range. The day is the ULID's first ten letters (milliseconds since 1970 in Crockford's base 32),
+    read with int() and a translation table: verify and sync ask this of every record, 100,000 times at scale."""
     if not is_record_id(record_id):
         raise InputError(f"{record_id!r} is not a record id (26 characters such as 01JDB3M7Q2X8W5ZK4T9N6E1RVA)",
                          file=file, field="id")
@@ -46,7 +51,7 @@ def record_path(record_id: str, *, file: object = None) -> str:
     except (ValueError, OverflowError):  # the letters decode to a time beyond what a ULID or a date can hold
         raise InputError(f"{record_id!r} is not a record id: its time part is out of range", file=file,
                          field="id") from None
-    return f"{made.year:04d}/{made.month:02d}/{made.day:02d}/{record_id}.toml"
+    return made
 
 
 def new_id() -> str:

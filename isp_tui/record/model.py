@@ -16,7 +16,7 @@ from isp_tui.engine import Answers, Decision, decide, read_answers
 from isp_tui.errors import InputError
 from isp_tui.guidance import Guidance
 from isp_tui.tomlfile import parse_toml
-from isp_tui.record.ids import is_record_id, record_path
+from isp_tui.record.ids import is_record_id, record_day, record_path
 from isp_tui.record.law import check_sensitivity, missing_by_law
 from isp_tui.record.migrate import SCHEMA_VERSION, migrate
 from isp_tui.record.schema import (AMENDMENT, CORRECTION, CORRECTION_RECIPIENT, MAX_FILE, ORDER, RECORDED, SECTIONS,
@@ -81,7 +81,7 @@ class Record:
         if "id" in out and not is_record_id(out["id"]):
             raise InputError(f"{out['id']!r} is not a record id", file=file, field="id")
         if "id" in out:
-            record_path(out["id"], file=file)  # its time part must be one a date can hold
+            record_day(out["id"], file=file)  # its time part must be one a date can hold
         if out.get("status", "draft") not in STATUSES:
             raise InputError(f"{out['status']!r} is not one of: {', '.join(STATUSES)}", file=file, field="status")
         for section, spec in SECTIONS.items():

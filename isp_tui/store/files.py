@@ -115,6 +115,7 @@ def atomic_write(target: Path, data: bytes, tmp_dir: Path, mode: int = 0o600, *,
 
 WRITERS = 4  # threads writing files at once (the system calls run outside the GIL)
 OPEN_FOLDERS = 256  # folders write_many keeps open at once
+BATCH = 64  # files a writing thread takes at once
 _NO_FOLLOW = os.O_NOFOLLOW | getattr(os, "O_DIRECTORY", 0)
 
 
@@ -175,19 +176,34 @@ def write_many(root: Path, files: Iterable[tuple[str, bytes]], tmp_dir: Path) ->
                     pass
                 raise
 
+        def write_batch(batch: list[tuple[int, str, bytes, int]]) -> None:
+            for at, name, data, n in batch:
+                write(at, name, data, n)
+
         with ThreadPoolExecutor(WRITERS) as pool:
             pending: list[Future] = []
-            for path, data in files:
-                parent, _, name = path.rpartition("/")
-                if parent not in folders and len(folders) >= OPEN_FOLDERS:  # a tree of very many folders: close
-                    finish(pending)                                         # them (none is in use) and go on
-                    for fd in folders.values():
-                        os.close(fd)
-                    folders.clear()
-                pending.append(pool.submit(write, folder(parent), name, data, next(count)))
-                if len(pending) >= 256:  # a bounded queue: the blobs are not all held at once
-                    finish(pending)
-            finish(pending)
+            batch: list[tuple[int, str, bytes, int]] = []
+            try:
+                for path, data in files:
+                    parent, _, name = path.rpartition("/")
+                    if parent not in folders and len(folders) >= OPEN_FOLDERS:  # a tree of very many folders: close
+                        if batch:                                               # them (none is in use) and go on
+                            pending.append(pool.submit(write_batch, batch))
+                            batch = []
+                        finish(pending)
+                        for fd in folders.values():
+                            os.close(fd)
+                        folders.clear()
+                    batch.append((folder(parent), name, data, next(count)))
+                    if len(batch) >= BATCH:  # a thread takes files a batch at a time: one task (and one hand-over
+                        pending.append(pool.submit(write_batch, batch))  # of the GIL) for many files, not each
+                        batch = []
+                        if len(pending) >= 4 * WRITERS:  # a bounded queue: the blobs are not all held at once
+                            finish(pending)
+            finally:  # the files already read are written, even when reading the next one failed
+                if batch:
+                    pending.append(pool.submit(write_batch, batch))
+                finish(pending)
     finally:
         for fd in folders.values():
             os.close(fd)

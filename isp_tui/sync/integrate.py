@@ -111,7 +111,10 @@ def move_to(store: Store, old: str | None, new: str) -> None:
                             "nothing is lost. Replace the link with a plain folder, then sync again")
     atomic_write(moving, f"{old or ZERO} {new}\n".encode(), store.work / "tmp")
     dirty = []
+    present = {folder for folder in {path.rpartition("/")[0] for path in changed} if (store.root / folder).is_dir()}
     for path, (was, becomes) in changed.items():
+        if was is None and path.rpartition("/")[0] not in present:  # new here, and its folder is not here yet
+            continue  # (a new machine: none is), so neither is the file: one look a folder, not one a file
         full = store.root / path
         current = blob_id(full.read_bytes()) if full.is_file() and not full.is_symlink() else None
         if current not in (was, becomes):
