@@ -3,6 +3,7 @@ record it lives (a dotted key such as "request.received"). Pure: no Textual, tes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
@@ -12,6 +13,21 @@ SHORT = {"legitimate_purpose": "Legitimate purpose?", "consent": "Consent?", "id
 ANSWER_LABELS = {"yes": "Yes", "no": "No", "unsure": "Unsure: seek advice (golden rule 3)",
                  "given": "Consent given", "refused": "Consent refused", "not-sought": "Consent not sought",
                  "withdrawn": "Consent withdrawn"}
+
+
+def answer_words(answer: object) -> str:
+    """A flowchart answer as the side panel and the review name it: "not sought", never its id "not-sought"."""
+    return str(answer).replace("-", " ").replace("_", " ")
+
+
+def matches(query: str, *entry: str) -> bool:
+    """The one rule of every filter (the partner register, the legal bases, the data categories): each word typed
+    begins a word of the entry (its title, its id, its group), in any case. "para 18" finds paragraph 18, not
+    every paragraph of the Act of 2018; "s47" finds ca1989-s47."""
+    text = " ".join(entry).casefold()
+    return all(re.search(rf"(?<!\w){re.escape(word)}", text) for word in query.casefold().split())
+
+
 HOW_SHORT = {"how-much": "how much", "fact-and-opinion": "fact and opinion", "right-person": "right person",
              "securely": "securely", "transparent": "transparency"}
 OUTCOME_LABELS = {"share": "SHARE", "do-not-share": "DO NOT SHARE", "seek-advice": "SEEK ADVICE",

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from isp_tui.errors import InputError
 from isp_tui.record.normalise import normalise
 from isp_tui.record.schema import SHARING_DECISIONS
-from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, chosen_bases, get,
-                                      parse_typed, put)
+from isp_tui.tui.forms.fields import (HOW_SHORT, SHORT, STEP_TITLES, Field, Invalid, answer_words, chosen_bases,
+                                      get, matches, parse_typed, put)
 from isp_tui.tui.forms.law import cited, sensitivity
 from isp_tui.tui.forms.prefill import follow
 from isp_tui.tui.forms.progress import in_words, plain, position
@@ -47,6 +47,7 @@ class DecisionForm:
         self.recipient_follows = not get(self.data, "recipient.agency")  # the recipient is the requester until set
         self.decision = None
         self.error = ""
+        self.sources = False  # the engine's reasons shown with their sources (F2), not in every line
         self.evaluate()
 
     # -- the engine --------------------------------------------------------------------------------------
@@ -144,14 +145,13 @@ class DecisionForm:
         decision's day in this wording's era, each with when it came into force ("" for one not tied to a date);
         one already cited is kept so it can be unticked."""
         chosen = set(cited(self.data))
-        words = query.casefold().split()
         out = []
         for basis in self.guidance.bases.values():
             if basis.special_category != (only == "condition"):
                 continue
             if basis.id not in chosen and not (basis.fits_era(self.ruleset.era) and basis.in_force_on(self.day)):
                 continue
-            if all(w in f"{basis.id} {basis.title} {basis.kind}".casefold() for w in words):
+            if matches(query, basis.id, basis.title, basis.kind):
                 dated = basis.in_force is not None or basis.in_force_source
                 out.append((basis, basis.force_text().split(" (")[0] if dated else ""))
         return out
@@ -249,7 +249,8 @@ class DecisionForm:
             elif target == "lawful_basis" and answer is not None:
                 answer = f"{len(answer)} cited (named under The record)" if answer else "none identified"
             on_path = self.decision and target in self.decision.path
-            return f"{SHORT[target]} {answer if answer is not None else ('not answered' if on_path else 'not reached')}"
+            shown = answer_words(answer) if answer is not None else ('not answered' if on_path else 'not reached')
+            return f"{SHORT[target]} {shown}"
         how = {s.id: s for s in self.ruleset.how}.get(target)
         if how is None:
             return target

@@ -72,11 +72,32 @@ def in_words(form: DecisionForm, missing: list[str], known: dict[str, str] | Non
 
 def readable(form: DecisionForm, text: str, known: dict[str, str] | None = None) -> str:
     """The engine's words with any record key in them named by its label: "(when.confidential)" reads
-    "(Is the information confidential?)"."""
+    "(“Is the information confidential?”)"; a key in brackets after the very words of its label is dropped
+    ("Record the public-interest reasoning ... (decision.public_interest)" said it twice)."""
     known = known if known is not None else labels(form)
-    return re.sub(r"\b(?:when|context|decision|consent|sharing|request|recipient|retention|advice|transparency)"
-                  r"\.[a-z_]+\b", lambda m: f"\u201c{known.get(m.group(0), m.group(0).split('.')[-1].replace('_', ' '))}\u201d",
-                  text)
+    key = (r"\b(?:when|context|decision|consent|sharing|request|recipient|retention|advice|transparency)"
+           r"\.[a-z_]+\b")
+
+    def label(name: str) -> str:
+        return known.get(name, name.split(".")[-1].replace("_", " "))
+
+    def said_already(name: str) -> bool:
+        words = re.sub(r"\s*\([^)]*\)$", "", label(name)).casefold()  # without its source, "(000 13.3.4)"
+        return bool(words) and words in text.casefold()
+
+    text = re.sub(rf" \(({key})\)", lambda m: "" if said_already(m.group(1)) else m.group(0), text)
+    return re.sub(key, lambda m: f"\u201c{label(m.group(0))}\u201d", text)
+
+
+def reason_lines(form: DecisionForm, sources: bool = False) -> list[tuple[str, str]]:
+    """The engine's reasons ("-") and warnings ("!") in words, each with its source only when `sources` (F2):
+    the sources are one key away, not in every line."""
+    if form.decision is None:
+        return []
+    known = labels(form)
+    notes = [("-", r) for r in form.decision.reasons] + [("!", w) for w in form.decision.warnings]
+    return [(mark, readable(form, n.text, known) + (f"\n  ({n.source})" if sources and n.source else ""))
+            for mark, n in notes]
 
 
 def required_here(form: DecisionForm, step: str, missing: list[str]) -> list[str]:

@@ -111,7 +111,11 @@ def spec(form: DecisionForm, step: str) -> Spec:
                     Field("advice.summary", "The advice given", "long"),
                 ])
     if step == "decision":
-        reasons = "\n".join(f"- {r.text} ({r.source})" for r in form.decision.reasons) if form.decision else ""
+        # the reasons in words, their sources one key (F2) away (labels of record keys would ask this step again)
+        reasons = "\n".join(f"- {r.text}" + (f"\n  ({r.source})" if form.sources and r.source else "")
+                             for r in (form.decision.reasons if form.decision else ()))
+        if reasons and not form.sources:
+            reasons += "\n(F2 shows the sources)"
         r7 = rule.get(7)
         fields = [
             Field("decision.recorded", "Your decision", "choice",

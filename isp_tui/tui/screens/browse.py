@@ -136,11 +136,19 @@ ctrl+d shows drafts only, or all records again."""
         text = Text()
         if not self.total:
             text.append("No records match." if query or self.status else
-                        "No records yet: start a new decision from Home (n).")
+                        f"No records yet: start a new decision from Home{self.home_key('home.new')}.")
         for p in problems:
             text.append(f"\n{p.message}", style="red")
         self.query_one("#problems", Static).update(text)
         self.show_detail()
+
+    def home_key(self, binding_id: str) -> str:
+        """ " (n)": the key that runs `binding_id` on Home now, after the config's [keymap] ("" if none does)."""
+        from isp_tui.tui.keys import key_for
+
+        home = next((s for s in self.app.screen_stack if s.__class__.__name__ == "HomeScreen"), None)
+        key = key_for(home, binding_id) if home is not None else None
+        return f" ({key})" if key else ""
 
     def _more(self, query: str | None = None) -> None:
         """Add the next page of matching records (newest first) to the table."""

@@ -17,14 +17,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Header, Input, OptionList, SelectionList, Static, TextArea
+from textual.widgets import Button, Header, Input, Label, OptionList, SelectionList, Static, TextArea
 
 from isp_tui.identity import remembered_practice
 from isp_tui.store.autosave import new_autosave_path
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get
 from isp_tui.tui.forms.progress import in_words, required_here, resume_step
-from isp_tui.tui.screens.decision_view import (ANSWERING, basis_detail, field_box, flowchart_map,
-                                               outcome_text, refilter, review_widgets, steps_text, widget_named)
+from isp_tui.tui.screens.decision_view import (ANSWERING, field_box, flowchart_map,
+                                               outcome_text, refilter, required_label, review_widgets, show_highlighted,
+                                               steps_text, widget_named)
 from isp_tui.tui.screens.decision_keys import Keys
 from isp_tui.tui.screens.decision_save import Saving
 from isp_tui.tui.widgets.choice import ChoiceList
@@ -66,7 +67,6 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
         self.autosave_path = Path(autosave) if autosave else new_autosave_path(services.store)
         self.step_id = "subject"
         self.resumed = bool(data)
-        self.show_sources = False  # the reasons' sources: one key (F2) away, not in every line
         self.dirty = bool(data) and autosave is not None  # a resumed draft is committed already; unsaved work is not
         self.saved = None
         self.fields: dict[str, Field] = {}
@@ -94,6 +94,15 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
     @property
     def outcome(self) -> str:
         return self.form.outcome
+
+    @property
+    def show_sources(self) -> bool:
+        """The reasons' sources (the decision step's and the review's): one key (F2) away, not in every line."""
+        return self.form.sources
+
+    @show_sources.setter
+    def show_sources(self, shown: bool) -> None:
+        self.form.sources = shown
 
     @property
     def decided_by(self) -> str | None:
@@ -201,7 +210,9 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
                 w.value = shown
 
     def refresh_fields(self) -> None:
-        """Show the fields the answers call for, and hints that follow the answers."""
+        """Show the fields the answers call for, and hints that follow the answers; a field an answer brings up
+        (why you share without consent, once you choose to share) is marked required as the step's first were."""
+        appeared = False
         for box in self.query_one("#form").query(".field"):
             f = getattr(box, "field", None)
             if f is None:
@@ -209,12 +220,29 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             shown = f.shown(self.data)
             if box.display != shown:
                 box.display = shown
+                appeared = appeared or shown
             hints = box.query(".hint")  # none yet while the step is being drawn (a key typed just before)
             if f.dynamic_hint and hints:
                 hint, text = hints.first(Static), f.dynamic_hint(self.data)
                 if getattr(hint, "shown_text", None) != text:
                     hint.shown_text = text
                     hint.update(Text(text))
+        if appeared:
+            self.mark_required()
+
+    def mark_required(self) -> None:
+        """Mark each field shown that the record still needs ("* required"), as field_box marks them."""
+        required = set(required_here(self.form, self.step_id, self.missing()))
+        for box in self.query_one("#form").query(".field"):
+            f = getattr(box, "field", None)
+            labels = box.query(".field-label")
+            if f is None or not box.display or not labels:
+                continue
+            label = labels.first(Label)
+            marked = f.key in required
+            if getattr(label, "marked", None) != marked:
+                label.marked = marked
+                label.update(required_label(f, marked))
 
     # -- answering -----------------------------------------------------------------------------------------
 
@@ -285,11 +313,7 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
             self.dirty = True
 
     def on_selection_list_selection_highlighted(self, event: SelectionList.SelectionHighlighted) -> None:
-        listing = event.selection_list
-        if (listing.id or "").startswith("bases-"):
-            detail = self.query(f"#detail-{listing.id.partition('-')[2]}")
-            if detail:
-                detail.first(Static).update(basis_detail(self.form, str(event.selection.value)))
+        show_highlighted(self, event.selection_list, str(event.selection.value))
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if isinstance(event.option_list, ChoiceList):

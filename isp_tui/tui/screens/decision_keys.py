@@ -78,9 +78,38 @@ class Keys:
         later = widgets[widgets.index(after) + 1:] if after in widgets else []
         target = next((w for w in later if not self.has_answer(w)), None)
         if target is not None:
-            target.focus()
+            target.focus(scroll_visible=False)
+            self.brought = target  # the field Enter went on to (a later Enter's wins)
+            self.call_after_refresh(self.bring_into_view, target)
             return
         self.message("Every question on this step is answered: ctrl+n goes to the next step")
+
+    def bring_into_view(self, target: Any) -> None:
+        """Scroll the form to a field focused by Enter, its question above it too, once the step is laid out again:
+        a field the answer just chose to show (why consent was not sought) has no place on screen before that,
+        and Textual's own scroll on focus would leave it below the fold at 80x24. (Each scroll waits for the
+        next refresh; the field's, second, wins when the question and its answers are taller than the form.)"""
+        if not target.is_attached or getattr(self, "brought", None) is not target:
+            return
+        box = target.parent
+        if box is not None and "field" in box.classes:
+            box.scroll_visible(animate=False)
+        target.scroll_visible(animate=False)
+
+    def on_descendant_focus(self, event: Any) -> None:
+        self.call_after_refresh(self.clear_of_heading, event.widget)
+
+    def clear_of_heading(self, widget: Any) -> None:
+        """A field focused behind the step's pinned heading is scrolled out from under it. Textual scrolls a
+        focused widget into view only when it is outside the form, and the heading docked on top of the form
+        does not count: shift+Tab up to the partner register's filter left the filter under the heading."""
+        if self.focused is not widget or not widget.is_attached or not widget.region.height:
+            return
+        form, heading = self.query("#form"), self.query("#form .step-title")
+        if not form or not heading or widget.region.y >= heading.first().region.bottom:
+            return
+        if any(node is form.first() for node in widget.ancestors):
+            form.first().scroll_to_widget(widget, animate=False)  # the docked heading's rows are kept clear
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

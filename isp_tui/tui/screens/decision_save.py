@@ -21,9 +21,9 @@ class Saving:
 
     async def action_sources(self) -> None:
         self.show_sources = not self.show_sources
-        if self.step_id == "review":
-            await self.show_step("review")
-        self.message("Sources shown in the review" if self.show_sources else "Sources hidden")
+        if self.step_id in ("review", "decision"):
+            await self.show_step(self.step_id, focus_key=getattr(self.focused, "name", None))
+        self.message("Sources shown beside the reasons" if self.show_sources else "Sources hidden")
 
     def save(self, draft: bool) -> None:
         self.collect()

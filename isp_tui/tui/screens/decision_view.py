@@ -15,9 +15,9 @@ from textual.widgets import Button, Input, Label, OptionList, SelectionList, Sta
 from textual.widgets.option_list import Option
 
 from isp_tui.tui.forms import DecisionForm, Field, get, step_of
-from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT
+from isp_tui.tui.forms.fields import OUTCOME_LABELS, SHORT, answer_words, matches
 from isp_tui.tui.forms.law import cited
-from isp_tui.tui.forms.progress import in_words, labels, readable
+from isp_tui.tui.forms.progress import in_words, readable, reason_lines
 from isp_tui.tui.forms.review import checklist_words, review_lines
 from isp_tui.tui.widgets.choice import ChoiceList, TickList
 from isp_tui.tui.widgets.field_input import FieldInput, FieldTextArea, SteadyInput
@@ -39,10 +39,8 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
     value = form.value(f.key)
     if f.kind == "note":
         return Static(Text(f.label, style="italic"), classes="note field")
-    label = Text(f.label)
-    if required:
-        label.append("  * required", style="bold")
-    out: list[Any] = [Label(label, classes="field-label")]
+    out: list[Any] = [Label(required_label(f, required), classes="field-label")]
+    out[0].marked = required  # type: ignore[attr-defined]
     if f.kind == "text":
         out.append(FieldInput(value=str(value or ""), name=f.key, compact=True))
     elif f.kind == "date":
@@ -58,6 +56,8 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
         out.append(SteadyInput(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.key}",
                                compact=True))
         out.append(TickList(*multi_options(form, f, ""), name=f.key, compact=True))
+        out.append(Static(classes="option-detail"))  # the highlighted entry whole, when its row is cut short
+        out[-1].display = False
     elif f.kind == "bases":
         out.append(SteadyInput(placeholder="Type to filter; Enter ticks the first shown", name=f"filter:{f.only}",
                                compact=True))
@@ -73,6 +73,14 @@ def field_box(form: DecisionForm, f: Field, required: bool = False) -> Vertical 
     return box
 
 
+def required_label(f: Field, required: bool) -> Text:
+    """A field's label, marked "* required" while the record still needs it."""
+    label = Text(f.label)
+    if required:
+        label.append("  * required", style="bold")
+    return label
+
+
 def basis_detail(form: DecisionForm, basis_id: str) -> Text:
     """The highlighted basis's full title, when it came into force and its summary (a row may be cut short)."""
     basis = form.guidance.bases.get(basis_id)
@@ -82,6 +90,27 @@ def basis_detail(form: DecisionForm, basis_id: str) -> Text:
     text.append(f"\n{basis.force_text()}\n", style="italic")
     text.append(basis.summary.strip())
     return text
+
+
+def show_highlighted(screen, listing: SelectionList, value: str) -> None:
+    """Beside a list of ticks, the highlighted entry in full: a basis's title, force and summary always; a data
+    category's title when its row is too narrow for it ("Health information (GP/Health Workers i" at 80x24)."""
+    if (listing.id or "").startswith("bases-"):
+        detail = screen.query(f"#detail-{listing.id.partition('-')[2]}")
+        if detail:
+            detail.first(Static).update(basis_detail(screen.form, value))
+        return
+    f = screen.fields.get(listing.name or "")
+    details = listing.parent.query(".option-detail") if f is not None and listing.parent is not None else ()
+    if not details:
+        return
+    label = dict(f.options).get(value, "")
+    cut = len(label) > listing.scrollable_content_region.width - 5  # the tick box and its margins take 5
+    detail = details.first(Static)
+    if cut:
+        detail.update(Text(label))
+    if detail.display != cut:
+        detail.display = cut
 
 
 def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text, str, bool]]:
@@ -98,9 +127,8 @@ def basis_options(form: DecisionForm, only: str, query: str) -> list[tuple[Text,
 
 def multi_options(form: DecisionForm, f: Field, query: str) -> list[tuple[Text, str, bool]]:
     """A field's options (the data categories) whose label has every word of `query`, ticked as answered."""
-    chosen, words = set(get(form.data, f.key) or []), query.casefold().split()
-    return [(Text(label), ident, ident in chosen) for ident, label in f.options
-            if all(w in f"{ident} {label}".casefold() for w in words)]
+    chosen = set(get(form.data, f.key) or [])
+    return [(Text(label), ident, ident in chosen) for ident, label in f.options if matches(query, ident, label)]
 
 
 def filtered_list(screen, which: str) -> OptionList:
@@ -113,11 +141,9 @@ def filtered_list(screen, which: str) -> OptionList:
 
 
 def agency_options(form: DecisionForm, query: str) -> list[Option]:
-    words = query.casefold().split()
     out = []
     for register, agency in form.guidance.agencies():
-        hay = f"{agency.name} {agency.group} {register.id}".casefold()
-        if all(w in hay for w in words):
+        if matches(query, agency.name, agency.group, register.id):
             kind = "statutory" if agency.statutory else "not statutory"
             out.append(Option(Text(f"{agency.name} ({agency.group}; {kind})"), id=f"{register.id}/{agency.id}"))
     return out
@@ -174,10 +200,11 @@ def flowchart_map(form: DecisionForm, step_id: str) -> Text:
         if q.id == current:
             text.append(f"> {label}\n", style="bold reverse")
             for a, n in q.next.items():
-                text.append(f"    {a} -> {OUTCOME_LABELS.get(n, SHORT.get(n, n)).lower()}\n", style="dim")
+                text.append(f"    {answer_words(a)} -> {OUTCOME_LABELS.get(n, SHORT.get(n, n)).lower()}\n",
+                            style="dim")
         elif q.id in path and answer is not None:
             text.append(f"+ {label} ", style="")
-            text.append(f"{answer}\n", style="bold")
+            text.append(f"{answer_words(answer)}\n", style="bold")
         elif q.id in path:
             text.append(f"  {label}\n")
         else:
@@ -221,12 +248,8 @@ def review_widgets(form: DecisionForm, decided_by: str | None, sources: bool = F
     text.append(f"{DECISION_LABELS.get(recorded, 'not recorded yet')}\n\n")
     if form.decision:
         text.append("Why\n", style="bold underline")
-        known = labels(form)
-        for r in form.decision.reasons:
-            text.append(f"- {readable(form, r.text, known)}\n" + (f"  ({r.source})\n" if sources else ""))
-        for w in form.decision.warnings:
-            text.append(f"! {readable(form, w.text, known)}\n" + (f"  ({w.source})\n" if sources else ""),
-                        style="yellow")
+        for mark, line in reason_lines(form, sources):
+            text.append(f"{mark} {line}\n", style="yellow" if mark == "!" else "")
         if not sources:
             text.append("(F2 shows the sources)\n", style="dim")
     text.append("\nThe golden rules and this decision\n", style="bold underline")

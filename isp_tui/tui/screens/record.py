@@ -157,6 +157,8 @@ changed, in the record and in its own commit. Escape cancels."""
     BINDINGS = [
         Binding("ctrl+s", "save", "Save amendment", id="amend.save", priority=True),
         Binding("escape", "app.pop_screen", "Cancel", id="amend.cancel"),
+        Binding("ctrl+end", "to_reason", "Reason", id="amend.reason"),  # the review date is just above it
+        Binding("ctrl+home", "to_first", "First field", id="amend.first", show=False),
     ]
 
     def __init__(self, record):
@@ -190,6 +192,15 @@ changed, in the record and in its own commit. Escape cancels."""
 
     def on_mount(self) -> None:
         self.sub_title = f"amend {self.record.get('subject.reference') or self.record.id}"
+        first = next(iter(self.query("Input, TextArea, SelectionList, OptionList")), None)
+        if first is not None:
+            first.focus()
+
+    def action_to_reason(self) -> None:
+        """ctrl+End: to the reason, at the foot of the form (the review and retention dates are just above it)."""
+        self.query_one("#amend-reason", Input).focus()
+
+    def action_to_first(self) -> None:
         first = next(iter(self.query("Input, TextArea, SelectionList, OptionList")), None)
         if first is not None:
             first.focus()

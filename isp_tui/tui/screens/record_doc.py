@@ -109,8 +109,14 @@ def document(record: Record, guidance: Guidance, *, toml_key: str = "t") -> Text
         text.append(f"\n{title}\n", style="bold underline")
         for f in answered:
             shown.add(f.key)
+            value = get(record.data, f.key)
+            if f.kind == "bases" and f.only and isinstance(value, list):  # the general bases, then the conditions
+                value = [b for b in value if (f.only == "condition") == (b in guidance.bases and
+                                                                          guidance.bases[b].special_category)]
+                if not value:
+                    continue
             text.append(f"{plain(f.label)}: ", style="bold")
-            text.append(words(get(record.data, f.key), field=f, guidance=guidance) + "\n")
+            text.append(words(value, field=f, guidance=guidance) + "\n")
     known = labels(form)
     rest = [(k, v) for k, v in record.flat().items()
             if k.partition(".")[0] not in NOT_SHOWN and k not in shown and OTHER_LABELS.get(k, "") is not None
