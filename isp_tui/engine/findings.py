@@ -21,6 +21,23 @@ class Finding:
         return asdict(self)
 
 
+# a warning that asks for something to be written in the record (by its code), and the field that holds it: the
+# engine reads answers, not the record, so it warns whatever the record holds; once the field is filled, the
+# warning is met and a face shows it no longer (still_to_do)
+MET_BY = {"record-public-interest": "decision.public_interest"}
+
+
+def still_to_do(warnings: tuple[Finding, ...] | list[Finding], data: dict[str, Any]) -> list[Finding]:
+    """The warnings a record's tables (`data`) have not yet met: a reminder to record a field is met once the
+    field holds more than spaces."""
+    def met(finding: Finding) -> bool:
+        section, _, key = MET_BY.get(finding.code, ".").partition(".")
+        value = (data.get(section) or {}).get(key) if section else None
+        return isinstance(value, str) and bool(value.strip())
+
+    return [w for w in warnings if not met(w)]
+
+
 @dataclass(frozen=True)
 class Decision:
     outcome: str

@@ -393,3 +393,26 @@ def test_the_review_is_in_words(guidance):
     assert not re.search(r"\[\'|datetime|\b[a-z_]{3,}\.[a-z_]{3,}\b|= ", text.replace("example.invalid", "")), text
     assert sum(guidance.bases[b].title in text for b in data["when"]["lawful_basis"]) == len(data["when"]["lawful_basis"])
     assert text.count(guidance.bases[data["when"]["lawful_basis"][0]].title) == 1  # said once
+
+
+def test_the_public_interest_warning_goes_once_the_reasoning_is_recorded(guidance):
+    """The engine reads answers, so it warns "Record the public-interest reasoning" whatever the record holds;
+    once decision.public_interest is written the warning is met, and the side panel and the review drop it
+    (engine.findings.still_to_do, the one rule). The record's stored [outcome] keeps the engine's own words."""
+    from isp_tui.engine.findings import still_to_do
+    from isp_tui.tui.forms.form import DecisionForm
+
+    when = {"legitimate_purpose": "yes", "consent": "not-sought", "identifiable": "yes", "confidential": "yes",
+            "consent_not_sought_reason": guidance.consent_not_sought_reasons()[0],
+            "lawful_basis": ["ca1989-s47", "ukgdpr-art6-1e", "common-law-public-interest"]}
+    form = DecisionForm(guidance, {"when": when, "context": {"subject": "child", "special_category": False}},
+                        ruleset_id="gdpr-2018",
+                        today=date(2026, 11, 21))
+    codes = lambda found: [w.code for w in found]  # noqa: E731
+    assert "record-public-interest" in codes(form.decision.warnings) and "record-public-interest" in codes(form.warnings)
+    form.data.setdefault("decision", {})["public_interest"] = "   "  # spaces are not reasoning
+    assert "record-public-interest" in codes(form.warnings)
+    form.data["decision"]["public_interest"] = "Fictional test: the risk to the test child outweighs confidence."
+    assert "record-public-interest" not in codes(form.warnings)
+    assert "record-public-interest" in codes(form.decision.warnings)  # the engine's answer itself is unchanged
+    assert still_to_do(form.decision.warnings, {}) == list(form.decision.warnings)

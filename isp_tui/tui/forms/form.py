@@ -73,6 +73,14 @@ class DecisionForm:
         return self.decision.outcome if self.decision else "incomplete"
 
     @property
+    def warnings(self) -> list:
+        """The engine's warnings the decision has not yet met (engine.findings.still_to_do): "Record the
+        public-interest reasoning" goes once it is recorded."""
+        from isp_tui.engine.findings import still_to_do
+
+        return still_to_do(self.decision.warnings, self.data) if self.decision else []
+
+    @property
     def path(self) -> tuple[str, ...]:
         return self.decision.path if self.decision else ()
 

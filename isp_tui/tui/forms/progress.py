@@ -95,7 +95,7 @@ def reason_lines(form: DecisionForm, sources: bool = False) -> list[tuple[str, s
     if form.decision is None:
         return []
     known = labels(form)
-    notes = [("-", r) for r in form.decision.reasons] + [("!", w) for w in form.decision.warnings]
+    notes = [("-", r) for r in form.decision.reasons] + [("!", w) for w in form.warnings]
     return [(mark, readable(form, n.text, known) + (f"\n  ({n.source})" if sources and n.source else ""))
             for mark, n in notes]
 

@@ -219,7 +219,7 @@ def outcome_text(form: DecisionForm) -> Text:
     out.append(f"{OUTCOME_LABELS[form.outcome]}\n", style=OUTCOME_STYLES[form.outcome])
     if form.error:
         out.append(f"{form.error}\n", style="bold red")
-    for warning in (form.decision.warnings if form.decision else ()):
+    for warning in form.warnings:
         out.append(f"! {readable(form, warning.text)}\n", style="yellow")
     return out
 
