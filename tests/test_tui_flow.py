@@ -171,3 +171,35 @@ async def test_the_step_heading_stays_on_screen_when_the_focused_field_is_far_do
         assert pilot.app.focused.region.y >= heading.region.bottom  # and it shows below the heading
         assert str(heading.render()).startswith("Stage 5 of 6, Keeping the record")
         assert heading.region.height > 0 and form.region.contains_region(heading.region)
+
+
+async def test_a_draft_resumed_from_home_opens_where_it_was_left(records, guidance):
+    """Issue 15 item 7: left on an earlier step than the first one still needing something, a draft opens there
+    again (store.resume keeps the step's name by record id under .git/isp/, no personal data); a draft with no
+    place kept opens where something is still needed."""
+    data = final_record(guidance)
+    data["decision"].pop("reasons")  # the first step still needing something is "Your decision"
+    async with make_app(records).run_test(size=SIZE) as pilot:
+        screen = await open_decision(pilot, data)
+        assert screen.step_id == "decision"
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        left_at = screen.step_id
+        assert left_at != "decision"
+        await pilot.press("ctrl+s")  # a draft, committed
+        for _ in range(50):
+            await pilot.pause(0.1)
+            if screen.data.get("id") and not screen.dirty:
+                break
+        record_id = screen.data["id"]
+        await pilot.press("escape")  # leave: back to Home
+        await pilot.pause()
+        [path] = sorted(records.glob(f"[0-9][0-9][0-9][0-9]/*/*/{record_id}.toml"))
+        assert (records / ".git" / "isp" / "resume" / record_id).read_text() == left_at
+        again = await open_decision(pilot, tomllib.loads(path.read_text()))
+        assert again.step_id == left_at
+        await pilot.press("escape")  # left again, on the same step
+        await pilot.pause()
+        (records / ".git" / "isp" / "resume" / record_id).unlink()
+        third = await open_decision(pilot, tomllib.loads(path.read_text()))
+        assert third.step_id == "decision"  # nothing kept: where something is still needed

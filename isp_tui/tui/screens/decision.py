@@ -21,6 +21,7 @@ from textual.widgets import Button, Header, Input, Label, OptionList, SelectionL
 
 from isp_tui.identity import remembered_practice
 from isp_tui.store.autosave import new_autosave_path
+from isp_tui.store.resume import step_left
 from isp_tui.tui.forms import DecisionForm, Field, Invalid, get
 from isp_tui.tui.forms.progress import in_words, required_here, resume_step
 from isp_tui.tui.screens.decision_view import (ANSWERING, field_box, flowchart_map,
@@ -129,8 +130,10 @@ as unsaved work in the repository's .git/isp folder until it is committed)."""
 
     async def on_mount(self) -> None:
         self.on_resize()
-        if self.resumed:  # a resumed draft opens where something is still needed
-            self.step_id = resume_step(self.form, self.missing())
+        if self.resumed:  # a resumed draft opens where it was left, else where something is still needed
+            left = step_left(self.services.store, self.data["id"]) if self.data.get("id") else None
+            on_way = left is not None and (left == "review" or left in self.form.steps())
+            self.step_id = left if on_way else resume_step(self.form, self.missing())
         await self.show_step(self.step_id)
 
     def on_resize(self, event: object = None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from isp_tui.errors import InputError, printable
 from isp_tui.store.autosave import discard_autosave, write_autosave
+from isp_tui.store.resume import forget_step, remember_step
 from isp_tui.tui.screens.decision_view import SavedScreen
 
 
@@ -45,6 +46,10 @@ class Saving:
         saved = services.store.save(self.form.build(self.decided_by), self.guidance, services.identity, draft=draft)
         self.data["id"] = saved.id
         self.dirty = False
+        if draft:
+            remember_step(services.store, saved.id, self.step_id)  # resumed from Home, it opens here
+        else:
+            forget_step(services.store, saved.id)
         self.services.refresh()
         return saved
 
@@ -93,6 +98,8 @@ class Saving:
 
     def action_leave(self) -> None:
         self.keep_draft()
+        if self.data.get("id"):  # a draft left unchanged since it was resumed is not committed again, but the
+            remember_step(self.services.store, self.data["id"], self.step_id)  # place it was left is kept
         self.app.pop_screen()
 
     # -- autosave: uncommitted, under .git/isp/, so a crash loses nothing ---------------------------------------
