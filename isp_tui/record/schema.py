@@ -187,8 +187,8 @@ def check_list(value: Any, spec: dict[str, type], file: object, where: str,
         for k, kind in spec.items():
             if k in entry:
                 v = entry[k]
-                checked[k] = v if (kind is list and item) or (texts_checked and kind is str and type(v) is str) \
-                    else check_value(v, kind, file, f"{where}[{n}].{k}", texts_checked)
+                checked[k] = v if (kind is list and item) or plain(v, kind, texts_checked) else \
+                    check_value(v, kind, file, f"{where}[{n}].{k}", texts_checked)
         out.append(item(checked, f"{where}[{n}]") if item else checked)
     return out
 
