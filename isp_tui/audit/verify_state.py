@@ -18,10 +18,11 @@ from isp_tui.audit.checks import Check
 from isp_tui.audit.gitlog import allowed_other
 from isp_tui.errors import InputError
 from isp_tui.guidance import Guidance
-from isp_tui.gitlayer.plumbing import blobs
+from isp_tui.gitlayer.plumbing import committed
 from isp_tui.index.workers import in_parallel
 from isp_tui.record.ids import RECORD_PATH, record_path
 from isp_tui.record.model import Record
+from isp_tui.record.schema import MAX_FILE
 from isp_tui.store.files import atomic_write
 from isp_tui.store.repo import Store
 
@@ -166,7 +167,7 @@ def check_records(store: Store, guidance: Guidance, files: dict[str, str], check
 def read_facts(root: Any, part: list[tuple[str, str]], guidance: Guidance) -> list[tuple[str, Facts | str]]:
     """(path, Facts), or (path, why it fails the schema), for (path, blob) entries: run by
     isp_tui.index.in_parallel, in a worker interpreter too."""
-    return [(path, facts_of(path, raw, None, guidance)) for (path, _), raw in zip(part, blobs(root, [b for _, b in part]))]
+    return [(path, facts_of(path, raw, None, guidance)) for (path, _), raw in zip(part, committed(root, part, MAX_FILE))]
 
 
 def facts_of(path: str, raw: bytes | None, tables: dict | None, guidance: Guidance, *,

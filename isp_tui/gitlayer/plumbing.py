@@ -111,6 +111,64 @@ def blobs(root: Path, shas: list[str]) -> Iterator[bytes | None]:
         feeder.join()
 
 
+_FOLDER = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_DIRECTORY", 0)
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted in the tree never blocks a read
+
+
+def committed(root: Path, entries: list[tuple[str, str]], limit: int) -> Iterator[bytes | None]:
+    """The content of each (path, blob) entry, in order, as `blobs` gives it: read from its file in the
+    working tree where that file holds exactly the blob (its git id is checked), else from git. A new
+    machine's files were just written from those blobs, so git inflates none of them a second time (git's
+    cat-file resolving 100,000 deltified blobs: 4.7 s of a core here; a file from the page cache and its
+    hash, a fraction of that). Nothing is read through a symbolic link (each folder is opened from `root`
+    one name at a time), nor more than `limit` bytes of a file (a larger one is git's to give)."""
+    found: list[bytes | None] = []
+    folders: dict[str, int | None] = {}
+
+    def folder(relative: str) -> int | None:
+        if relative not in folders:
+            parent, _, name = relative.rpartition("/")
+            at = folder(parent) if parent else base
+            fd = None
+            if at is not None:
+                try:
+                    fd = os.open(name, _FOLDER, dir_fd=at)
+                except OSError:
+                    pass
+            folders[relative] = fd
+        return folders[relative]
+
+    base = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for path, sha in entries:
+            parent, _, name = path.rpartition("/")
+            at = folder(parent) if parent else base
+            data = None
+            if at is not None:
+                try:
+                    fd = os.open(name, _FILE, dir_fd=at)
+                except OSError:
+                    fd = None
+                if fd is not None:
+                    try:
+                        data = os.read(fd, limit + 1)
+                    except OSError:
+                        data = None
+                    finally:
+                        os.close(fd)
+            found.append(data if data is not None and len(data) <= limit and blob_id(data) == sha else None)
+    finally:
+        for fd in folders.values():
+            if fd is not None:
+                os.close(fd)
+        os.close(base)
+    missing = [sha for data, (_, sha) in zip(found, entries) if data is None]
+    from_git = blobs(root, missing)
+    for data in found:
+        yield data if data is not None else next(from_git)
+    from_git.close()
+
+
 def missing_objects(root: Path, ids: list[bytes]) -> list[str]:
     """Which of the object ids are not in the object store: one `git cat-file --batch-check`."""
     found = run_git(root, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=b"\n".join(ids) + b"\n",

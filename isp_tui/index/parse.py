@@ -7,9 +7,9 @@ from typing import Any, Callable
 
 from isp_tui.errors import InputError
 from isp_tui.index.db import reported_values, stored_row
-from isp_tui.gitlayer.plumbing import blobs
+from isp_tui.gitlayer.plumbing import committed
 from isp_tui.record.model import Record
-from isp_tui.record.schema import texts_pass
+from isp_tui.record.schema import MAX_FILE, texts_pass
 from isp_tui.store.types import Problem
 
 # also(path, raw, tables or None when they could not be read, *args, record=the Record validated without the
@@ -42,9 +42,10 @@ def read(path: str, raw: bytes | None, mode: str = "100644"
 def parse_many(root: Path, wanted: list[tuple[str, str, str]], also: Also | None = None,
                *args: object) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """Rows (as table values, their REPORTED values last), problems, and (blob, `also`'s answer) for (path,
-    blob, mode) entries: the index's job for workers.in_parallel. Each blob is read and parsed once."""
+    blob, mode) entries: the index's job for workers.in_parallel. Each blob is read (from its file where that
+    holds it: plumbing.committed) and parsed once."""
     rows, problems, extra = [], [], []
-    for (path, sha, mode), raw in zip(wanted, blobs(root, [sha for _, sha, _ in wanted])):
+    for (path, sha, mode), raw in zip(wanted, committed(root, [(path, sha) for path, sha, _ in wanted], MAX_FILE)):
         item, tables, record = read(path, raw, mode)
         if also is not None:
             extra.append((sha, also(path, raw, tables, *args, record=record)))

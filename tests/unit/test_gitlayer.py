@@ -8,10 +8,11 @@ import subprocess
 import pytest
 
 from factory import final_record
+from isp_tui.gitlayer import plumbing
 from isp_tui.gitlayer.env import git_env, run_git
 from isp_tui.gitlayer.messages import commit_message, destroy_message, merge_message, parse_message, \
     parse_subject, parse_trailer_lines
-from isp_tui.gitlayer.plumbing import (FILE_MODE, TREE_MODE, ObjectWriter, blob_id, commit_bytes, open_repo,
+from isp_tui.gitlayer.plumbing import (FILE_MODE, TREE_MODE, ObjectWriter, blob_id, commit_bytes, committed, open_repo,
                                        read_objects, resolve, tree_bytes, tree_entries)
 from isp_tui.record import Record, new_id
 from isp_tui.store.files import atomic_write
@@ -114,6 +115,40 @@ def test_trees_and_commits_round_trip_through_git(repo):
 
 
 # -- every write complete or failed -----------------------------------------------------------------
+
+def test_committed_content_comes_from_the_file_only_when_it_holds_the_blob(repo, tmp_path, monkeypatch):
+    """plumbing.committed: a file holding exactly its blob is read from the working tree; anything else
+    (edited, missing, a link, a link on the way, a FIFO, too big, in a folder that is a file) is git's blob."""
+    names = ["same", "edited", "missing", "link", "via/x", "fifo", "big", "file/x"]
+    for name in names:
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_bytes(b"test content of " + name.encode() + b"\n")
+    (repo / "big").write_bytes(b"b" * 50)
+    run_git(repo, "add", "-A")
+    entries = [(name, run_git(repo, "rev-parse", f":{name}").stdout.decode().strip()) for name in names]
+    expected = [run_git(repo, "cat-file", "blob", sha).stdout for _, sha in entries]
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x").write_bytes(expected[4])
+    (repo / "edited").write_bytes(b"changed by hand\n")
+    (repo / "missing").unlink()
+    (repo / "link").unlink()
+    (repo / "link").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "elsewhere").write_bytes(expected[3])  # the same bytes, still never read through the link
+    (repo / "via" / "x").unlink()
+    (repo / "via").rmdir()
+    (repo / "via").symlink_to(outside)
+    (repo / "fifo").unlink()
+    os.mkfifo(repo / "fifo")
+    (repo / "file" / "x").unlink()
+    (repo / "file").rmdir()
+    (repo / "file").write_bytes(b"a file where a folder was\n")
+    asked = []
+    from_git = plumbing.blobs
+    monkeypatch.setattr(plumbing, "blobs", lambda root, shas: asked.extend(shas) or from_git(root, shas))
+    assert list(committed(repo, entries, limit=40)) == expected
+    assert asked == [sha for _, sha in entries[1:]]  # only "same" was read from its file
+
 
 def test_write_all_writes_what_a_short_write_left(tmp_path, monkeypatch):
     real = os.write
