@@ -124,3 +124,53 @@ def test_a_clone_refused_part_way_is_removed_only_after_the_reading_has_stopped(
     done = isp_process("init", "--clone", bare.as_uri(), str(machine), check=1)
     assert "symbolic link" in done.stderr and "Nothing was set up" in done.stderr
     assert not machine.exists()
+
+
+def stat_data(root: Path) -> set[str]:
+    """The ctime git's index holds for each entry: "0:0" where git was given a blob id and no stat data."""
+    out = git(root, "ls-files", "--debug")
+    return {line.split()[1] for line in out.splitlines() if line.strip().startswith("ctime:")}
+
+
+def test_a_first_sync_of_records_only_is_gits_own_checkout_and_one_with_other_files_is_written_by_isp(tmp_path):
+    """git's checkout writes a new machine's records (its index then holds their stat data, so the first
+    `git status` hashes no file); a tree with any other file (here a README.md and a .gitattributes, which
+    could ask git for a conversion) is written file by file by isp, as any later sync is."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    made = tmp_path / "made"
+    generate(made, 5, gc=False)
+    records_only = tmp_path / "records-only.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(made), str(records_only)], check=True)
+    checked_out, _ = sync.clone(records_only.as_uri(), tmp_path / "a")
+    assert "0:0" not in stat_data(checked_out.root) and git(checked_out.root, "status", "--porcelain") == ""
+
+    (made / ".gitattributes").write_text("*.toml text eol=crlf\n")
+    (made / "README.md").write_text("Test records: fictional\n")
+    git(made, "add", "-f", ".gitattributes", "README.md")
+    git(made, "-c", "user.name=Test", "-c", "user.email=test@example.invalid", "commit", "-qm", "test: other files")
+    other = tmp_path / "other.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(made), str(other)], check=True)
+    written, _ = sync.clone(other.as_uri(), tmp_path / "b")
+    assert stat_data(written.root) == {"0:0"}
+    record = next(p for p in git(written.root, "ls-files", "20*").split())
+    assert b"\r\n" not in (written.root / record).read_bytes()  # the attribute asked for CRLF: not honoured
+
+
+def test_a_first_sync_cut_short_part_way_through_gits_checkout_is_finished_by_the_next(server, tmp_path):
+    """git writes a checkout's files in place: killed part way, a file may be half written and git's index not
+    yet written. The next sync takes those files as its own move's (never as the person's changes) and has git
+    write them all again before the branch moves."""
+    store, _ = sync.clone(server.as_uri(), tmp_path / "m")
+    new = store.head()
+    paths = git(store.root, "ls-files", "20*").split()
+    git(store.root, "update-ref", "-d", "refs/heads/main")
+    (store.gitdir / "index").unlink()
+    for path in paths[1:]:
+        (store.root / path).unlink()
+    (store.root / paths[0]).write_bytes((store.root / paths[0]).read_bytes()[:100])  # half written
+    (store.work / "moving").write_text(f"{'0' * 40} {new}\n")
+    sync.sync(store)
+    assert store.head() == new and not (store.work / "moving").exists()
+    assert git(store.root, "status", "--porcelain") == "" and len(git(store.root, "ls-files", "20*").split()) == len(paths)
