@@ -1,6 +1,7 @@
-"""A new machine: `isp init --clone` of a repository holding many records. The first sync writes every
-file in one batch (made durable once) and tells git's index on stdin; the derived index and the first
-`isp verify` then share one reading of each record file. Each gives what the one-by-one path gave.
+"""A new machine: `isp init --clone` of a repository holding many records. The first sync has git check
+out every file (a tree of records only; any other is written by isp in one batch, made durable once, and
+git's index told on stdin); the derived index and the first `isp verify` then share one reading of each
+record file, from the files where they hold their blobs. Each gives what the one-by-one path gave.
 Timings: bench/new_machine.py."""
 
 from __future__ import annotations
