@@ -2,7 +2,7 @@
 
 Reads every TOML blob in each repository's object store (every record file of every revision, and the
 ruleset copies) through `git cat-file --batch-all-objects --batch`, parses each with the standard
-library's `tomllib` and with isp_tui.tomlfile's reader (rtoml when installed), and compares the results
+library's `tomllib` and with isp_tui.tomlfile's reader (toml-rs when installed), and compares the results
 value by value: equal, of the same Python type, and for date-times the same UTC offset (`==` alone
 would call 07:00+01:00 and 06:00Z equal). Prints the counts and each reader's time per file."""
 

@@ -5,9 +5,7 @@ not import the guidance (isp_tui.guidance re-exports these)."""
 
 from __future__ import annotations
 
-import re
 import tomllib
-from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -44,80 +42,37 @@ except ImportError:  # pragma: no cover - tomli is a dependency
     _TOMLError = tomllib.TOMLDecodeError
     _toml_loads = tomllib.loads
 
-try:  # rtoml (Rust's toml crate, compiled): several times faster again; a new machine reads 100,000 records
-    from rtoml import loads as _fast_loads
-    READER = "rtoml"
-except ImportError:  # pragma: no cover - rtoml is a dependency; without it, tomli (or tomllib) reads alone
-    _fast_loads = None
+try:  # toml-rs (Rust's toml crate, compiled): several times faster again; a new machine reads 100,000 records
+    from toml_rs import loads as _rs_loads
+    READER = "toml-rs"
+except ImportError:  # pragma: no cover - toml-rs is a dependency; without it, tomli (or tomllib) reads alone
+    _rs_loads = None
     READER = "tomli" if _toml_loads is not tomllib.loads else "tomllib"
 
-# Records are TOML 1.0 (isp writes them with tomli-w). tomli 2.5 and rtoml both also read what TOML 1.1 adds
-# (\x and \e escapes, times without seconds, inline tables over several lines or with a trailing comma), and
-# rtoml also skips a byte-order mark that tomli refuses. A text that may hold any of these is read by tomli
-# alone, the reader isp used before rtoml, so it reads exactly as it did; a false alarm (such as "10:30" in
-# free text) costs only tomli's speed. bench/toml_check.py compares rtoml with tomllib on every record of the
-# bench repositories. The one gap: a brace inside a quoted string on the line can hide a multi-line inline
-# table from the line count below (and then rtoml and tomli read it alike).
-_SHORT_TIME = re.compile(r":(?<=[^:+\-\d]\d\d:)\d\d(?![:\d])")  # HH:MM, not in HH:MM:SS or an offset +HH:MM
-_TRAILING_COMMA = re.compile(r",\s*\}")
-_ZONES: dict[timedelta, tzinfo] = {}
+# Records are TOML 1.0 (isp writes them with tomli-w). toml-rs is asked for TOML 1.0 alone, so it refuses what
+# TOML 1.1 adds (\x and \e escapes, times without seconds, inline tables over several lines or with a trailing
+# comma) and whatever it refuses is read by tomli, the reader isp used before, so it reads exactly as it did
+# and tomli's message is the one shown. Its date-times already carry datetime.timezone, as tomllib's do (they
+# pickle to a worker process). Two texts go to tomli without asking toml-rs:
+# - one starting with a byte-order mark, which toml-rs skips and tomli refuses;
+# - one with more than _MAX_OPEN brackets and braces: toml-rs recurses once per nested array or inline table
+#   on the C stack and overflows it (the process dies, no exception) at about 4,300 nested inline tables on an
+#   8 MB stack, 500 on 1 MB. 400 cannot nest deeper than 400 (under 1 MB of stack), and tomli reads 400 levels
+#   too, so the guard changes no answer; a record holds 15 to 40. tomli raises RecursionError on deeper ones.
+# bench/toml_check.py compares this reader with tomllib on every record of the bench repositories.
+_MAX_OPEN = 400
 
 
-def _newer_toml(text: str) -> bool:
-    """Whether the text may use what TOML 1.1 adds (see above); plain string searches first, they are fast."""
-    if text.startswith("\ufeff") or ("\\" in text and ("\\x" in text or "\\e" in text)) or _SHORT_TIME.search(text):
-        return True
-    if "{" not in text:
-        return False
-    if _TRAILING_COMMA.search(text):
-        return True
-    return any(line.count("{") != line.count("}") for line in text.splitlines() if "{" in line or "}" in line)
-
-
-def _plain(table: dict[str, Any]) -> dict[str, Any]:
-    """rtoml's values as tomllib gives them: its date-times carry rtoml's own tzinfo class (which cannot be
-    pickled to a worker process, and is not the datetime.timezone tomllib gives). In place."""
-    _plain_items(table, table.items())
-    return table
-
-
-def _plain_items(container: dict[str, Any] | list[Any], items) -> None:
-    """Each value of a table (its items) or an array (enumerated), nested ones too, made plain in place."""
-    for key, item in items:
-        kind = type(item)
-        if kind is dict:
-            _plain_items(item, item.items())
-        elif kind is list:
-            _plain_items(item, enumerate(item))
-        elif kind is datetime and item.tzinfo is not None:
-            container[key] = _zoned(item)  # type: ignore[index]
-
-
-def _zoned(value: datetime) -> datetime:
-    offset = value.utcoffset()
-    plain = _ZONES.get(offset)  # type: ignore[arg-type]
-    if plain is None:
-        plain = _ZONES[offset] = timezone.utc if offset == timedelta(0) else timezone(offset)  # type: ignore[arg-type,index]
-    return value.replace(tzinfo=plain)
-
-
-def parse_toml(raw: bytes, path: object, *, plain_only: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """`plain_only`: the caller converts every date-time it reads but in these tables (a record's, whose other
-    date-times Record.from_dict converts to UTC as it validates them), so only they are walked for rtoml's."""
+def parse_toml(raw: bytes, path: object) -> dict[str, Any]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"is not UTF-8 text (byte {exc.start})", file=path) from None
-    if _fast_loads is not None and not _newer_toml(text):
+    if _rs_loads is not None and not text.startswith("\ufeff") and text.count("[") + text.count("{") <= _MAX_OPEN:
         try:
-            tables = _fast_loads(text)
-        except Exception:  # noqa: BLE001 - whatever rtoml refuses, tomllib's reading (and its message) decides
+            return _rs_loads(text, toml_version="1.0.0")
+        except Exception:  # noqa: BLE001 - whatever toml-rs refuses, tomli's reading (and its message) decides
             pass
-        else:
-            if plain_only is None:
-                return _plain(tables)
-            _plain_items(tables, [(name, tables[name]) for name in plain_only if name in tables])
-            return tables
     try:
         return _toml_loads(text)
     except (tomllib.TOMLDecodeError, _TOMLError) as exc:

@@ -32,9 +32,6 @@ FIXED = frozenset({"schema", "id", "status", "created", "ruleset.id", "ruleset.v
 # the tables that hold those fields: an amendment keeps them as they stand when it does not name them
 IDENTITY_TABLES = ("schema", "id", "status", "created", "ruleset")  # every field of these is fixed
 FIXED_TABLES = IDENTITY_TABLES + ("decided",)
-# the tables from_dict keeps as they are read (their values are checked against the guidance, or are an amendment's
-# before and after): every other date-time of a record is converted to UTC as it is validated
-AS_READ = ("when", "context", "checklists", "amendments")
 # what an amendment never gives: the store works out [outcome] and keeps [[amendments]] and [[corrections]]
 KEPT_BY_STORE = ("amendments", "outcome", "corrections")
 
@@ -60,7 +57,7 @@ class Record:
             raise InputError(f"is {len(raw):,} bytes; a record may be at most {MAX_FILE:,}", file=file)
         if not raw.strip():
             raise InputError("is empty; expected a TOML record", file=file)
-        return parse_toml(raw, file, plain_only=AS_READ)
+        return parse_toml(raw, file)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], file: object = None, *, guidance: Guidance | None = None,

@@ -172,9 +172,9 @@ def test_a_verify_that_fails_part_way_leaves_no_git_fsck_running(tmp_path, guida
 
 
 def test_a_record_read_quickly_holds_only_plain_date_times(guidance):
-    """A record's date-times are converted where they are validated, and only the tables kept as read are walked
-    for rtoml's own time zones (tomlfile.parse_toml's plain_only): whatever is read pickles (to a worker) and
-    equals tomllib's reading, an amendment's before and after too."""
+    """A record's date-times are converted where they are validated; the tables kept as read hold the reader's
+    own, which must be datetime.timezone as tomllib's are: whatever is read pickles (to a worker) and equals
+    tomllib's reading, an amendment's before and after too."""
     import pickle
     import tomllib
 
@@ -196,4 +196,4 @@ def test_a_record_read_quickly_holds_only_plain_date_times(guidance):
     with pytest.raises(InputError) as refused:  # a date-time where an answer belongs: named by kind, no repr
         Record.from_dict(Record.toml_tables(raw.replace(b'consent = "', b'consent = 2026-11-21T09:30:00Z\nx = "', 1),
                                             "t.toml"), "t.toml", guidance=guidance)
-    assert "rtoml" not in str(refused.value)
+    assert "toml_rs" not in str(refused.value) and "TOML parse error" not in str(refused.value)
