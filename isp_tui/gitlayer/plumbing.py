@@ -125,37 +125,29 @@ def committed(root: Path, entries: list[tuple[str, str]], limit: int) -> Iterato
     found: list[bytes | None] = []
     folders: dict[str, int | None] = {}
 
-    def folder(relative: str) -> int | None:
-        if relative not in folders:
-            parent, _, name = relative.rpartition("/")
-            at = folder(parent) if parent else base
-            fd = None
-            if at is not None:
-                try:
-                    fd = os.open(name, _FOLDER, dir_fd=at)
-                except OSError:
-                    pass
-            folders[relative] = fd
-        return folders[relative]
+    def opened(path: str, flags: int) -> int | None:
+        """`path` opened from the repository's folder one name at a time, or None (absent, a link, not a file)."""
+        parent, _, name = path.rpartition("/")
+        at = base if not parent else folders[parent] if parent in folders else \
+            folders.setdefault(parent, opened(parent, _FOLDER))
+        if at is None:
+            return None
+        try:
+            return os.open(name, flags, dir_fd=at)
+        except OSError:
+            return None
 
     base = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         for path, sha in entries:
-            parent, _, name = path.rpartition("/")
-            at = folder(parent) if parent else base
-            data = None
-            if at is not None:
+            data, fd = None, opened(path, _FILE)
+            if fd is not None:
                 try:
-                    fd = os.open(name, _FILE, dir_fd=at)
+                    data = os.read(fd, limit + 1)
                 except OSError:
-                    fd = None
-                if fd is not None:
-                    try:
-                        data = os.read(fd, limit + 1)
-                    except OSError:
-                        data = None
-                    finally:
-                        os.close(fd)
+                    data = None
+                finally:
+                    os.close(fd)
             found.append(data if data is not None and len(data) <= limit and blob_id(data) == sha else None)
     finally:
         for fd in folders.values():
