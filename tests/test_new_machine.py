@@ -175,3 +175,17 @@ def test_a_first_sync_cut_short_part_way_through_gits_checkout_is_finished_by_th
     sync.sync(store)
     assert store.head() == new and not (store.work / "moving").exists()
     assert git(store.root, "status", "--porcelain") == "" and len(git(store.root, "ls-files", "20*").split()) == len(paths)
+
+
+def test_a_file_of_the_machines_where_a_records_folder_goes_is_never_overwritten_by_the_checkout(server, tmp_path):
+    """A records repository made empty (`isp init`), then given a file named like a year's folder, then the
+    organisation's remote: the first sync's checkout refuses before writing anything, says so, and the file is
+    as it was."""
+    store = Store(tmp_path / "m")
+    year = git(server, "ls-tree", "--name-only", "main").split()[0]
+    (store.root / year).write_text("a note of the person's (fictional)\n")
+    sync.add_remote(store, server.as_uri())
+    with pytest.raises(sync.SyncError, match="files of this machine's are where they go"):
+        sync.sync(store)
+    assert (store.root / year).read_text() == "a note of the person's (fictional)\n"
+    assert store.head() is None and not (store.work / "moving").exists()

@@ -129,7 +129,7 @@ def move_to(store: Store, old: str | None, new: str, *, resumed: bool = False) -
         raise SyncError("the records that came in could not be written here, because this machine has uncommitted "
                         f"changes to the same files ({', '.join(sorted(dirty)[:3])}); nothing was merged and nothing "
                         "is lost. Save or discard those changes (git status shows them), then sync again")
-    write_tree(store, old, new, changed)
+    write_tree(store, old, new, changed, again=first_again)
     store.git("update-ref", "-m", "isp sync", BRANCH, new, old or ZERO)
     moving.unlink()
 
@@ -148,12 +148,14 @@ def refuse_not_files(store: Store, old: str | None, new: str) -> None:
                     "the organisation's repository, then sync again")
 
 
-def write_tree(store: Store, old: str | None, new: str, changed: dict[str, tuple[str | None, str | None]]) -> None:
+def write_tree(store: Store, old: str | None, new: str, changed: dict[str, tuple[str | None, str | None]], *,
+               again: bool = False) -> None:
     """The working tree and git's index moved from `old` to `new` (`changed`: tree_diff's). A new machine's
     first sync, whose every file is a record, a ruleset copy or a tombstone, is git's own checkout of `new`
-    (checkout); anything else is written file by file (write_files)."""
+    (checkout; `again`: a checkout cut short is done again); anything else is written file by file
+    (write_files)."""
     if old is None and changed and all(was is None and git_may_write(path) for path, (was, _) in changed.items()):
-        checkout(store, new)
+        checkout(store, new, again=again)
         sync_filesystem(store.root)  # on disk before the branch is moved, as write_files' files are
     else:
         write_files(store, changed)
@@ -165,24 +167,30 @@ def git_may_write(path: str) -> bool:
     return bool(RECORD_PATH.match(path) or RULESET_PATH.match(path) or TOMBSTONE_PATH.match(path))
 
 
-def checkout(store: Store, new: str) -> None:
-    """A new machine's files, all of them, written by git from `new` (`git read-tree --reset -u`), with git's
-    index and its stat data. Git's checkout writes 100,000 files at about two thirds of the CPU of writing them
-    here (bench/README.md, "A new machine"), and leaves an index that `git status` need not hash file by file.
+def checkout(store: Store, new: str, *, again: bool = False) -> None:
+    """A new machine's files, all of them, written by git from `new` (`git read-tree -m -u`), with git's index and
+    its stat data. Git's checkout writes 100,000 files at about two thirds of the CPU of writing them here
+    (bench/README.md, "A new machine"), and leaves an index that `git status` need not hash file by file.
     It is safe here: the tree holds plain files only (refuse_not_files), of record, ruleset and tombstone names
     only (git_may_write: no .gitattributes, so no filter, conversion or ident), into a repository whose config was
     checked (gitlayer.env.check_repository_config) and under git_env(): no hook, no fsmonitor, no program runs.
-    Git writes each file in place, not whole-or-absent: a checkout cut short leaves `.git/isp/moving`, and the
-    next sync has git write them again (finish_move), before the branch is moved."""
+    Git refuses, before writing anything, a file of the person's in the way (where a record or its folder goes).
+    It writes each file in place, not whole-or-absent: a checkout cut short leaves `.git/isp/moving`, and the
+    next sync has git write them all again (`again`: over its own part-written files), before the branch moves."""
     for attempt in range(GIT_LOCK_RETRIES):
-        done = run_git(store.root, "read-tree", "--reset", "-u", new, check=False)
+        done = run_git(store.root, "read-tree", *(("--reset",) if again else ("-m",)), "-u", new, check=False)
         if done.returncode == 0:
             return
         if attempt < GIT_LOCK_RETRIES - 1 and store.clear_stale_lock(store.gitdir / "index.lock"):
             continue
         reason = git_message(done.stderr)
-        raise StoreError(f"the records that came in could not be written here ({reason}); nothing was merged and "
-                         "nothing is lost: free some space if the disk is full, then sync again")
+        if "would be overwritten" in reason:
+            (store.work / "moving").unlink(missing_ok=True)  # refused before any file was written: not begun
+            raise SyncError("the records that came in could not be written here: files of this machine's are where "
+                            f"they go ({reason}); nothing was merged and nothing is lost. Move those files aside, "
+                            "then sync again")
+        raise SyncError(f"the records that came in could not be written here ({reason}); nothing was merged and "
+                        "nothing is lost: free some space if the disk is full, then sync again")
 
 
 def write_files(store: Store, changed: dict[str, tuple[str | None, str | None]]) -> None:
