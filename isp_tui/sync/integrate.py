@@ -129,7 +129,7 @@ def move_to(store: Store, old: str | None, new: str, *, resumed: bool = False) -
         raise SyncError("the records that came in could not be written here, because this machine has uncommitted "
                         f"changes to the same files ({', '.join(sorted(dirty)[:3])}); nothing was merged and nothing "
                         "is lost. Save or discard those changes (git status shows them), then sync again")
-    write_tree(store, old, new, changed, again=first_again)
+    write_tree(store, old, new, changed, again=first_again, fresh=not present)
     store.git("update-ref", "-m", "isp sync", BRANCH, new, old or ZERO)
     moving.unlink()
 
@@ -149,12 +149,14 @@ def refuse_not_files(store: Store, old: str | None, new: str) -> None:
 
 
 def write_tree(store: Store, old: str | None, new: str, changed: dict[str, tuple[str | None, str | None]], *,
-               again: bool = False) -> None:
+               again: bool = False, fresh: bool = False) -> None:
     """The working tree and git's index moved from `old` to `new` (`changed`: tree_diff's). A new machine's
-    first sync, whose every file is a record, a ruleset copy or a tombstone, is git's own checkout of `new`
-    (checkout; `again`: a checkout cut short is done again); anything else is written file by file
-    (write_files)."""
-    if old is None and changed and all(was is None and git_may_write(path) for path, (was, _) in changed.items()):
+    first sync, whose every file is a record, a ruleset copy or a tombstone, and none of whose folders is here
+    yet (`fresh`), is git's own checkout of `new` (checkout; `again`: a checkout cut short is done again);
+    anything else is written file by file (write_files), as are files already here (such as those an older
+    isp's sync cut short left, whole)."""
+    if old is None and (again or fresh) and changed and \
+            all(was is None and git_may_write(path) for path, (was, _) in changed.items()):
         checkout(store, new, again=again)
         sync_filesystem(store.root)  # on disk before the branch is moved, as write_files' files are
     else:
