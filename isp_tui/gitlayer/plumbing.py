@@ -128,8 +128,9 @@ def committed(root: Path, entries: list[tuple[str, str]], limit: int) -> Iterato
     def opened(path: str, flags: int) -> int | None:
         """`path` opened from the repository's folder one name at a time, or None (absent, a link, not a file)."""
         parent, _, name = path.rpartition("/")
-        at = base if not parent else folders[parent] if parent in folders else \
-            folders.setdefault(parent, opened(parent, _FOLDER))
+        if parent and parent not in folders:
+            folders[parent] = opened(parent, _FOLDER)
+        at = folders[parent] if parent else base
         if at is None:
             return None
         try:
@@ -156,9 +157,11 @@ def committed(root: Path, entries: list[tuple[str, str]], limit: int) -> Iterato
         os.close(base)
     missing = [sha for data, (_, sha) in zip(found, entries) if data is None]
     from_git = blobs(root, missing)
-    for data in found:
-        yield data if data is not None else next(from_git)
-    from_git.close()
+    try:
+        for data in found:
+            yield data if data is not None else next(from_git)
+    finally:  # a caller that stops early: git's process is ended now, not when the generator is collected
+        from_git.close()
 
 
 def missing_objects(root: Path, ids: list[bytes]) -> list[str]:
