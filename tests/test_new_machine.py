@@ -6,6 +6,7 @@ Timings: bench/new_machine.py."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from isp_tui.audit import index_and_facts, verify
 from isp_tui.audit import verify_state
 from isp_tui.index import Index, workers
 from isp_tui.store import Store
+from isp_tui.sync.remote import REMOTE_REF, first_fetch
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 120  # more than Store.sync_index gives git on its command line
@@ -46,6 +48,49 @@ def test_a_first_sync_writes_every_file_in_one_batch_as_git_would(server, tmp_pa
     assert git(batch.root, "status", "--porcelain") == ""
     assert not (batch.work / "moving").exists()
     assert git(batch.root, "ls-files", "-s") == git(tmp_path / "plain", "ls-files", "-s")
+
+
+def git_commands(trace: Path) -> list[list[str]]:
+    """Every git command run, from git's trace2 event log (one JSON object a line)."""
+    events = [json.loads(line) for line in trace.read_text().splitlines()]
+    return [event["argv"][1:] for event in events if event.get("event") == "start"]
+
+
+def test_a_first_fetch_is_checked_whole_as_it_arrives_as_git_clone_does_and_later_ones_are_git_fetch(
+        server, tmp_path, monkeypatch):
+    """git fetch into an empty repository walks every object received a second time to check nothing is
+    missing; git clone has the pack checked whole as it is indexed. isp's first fetch is git clone's."""
+    trace = tmp_path / "trace.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    store, _ = sync.clone(server.as_uri(), tmp_path / "m")
+    ran = git_commands(trace)
+    assert any(cmd[0] == "fetch-pack" for cmd in ran)
+    assert any(cmd[0] == "index-pack" and "--check-self-contained-and-connected" in cmd and "--strict" in cmd
+               for cmd in ran)
+    assert not any(cmd[0] in ("fetch", "rev-list") for cmd in ran), "a second walk over every object"
+    assert git(store.root, "rev-parse", REMOTE_REF).strip() == git(server, "rev-parse", "main").strip()
+    assert not list((store.gitdir / "objects" / "pack").glob("*.keep")), "a pack kept from gc for good"
+    assert "isp sync: the first fetch" in git(store.root, "reflog", "show", REMOTE_REF)
+    assert git(store.root, "status", "--porcelain") == ""
+
+    trace.unlink()
+    sync.sync(store)
+    assert [cmd[0] for cmd in git_commands(trace) if cmd[0] in ("fetch", "fetch-pack")] == ["fetch"]
+
+
+def test_a_first_fetch_from_an_empty_server_or_a_wrong_path_says_what_it_always_said_trying_once(tmp_path,
+                                                                                               monkeypatch):
+    empty = tmp_path / "empty.git"
+    git(tmp_path, "init", "-q", "--bare", str(empty))
+    store, result = sync.clone(empty.as_uri(), tmp_path / "m")
+    assert store.head() is None and result.received == []
+    trace = tmp_path / "trace.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    with pytest.raises(sync.SyncError) as refused:
+        sync.clone((tmp_path / "nowhere.git").as_uri(), tmp_path / "n")
+    assert "no records repository at that path" in str(refused.value) and not (tmp_path / "n").exists()
+    assert [cmd[0] for cmd in git_commands(trace) if cmd[0] in ("fetch", "fetch-pack")] == ["fetch-pack"]
+    assert first_fetch(Store(tmp_path / "h"), "https://records.example.invalid/isp.git") is None
 
 
 def test_the_index_built_with_verifys_facts_gives_the_same_rows_and_the_same_verification(server, tmp_path,

@@ -27,8 +27,8 @@ from isp_tui.sync.integrate import FINAL_OVER_DRAFT, TWO_FINALS, finish_move, in
 from isp_tui.sync.notices import note_not_kept
 from isp_tui.sync.objects import delete_ref, has_object, is_ancestor, records_between, rev, tombstoned
 from isp_tui.sync.recovery import clear_failure, destroyed_message, record_failure, remember_server, rewritten_message
-from isp_tui.sync.remote import (REMOTE, REMOTE_REF, SyncError, add_remote, check_url, git_message, network_error,
-                                 network_git, remote_url)
+from isp_tui.sync.remote import (REMOTE, REMOTE_REF, SyncError, add_remote, check_url, first_fetch, git_message,
+                                 network_error, network_git, remote_url)
 
 PUSH_ATTEMPTS = 4
 Progress = Callable[[str], None]
@@ -177,8 +177,10 @@ def run_sync(store: Store, identity: Identity | None, progress: Progress | None,
             # fetch and push only touch refs/remotes/origin/main and the object database, which no save
             # touches: the store's lock is taken only to integrate, so saves never wait on the network
             before_fetch = rev(store, REMOTE_REF)
-            fetched = network_git(store, "fetch", "--no-tags", "--no-write-fetch-head", REMOTE,
-                                  f"+refs/heads/main:{REMOTE_REF}")
+            fetched = first_fetch(store, url) if before_fetch is None and store.head() is None else None
+            if fetched is None:
+                fetched = network_git(store, "fetch", "--no-tags", "--no-write-fetch-head", REMOTE,
+                                      f"+refs/heads/main:{REMOTE_REF}")
             if fetched.returncode != 0:
                 reason = git_message(fetched.stderr)
                 if "couldn't find remote ref" in reason.lower():
