@@ -115,34 +115,83 @@ _FOLDER = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_DIRECTORY", 0)
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0)  # a FIFO planted in the tree never blocks a read
 
 
+class Folders:
+    """The folders under a repository, each opened from its root one name at a time, so that no symbolic
+    link is ever followed on the way (a link, or a file, where a folder belongs: OSError ELOOP or ENOTDIR).
+    `make`: a missing folder is made, owner-only. Each stays open, for files to be opened in it by `dir_fd`,
+    until `release()` or the end of the `with`. The repository's own folder may be reached through a link
+    the person made."""
+
+    def __init__(self, root: Path, *, make: bool = False):
+        self.make = make
+        self.base = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        self.held: dict[str, int | OSError] = {}
+
+    def __enter__(self) -> Folders:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+        os.close(self.base)
+
+    def __len__(self) -> int:
+        return len(self.held)
+
+    def __contains__(self, relative: str) -> bool:
+        return not relative or relative in self.held
+
+    def fd(self, relative: str) -> int:
+        """The open folder at `relative` ("" for the repository's own). Raises the OSError of the first folder
+        on the way that could not be opened (its `filename`: that folder's path), each time it is asked."""
+        if not relative:
+            return self.base
+        held = self.held.get(relative)
+        if held is None:
+            parent, _, name = relative.rpartition("/")
+            try:
+                at = self.fd(parent)
+            except OSError as exc:
+                held = exc  # below a folder that could not be opened: that folder's error, naming it
+            else:
+                try:
+                    if self.make:
+                        try:
+                            os.mkdir(name, 0o700, dir_fd=at)
+                        except FileExistsError:
+                            pass
+                    held = os.open(name, _FOLDER, dir_fd=at)
+                except OSError as exc:
+                    held = OSError(exc.errno, exc.strerror, relative)
+            self.held[relative] = held
+        if isinstance(held, OSError):
+            raise held
+        return held
+
+    def release(self) -> None:
+        """Close every folder opened so far (the repository's own stays open)."""
+        for held in self.held.values():
+            if not isinstance(held, OSError):
+                os.close(held)
+        self.held.clear()
+
+
 def committed(root: Path, entries: list[tuple[str, str]], limit: int) -> Iterator[bytes | None]:
     """The content of each (path, blob) entry, in order, as `blobs` gives it: read from its file in the
     working tree where that file holds exactly the blob (its git id is checked), else from git. A new
     machine's files were just written from those blobs, so git inflates none of them a second time (git's
     cat-file resolving 100,000 deltified blobs: 4.7 s of a core here; a file from the page cache and its
-    hash, a fraction of that). Nothing is read through a symbolic link (each folder is opened from `root`
-    one name at a time), nor more than `limit` bytes of a file (a larger one is git's to give)."""
+    hash, a fraction of that). Nothing is read through a symbolic link (`Folders`), nor more than `limit`
+    bytes of a file (a larger one is git's to give)."""
     found: list[bytes | None] = []
-    folders: dict[str, int | None] = {}
-
-    def opened(path: str, flags: int) -> int | None:
-        """`path` opened from the repository's folder one name at a time, or None (absent, a link, not a file)."""
-        parent, _, name = path.rpartition("/")
-        if parent and parent not in folders:
-            folders[parent] = opened(parent, _FOLDER)
-        at = folders[parent] if parent else base
-        if at is None:
-            return None
-        try:
-            return os.open(name, flags, dir_fd=at)
-        except OSError:
-            return None
-
-    base = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
+    with Folders(root) as folders:
         for path, sha in entries:
-            data, fd = None, opened(path, _FILE)
-            if fd is not None:
+            parent, _, name = path.rpartition("/")
+            data = None
+            try:
+                fd = os.open(name, _FILE, dir_fd=folders.fd(parent))
+            except OSError:  # absent, a link, or below one
+                pass
+            else:
                 try:
                     data = os.read(fd, limit + 1)
                 except OSError:
@@ -150,11 +199,6 @@ def committed(root: Path, entries: list[tuple[str, str]], limit: int) -> Iterato
                 finally:
                     os.close(fd)
             found.append(data if data is not None and len(data) <= limit and blob_id(data) == sha else None)
-    finally:
-        for fd in folders.values():
-            if fd is not None:
-                os.close(fd)
-        os.close(base)
     missing = [sha for data, (_, sha) in zip(found, entries) if data is None]
     from_git = blobs(root, missing)
     try:

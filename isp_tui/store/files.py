@@ -10,6 +10,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
+from isp_tui.gitlayer.plumbing import Folders
+
 
 def write_all(fd: int, data: bytes) -> None:
     """os.write until every byte is written (a write may take fewer bytes than it was given)."""
@@ -131,81 +133,65 @@ def finish(pending: list[Future]) -> None:
 def write_many(root: Path, files: Iterable[tuple[str, bytes]], tmp_dir: Path) -> None:
     """Write many files under `root` (each given by its path relative to it, with its content), each whole
     or absent as atomic_write leaves it, and flush them together (sync_filesystem) at the end: a new
-    machine's 100,000 records. Folders are made owner-only as needed. No symbolic link is followed on the way:
-    each folder is opened from `root` one name at a time, refusing a link. The files are written by WRITERS
+    machine's 100,000 records. Folders are made owner-only as needed. No symbolic link is followed on the way
+    (gitlayer.plumbing.Folders): a link where a folder belongs is refused. The files are written by WRITERS
     threads while the caller's iterable is still being read (the next blobs from git)."""
     make_dirs(tmp_dir)
-    folders: dict[str, int] = {}
     tmp = os.open(tmp_dir, os.O_RDONLY | _NO_FOLLOW)
     pid, count = os.getpid(), itertools.count()
     try:
-        def folder(relative: str) -> int:
-            fd = folders.get(relative)
-            if fd is None:
-                if not relative:  # the repository's own folder may be reached through a link the person made
-                    fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-                else:
-                    parent, _, name = relative.rpartition("/")
-                    at = folder(parent)
+        with Folders(root, make=True) as folders:
+
+            def folder(relative: str) -> int:
+                try:
+                    return folders.fd(relative)
+                except OSError as exc:
+                    if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # a link (or a file) where a folder belongs
+                        raise refused_link(exc.filename + "/", exc.filename) from None
+                    raise
+
+            def write(at: int, name: str, data: bytes, n: int) -> None:
+                scratch = f"{name}.{pid}.{n}.tmp"
+                try:
+                    fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=tmp)
                     try:
-                        os.mkdir(name, 0o700, dir_fd=at)
-                    except FileExistsError:
+                        write_all(fd, data)
+                    finally:
+                        os.close(fd)
+                    os.replace(scratch, name, src_dir_fd=tmp, dst_dir_fd=at)
+                except BaseException:
+                    try:
+                        os.unlink(scratch, dir_fd=tmp)
+                    except OSError:
                         pass
-                    try:
-                        fd = os.open(name, os.O_RDONLY | _NO_FOLLOW, dir_fd=at)
-                    except OSError as exc:
-                        if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # a link (or a file) where a folder belongs
-                            raise refused_link(relative + "/", relative) from None
-                        raise
-                folders[relative] = fd
-            return fd
+                    raise
 
-        def write(at: int, name: str, data: bytes, n: int) -> None:
-            scratch = f"{name}.{pid}.{n}.tmp"
-            try:
-                fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=tmp)
+            def write_batch(batch: list[tuple[int, str, bytes, int]]) -> None:
+                for at, name, data, n in batch:
+                    write(at, name, data, n)
+
+            with ThreadPoolExecutor(WRITERS) as pool:
+                pending: list[Future] = []
+                batch: list[tuple[int, str, bytes, int]] = []
                 try:
-                    write_all(fd, data)
-                finally:
-                    os.close(fd)
-                os.replace(scratch, name, src_dir_fd=tmp, dst_dir_fd=at)
-            except BaseException:
-                try:
-                    os.unlink(scratch, dir_fd=tmp)
-                except OSError:
-                    pass
-                raise
-
-        def write_batch(batch: list[tuple[int, str, bytes, int]]) -> None:
-            for at, name, data, n in batch:
-                write(at, name, data, n)
-
-        with ThreadPoolExecutor(WRITERS) as pool:
-            pending: list[Future] = []
-            batch: list[tuple[int, str, bytes, int]] = []
-            try:
-                for path, data in files:
-                    parent, _, name = path.rpartition("/")
-                    if parent not in folders and len(folders) >= OPEN_FOLDERS:  # a tree of very many folders: close
-                        if batch:                                               # them (none is in use) and go on
-                            pending.append(pool.submit(write_batch, batch))
-                            batch = []
-                        finish(pending)
-                        for fd in folders.values():
-                            os.close(fd)
-                        folders.clear()
-                    batch.append((folder(parent), name, data, next(count)))
-                    if len(batch) >= BATCH:  # a thread takes files a batch at a time: one task (and one hand-over
-                        pending.append(pool.submit(write_batch, batch))  # of the GIL) for many files, not each
-                        batch = []
-                        if len(pending) >= 4 * WRITERS:  # a bounded queue: the blobs are not all held at once
+                    for path, data in files:
+                        parent, _, name = path.rpartition("/")
+                        if parent not in folders and len(folders) >= OPEN_FOLDERS:  # a tree of very many folders: close
+                            if batch:                                               # them (none is in use) and go on
+                                pending.append(pool.submit(write_batch, batch))
+                                batch = []
                             finish(pending)
-            finally:  # the files already read are written, even when reading the next one failed
-                if batch:
-                    pending.append(pool.submit(write_batch, batch))
-                finish(pending)
+                            folders.release()
+                        batch.append((folder(parent), name, data, next(count)))
+                        if len(batch) >= BATCH:  # a thread takes files a batch at a time: one task (and one hand-over
+                            pending.append(pool.submit(write_batch, batch))  # of the GIL) for many files, not each
+                            batch = []
+                            if len(pending) >= 4 * WRITERS:  # a bounded queue: the blobs are not all held at once
+                                finish(pending)
+                finally:  # the files already read are written, even when reading the next one failed
+                    if batch:
+                        pending.append(pool.submit(write_batch, batch))
+                    finish(pending)
     finally:
-        for fd in folders.values():
-            os.close(fd)
         os.close(tmp)
     sync_filesystem(root)

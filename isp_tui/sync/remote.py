@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -198,10 +197,11 @@ def first_fetch(store: Store, url: str) -> subprocess.CompletedProcess | None:
     whole = done.returncode == 0 and "connectivity-ok" in lines and tip is not None
     if whole:
         store.git("update-ref", "-m", "isp sync: the first fetch", REMOTE_REF, tip, "")
+    packs = (store.gitdir / "objects" / "pack").resolve()
     for line in lines:  # git keeps the pack from removal until a ref names its objects: named now, or not kept
-        kept = Path(line[5:]) if line.startswith("lock ") else None
-        if kept and kept.parent == Path(".git/objects/pack") and kept.name.endswith(".keep"):
-            (store.root / kept).unlink(missing_ok=True)
+        kept = store.root / line[5:] if line.startswith("lock ") else None
+        if kept and kept.suffix == ".keep" and kept.parent.resolve() == packs:
+            kept.unlink(missing_ok=True)
     if whole or done.returncode == 124 or done.returncode != 0 and explain(git_message(done.stderr)):
         return done
     return None

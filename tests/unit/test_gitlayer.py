@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 
@@ -185,3 +186,24 @@ def test_a_cat_file_cut_short_is_an_error_never_a_short_blob(repo, monkeypatch):
         [sys.executable, "-c", script], **popen))
     with pytest.raises(StoreError, match="10 of 100 bytes"):
         list(plumbing.blobs(repo, ["a" * 40]))
+
+
+def test_folders_are_opened_one_name_at_a_time_and_a_link_on_the_way_is_named_wherever_it_is_asked_from(tmp_path):
+    root, outside = tmp_path / "records", tmp_path / "outside"
+    (root / "2026").mkdir(parents=True)
+    (outside / "01").mkdir(parents=True)
+    (root / "2027").symlink_to(outside)
+    with plumbing.Folders(root) as folders:
+        for asked in ("2027", "2027/01", "2027/01/02"):
+            with pytest.raises(OSError) as refused:
+                folders.fd(asked)
+            assert refused.value.errno in (errno.ELOOP, errno.ENOTDIR) and refused.value.filename == "2027"
+        with pytest.raises(FileNotFoundError):
+            folders.fd("2026/01")  # not made unless asked to
+    with plumbing.Folders(root, make=True) as folders:
+        made = folders.fd("2026/01/02")
+        assert os.path.samefile(f"/proc/self/fd/{made}", root / "2026/01/02")
+        assert (root / "2026/01/02").stat().st_mode & 0o777 == 0o700
+        with pytest.raises(OSError):
+            folders.fd("2027/01")
+    assert not (outside / "01" / "02").exists() and sorted(os.listdir(outside / "01")) == []
