@@ -90,7 +90,20 @@ def test_a_first_fetch_from_an_empty_server_or_a_wrong_path_says_what_it_always_
         sync.clone((tmp_path / "nowhere.git").as_uri(), tmp_path / "n")
     assert "no records repository at that path" in str(refused.value) and not (tmp_path / "n").exists()
     assert [cmd[0] for cmd in git_commands(trace) if cmd[0] in ("fetch", "fetch-pack")] == ["fetch-pack"]
-    assert first_fetch(Store(tmp_path / "h"), "https://records.example.invalid/isp.git") is None
+    https = Store(tmp_path / "h")
+    sync.add_remote(https, "https://records.example.invalid/isp.git")
+    assert first_fetch(https) is None
+
+
+def test_a_first_fetch_reaches_the_server_as_git_fetch_would_through_the_persons_url_rewrites(server, tmp_path,
+                                                                                             monkeypatch):
+    config = tmp_path / "gitconfig"
+    config.write_text(f'[url "{server.as_uri()}"]\n\tinsteadOf = records:\n')
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    trace = tmp_path / "trace.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))
+    store, result = sync.clone("records:", tmp_path / "m")
+    assert len(result.received) == SIZE and "fetch" not in [cmd[0] for cmd in git_commands(trace)]
 
 
 def test_the_index_built_with_verifys_facts_gives_the_same_rows_and_the_same_verification(server, tmp_path,

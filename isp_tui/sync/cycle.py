@@ -177,7 +177,7 @@ def run_sync(store: Store, identity: Identity | None, progress: Progress | None,
             # fetch and push only touch refs/remotes/origin/main and the object database, which no save
             # touches: the store's lock is taken only to integrate, so saves never wait on the network
             before_fetch = rev(store, REMOTE_REF)
-            fetched = first_fetch(store, url) if before_fetch is None and store.head() is None else None
+            fetched = first_fetch(store) if before_fetch is None and store.head() is None else None
             if fetched is None:
                 fetched = network_git(store, "fetch", "--no-tags", "--no-write-fetch-head", REMOTE,
                                       f"+refs/heads/main:{REMOTE_REF}")

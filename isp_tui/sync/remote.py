@@ -177,16 +177,20 @@ def network_git(store: Store, *args: str, timeout: float = NETWORK_TIMEOUT) -> s
         return subprocess.CompletedProcess(args, 124, b"", f"timed out after {timeout:.0f} s".encode())
 
 
-def first_fetch(store: Store, url: str) -> subprocess.CompletedProcess | None:
+def first_fetch(store: Store) -> subprocess.CompletedProcess | None:
     """A new machine's first fetch (no commit here yet) made as `git clone` makes it: `git fetch-pack`, whose
     index-pack checks, as it reads the pack, that every object it names is in it; `git fetch` would walk
     every object received once more afterwards to check the same (4.6 s at 100,000 records). Returns its run
     when it set `origin/main`, or when it failed in words the sync explains (no network, an unknown host key,
-    a refused key, a wrong path, a time-out: the caller says so, and nothing is tried twice). None leaves the fetch to
-    `git fetch`: an https URL (fetch-pack speaks only the ssh, git and local transports), a server with no
+    a refused key, a wrong path, a time-out: the caller says so, and nothing is tried twice). None leaves the
+    fetch to `git fetch`: an https URL (fetch-pack speaks only the ssh, git and local transports), a server with no
     branch yet, a pack that was not whole (its objects stay; git fetch checks them as it always does)."""
     from isp_tui.sync.explain import explain
 
+    try:  # the URL as git fetch reaches it: a `url.<base>.insteadOf` of the person's git config applied
+        url = check_url(store.git("remote", "get-url", REMOTE).strip())
+    except (subprocess.CalledProcessError, InputError):
+        return None
     scheme = SCHEME.match(url)
     if scheme and scheme.group(1).lower() in ("http", "https"):
         return None
