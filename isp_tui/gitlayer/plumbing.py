@@ -163,8 +163,8 @@ class Folders:
                 except OSError as exc:
                     held = OSError(exc.errno, exc.strerror, relative)
             self.held[relative] = held
-        if isinstance(held, OSError):
-            raise held
+        if isinstance(held, OSError):  # raised afresh: asked again for each file below, its traceback never grows
+            raise held.with_traceback(None)
         return held
 
     def release(self) -> None:

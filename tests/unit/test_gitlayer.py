@@ -194,10 +194,13 @@ def test_folders_are_opened_one_name_at_a_time_and_a_link_on_the_way_is_named_wh
     (outside / "01").mkdir(parents=True)
     (root / "2027").symlink_to(outside)
     with plumbing.Folders(root) as folders:
-        for asked in ("2027", "2027/01", "2027/01/02"):
+        depths = set()
+        for asked in ("2027", "2027/01", "2027/01/02", "2027/01/02"):
             with pytest.raises(OSError) as refused:
                 folders.fd(asked)
             assert refused.value.errno in (errno.ELOOP, errno.ENOTDIR) and refused.value.filename == "2027"
+            depths.add(len(refused.traceback))
+        assert len(depths) == 1, "the one error's traceback grew each time it was raised again"
         with pytest.raises(FileNotFoundError):
             folders.fd("2026/01")  # not made unless asked to
     with plumbing.Folders(root, make=True) as folders:
